@@ -1,0 +1,79 @@
+# platform_ops.aws — developer entry points. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+COLLECTION_LINK := .local/collections/ansible_collections/platform_ops/aws
+INVENTORY ?= inventories/local
+# Test processes: molecule scenarios and playbook runs mostly wait on the emulator and on sleeps.
+PYTEST_WORKERS ?= 3
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: help setup local-up local-down local-status local-deploy local-destroy test lint unit molecule integration sanity bench build clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+$(COLLECTION_LINK):
+	@mkdir -p $(dir $@)
+	@ln -sfn ../../../.. $@
+
+setup: $(STAMP) $(COLLECTION_LINK) ## Create .venv with pinned deps; make this checkout resolvable as platform_ops.aws
+	@$(BIN)/ansible-galaxy collection list platform_ops.aws 2>/dev/null | grep -q platform_ops.aws || { echo "platform_ops.aws is not resolvable" >&2; exit 1; }
+	@echo "setup: ready (ansible-core $$($(BIN)/python -c "import ansible.release as r; print(r.__version__)"))"
+
+local-up: setup ## Start the local emulated stack (moto server on loopback)
+	@$(BIN)/python scripts/local_stack.py up
+
+local-down: ## Stop the local emulated stack
+	@$(BIN)/python scripts/local_stack.py down
+
+local-status: ## Show what runs in the local stack
+	@$(BIN)/python scripts/local_stack.py status
+
+local-deploy: local-up ## Run the whole deploy.yml against the local stack, then print a summary
+	$(BIN)/ansible-playbook deploy.yml -i $(INVENTORY) $(ARGS)
+	$(BIN)/ansible-playbook playbooks/outputs.yml -i $(INVENTORY)
+
+local-destroy: local-up ## Destroy everything the local deploy created
+	$(BIN)/ansible-playbook playbooks/destroy.yml -i $(INVENTORY) -e confirm_destroy=$$($(BIN)/python scripts/local_stack.py stack-id $(INVENTORY))
+
+lint: setup ## ruff, yamllint, ansible-lint (production profile)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/yamllint -s .
+	$(BIN)/ansible-lint
+
+sanity: setup ## ansible-test sanity (validate-modules and friends) on a copy in ansible_collections/
+	@$(BIN)/python scripts/sanity.py
+
+test: setup ## Everything CI runs: lint, sanity, unit, molecule, integration (one pytest summary)
+	$(MAKE) --no-print-directory lint
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup tests
+
+unit: setup ## Unit tests only
+	$(BIN)/pytest tests/unit
+
+molecule: setup ## Molecule scenarios only (driven by pytest)
+	$(BIN)/pytest tests/molecule
+
+integration: setup ## Integration tests only
+	$(BIN)/pytest tests/integration
+
+bench: setup ## Cold and no-op deploy on a fresh local stack; prints the bench line
+	$(BIN)/python benchmarks/bench.py $(ARGS)
+
+build: setup ## Build the collection tarball
+	$(BIN)/ansible-galaxy collection build --force --output-path .local/dist .
+
+clean: local-down ## Remove local state (keeps .venv)
+	rm -rf .local/state .local/dist

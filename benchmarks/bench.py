@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+"""make bench: how long the deploy takes, how much of it a no-op costs, and whether the data tier overlaps.
+
+Part 1 starts a fresh local stack of its own (moto launcher, PostgreSQL and the reference app, each on
+a free loopback port, independent of the one `make local-up` runs on :5000), runs
+`deploy.yml -i inventories/local` cold, then again as a no-op, and prints per run the wall time, the
+tasks run, what changed and the AWS API requests the launcher counted, then one line:
+
+    bench: cold_s=… noop_s=… noop_over_cold=… noop_api_calls=…
+
+Part 2 measures the data tier on another fresh launcher: `--tags network,storage,identity` first
+without latency, then the launcher's scaled creation latency is switched on (RDS, ElastiCache and
+OpenSearch report "creating" for N seconds after their Create call) and `--tags database,cache,search`
+is timed:
+
+    bench-data-tier: wall_s=… sum_latency_s=… max_latency_s=… wall_over_max=…
+
+wall_over_max near 1 means the three are created concurrently; near sum/max means one after the other.
+Playbook output goes to .local/bench/<run>.log. See benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+OUT = ROOT / ".local" / "bench"
+RECAP = re.compile(r"^\S+\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)", re.M)
+RESULT = re.compile(r"^(?:ok|changed|failed|fatal): \[", re.M)  # one line per task result, per loop item
+PROFILE = re.compile(r"^(.+?) -{3,} (\d+\.\d+)s$", re.M)  # profile_tasks summary (ansible.cfg)
+DATA_TIER = {"database": "rds", "cache": "elasticache", "search": "opensearch"}  # role -> latency type
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import local_postgres  # noqa: E402
+from moto_launcher import parse_latency  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_http(url: str, what: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()  # noqa: S310 - loopback only
+            return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"bench: {what} did not start (see {OUT})") from None
+            time.sleep(0.2)
+
+
+@contextlib.contextmanager
+def process(name: str, argv: list[str], ready_url: str, **kwargs):
+    """A child process in its own session, killed (with its children) on exit."""
+    with open(OUT / f"{name}.log", "wb") as log:
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, **kwargs)
+    try:
+        wait_http(ready_url, name, proc)
+        yield proc
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+class Launcher:
+    """Our moto launcher on a free port; its request counter and latency switch."""
+
+    def __init__(self, stack: contextlib.ExitStack, name: str = "moto"):
+        self.url = f"http://127.0.0.1:{free_port()}"
+        env = {k: v for k, v in os.environ.items() if k != "PLATFORM_LOCAL_LATENCY"}  # latency: only when asked
+        argv = [sys.executable, str(ROOT / "scripts" / "moto_launcher.py"), "--port", self.url.rsplit(":", 1)[1]]
+        stack.enter_context(process(name, argv, f"{self.url}/_platform_ops/requests", env=env))
+
+    def call(self, path: str, payload=None) -> dict:
+        data = None if payload is None else json.dumps(payload).encode()
+        url = f"{self.url}/_platform_ops/{path}"
+        req = urllib.request.Request(url, data=data, method="POST" if data else "GET")  # noqa: S310 - loopback
+        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - loopback only
+            return json.load(resp)
+
+
+def local_stack(stack: contextlib.ExitStack) -> tuple[Launcher, dict, list[str]]:
+    """A fresh launcher, PostgreSQL (own data dir) and reference app; the env and -e ansible-playbook need."""
+    moto = Launcher(stack)
+    pg_data = OUT / "postgres"
+    try:
+        database_url = local_postgres.start(pg_data, port=local_postgres.free_port())
+    except local_postgres.LocalPostgresError as exc:
+        raise SystemExit(f"bench: PostgreSQL did not start: {exc}") from exc
+    stack.callback(local_postgres.stop, pg_data)
+    app_port = free_port()
+    app_env = dict(os.environ, DATABASE_URL=database_url, APP_VERSION="local", AWS_ENDPOINT_URL=moto.url)
+    app_argv = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(app_port)]
+    ready = f"http://127.0.0.1:{app_port}/health/live"
+    stack.enter_context(process("app", app_argv, ready, cwd=ROOT / "examples" / "app", env=app_env))
+    url_command = [sys.executable, str(ROOT / "scripts" / "local_postgres.py"), "url", "--data-dir", str(pg_data)]
+    extra = ["-e", json.dumps({"migrate_local_database_url_command": url_command})]
+    return moto, {"PLATFORM_LOCAL_APP_PORT": str(app_port)}, extra
+
+
+def playbook(moto: Launcher, name: str, args: list[str], env_extra: dict | None = None) -> dict:
+    """Run ansible-playbook against the launcher; wall time, tasks, recap and API requests of the run."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ANSIBLE_"))}
+    env.update(
+        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+        ANSIBLE_NOCOLOR="1",
+        PLATFORM_AWS_ENDPOINT_URL=moto.url,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",  # noqa: S106 - the emulator's dummy key
+        **(env_extra or {}),
+    )
+    argv = [str(BIN / "ansible-playbook"), *args]
+    moto.call("requests/reset", {})
+    log = OUT / f"{name}.log"
+    start = time.monotonic()
+    with open(log, "wb") as out:
+        rc = subprocess.run(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, check=False).returncode
+    wall = time.monotonic() - start
+    output = log.read_text(errors="replace")
+    recap = [sum(map(int, groups)) for groups in zip(*RECAP.findall(output), strict=False)] or [0] * 5
+    stats = moto.call("requests")
+    run = {
+        "name": name,
+        "rc": rc,
+        "wall": wall,
+        "tasks": output.count("\nTASK ["),
+        "runs": len(RESULT.findall(output)),
+        "recap": dict(zip(("ok", "changed", "unreachable", "failed", "skipped"), recap, strict=True)),
+        "api": stats["total"],
+        "top": sorted(stats["by_operation"].items(), key=lambda kv: (-kv[1], kv[0]))[:8],
+        "slowest": PROFILE.findall(output)[:3],
+        "log": log,
+    }
+    r, pad = run["recap"], " " * 11
+    print(f"{name:<10} wall {wall:.2f} s")
+    print(
+        f'{pad}tasks {run["tasks"]} ("TASK [" banners; skipped tasks are not shown), module runs {run["runs"]} '
+        "(task result lines; every loop item counts)"
+    )
+    print(f"{pad}recap ok={r['ok']} changed={r['changed']} failed={r['failed']} skipped={r['skipped']}")
+    print(f"{pad}AWS API requests {run['api']}; top: " + ", ".join(f"{op} {n}" for op, n in run["top"]))
+    if run["slowest"]:
+        print(f"{pad}slowest: " + "; ".join(f"{task.strip()} {secs}s" for task, secs in run["slowest"]))
+    if rc != 0:
+        print("\n".join(output.splitlines()[-40:]), file=sys.stderr)
+        raise SystemExit(f"bench: {name} run failed (rc={rc}); full output in {log}")
+    return run
+
+
+def bench_deploy(inventory: str, deploy: str) -> None:
+    with contextlib.ExitStack() as stack:
+        moto, env, extra = local_stack(stack)
+        print(f"fresh local stack: moto {moto.url}, app port {env['PLATFORM_LOCAL_APP_PORT']}, logs {OUT}")
+        cold = playbook(moto, "cold", [deploy, "-i", inventory, *extra], env)
+        noop = playbook(moto, "noop", [deploy, "-i", inventory, *extra], env)
+    if noop["recap"]["changed"]:
+        print(f"warning: the no-op run changed {noop['recap']['changed']} task(s); see {noop['log']}")
+    print(
+        f"bench: cold_s={cold['wall']:.2f} noop_s={noop['wall']:.2f} "
+        f"noop_over_cold={noop['wall'] / cold['wall']:.2f} noop_api_calls={noop['api']}"
+    )
+
+
+def data_tier_missing() -> str | None:
+    provision = (ROOT / "playbooks" / "provision.yml").read_text()
+    for role in DATA_TIER:
+        for path in (f"roles/{role}/tasks/main.yml", f"roles/{role}/tasks/wait.yml"):
+            if not (ROOT / path).exists():
+                return f"{path} does not exist yet"
+        if f"platform_ops.aws.{role}" not in provision:
+            return f"playbooks/provision.yml does not import the {role} role yet"
+    return None
+
+
+def bench_data_tier(inventory: str, deploy: str, latency: dict[str, float]) -> None:
+    missing = data_tier_missing()
+    if missing:
+        print(f"bench-data-tier: skipped ({missing})")
+        return
+    with contextlib.ExitStack() as stack:
+        moto = Launcher(stack, "moto-data-tier")
+        playbook(moto, "data-prep", [deploy, "-i", inventory, "--tags", "network,storage,identity"])
+        applied = moto.call("latency", latency)["latency"]
+        print(f"latency on for the data-tier run: {applied}")
+        run = playbook(moto, "data-tier", [deploy, "-i", inventory, "--tags", ",".join(DATA_TIER)])
+        windows = moto.call("requests")
+    if windows["parse_failures"]:
+        print(f"warning: the launcher could not parse {windows['parse_failures']}")
+    waits = [applied.get(kind, 0.0) for kind in DATA_TIER.values()]
+    print(
+        f"bench-data-tier: wall_s={run['wall']:.2f} sum_latency_s={sum(waits):.2f} "
+        f"max_latency_s={max(waits):.2f} wall_over_max={run['wall'] / max(*waits, 0.01):.2f}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--inventory", default="inventories/local")
+    parser.add_argument("--playbook", default="deploy.yml")
+    parser.add_argument("--part", choices=("all", "deploy", "data-tier"), default="all")
+    parser.add_argument(
+        "--latency",
+        default="rds=12,elasticache=9,opensearch=15,nat=3",
+        help="creation latency of the data-tier run, seconds per resource type (moto_launcher.py --latency syntax)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        latency = parse_latency(args.latency)
+    except ValueError as exc:
+        parser.error(str(exc))
+    with contextlib.suppress(local_postgres.LocalPostgresError):
+        local_postgres.stop(OUT / "postgres")  # left over by an interrupted run
+    shutil.rmtree(OUT, ignore_errors=True)
+    OUT.mkdir(parents=True)
+    print(f"bench: {time.strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} cores, playbook {args.playbook}")
+    if args.part in ("all", "deploy"):
+        bench_deploy(args.inventory, args.playbook)
+    if args.part in ("all", "data-tier"):
+        bench_data_tier(args.inventory, args.playbook, latency)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""boto3 checks of the network role's real state on the emulator."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import sys
+
+from checks import PREFIX, check, client, done, ec2_tag_filters, has_standard_tags, tags_of
+
+ec2 = client("ec2")
+mode = sys.argv[1]
+vpcs = ec2.describe_vpcs(Filters=ec2_tag_filters(**{"tag:Name": f"{PREFIX}-vpc"}))["Vpcs"]
+
+if mode == "absent":
+    check(not vpcs, f"no VPC named {PREFIX}-vpc is left")
+    groups = client("logs").describe_log_groups(logGroupNamePrefix=f"/platform/{PREFIX}/")["logGroups"]
+    check(not groups, "the flow log group is gone")
+    done()
+    sys.exit(0)
+
+az_count = int(os.environ["PLATFORM_AZ_COUNT"])
+cidr = os.environ["PLATFORM_VPC_CIDR"]
+check(len(vpcs) == 1, f"exactly one VPC {PREFIX}-vpc")
+vpc = vpcs[0]
+vpc_id = vpc["VpcId"]
+check(vpc["CidrBlock"] == cidr, f"VPC CIDR is {cidr}")
+check(has_standard_tags(tags_of(vpc)), "VPC carries the standard tags")
+for attr in ("enableDnsSupport", "enableDnsHostnames"):
+    value = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute=attr)[attr[0].upper() + attr[1:]]["Value"]
+    check(value, f"VPC {attr}")
+
+subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
+by_tier: dict[str, list] = {}
+for subnet in subnets:
+    by_tier.setdefault(tags_of(subnet).get("Tier"), []).append(subnet)
+for tier in ("public", "private", "database"):
+    found = by_tier.get(tier, [])
+    check(len(found) == az_count, f"{az_count} {tier} subnets")
+    check(len({s["AvailabilityZone"] for s in found}) == az_count, f"{tier} subnets spread over {az_count} AZs")
+    check(
+        all(ipaddress.ip_network(s["CidrBlock"]).subnet_of(ipaddress.ip_network(cidr)) for s in found),
+        f"{tier} subnets inside the VPC",
+    )
+    check(all(s["MapPublicIpOnLaunch"] == (tier == "public") for s in found), f"{tier} subnets public IP mapping")
+
+igws = ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])["InternetGateways"]
+check(len(igws) == 1, "one internet gateway attached")
+nats = ec2.describe_nat_gateways(
+    Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "state", "Values": ["available"]}]
+)["NatGateways"]
+check(len(nats) == az_count, f"one NAT gateway per AZ ({az_count})")
+public_ids = {s["SubnetId"] for s in by_tier.get("public", [])}
+check(all(n["SubnetId"] in public_ids for n in nats), "NAT gateways sit in public subnets")
+
+tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["RouteTables"]
+
+
+def routes_of(name):
+    table = next((t for t in tables if tags_of(t).get("Name") == name), None)
+    return table, {r.get("DestinationCidrBlock"): r for r in (table or {}).get("Routes", [])}
+
+
+table, routes = routes_of(f"{PREFIX}-public")
+check(
+    table is not None and routes.get("0.0.0.0/0", {}).get("GatewayId", "").startswith("igw-"),
+    "public table routes to the IGW",
+)
+for index in range(az_count):
+    table, routes = routes_of(f"{PREFIX}-private-{index}")
+    check(
+        table is not None and routes.get("0.0.0.0/0", {}).get("NatGatewayId", "").startswith("nat-"),
+        f"private table {index} routes to a NAT",
+    )
+table, routes = routes_of(f"{PREFIX}-database")
+check(table is not None and "0.0.0.0/0" not in routes, "database table has no internet route")
+
+endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["VpcEndpoints"]
+check(
+    any(e["ServiceName"].endswith(".s3") and e["VpcEndpointType"] == "Gateway" for e in endpoints),
+    "S3 gateway endpoint",
+)
+
+flow_logs = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["FlowLogs"]
+check(
+    len(flow_logs) == 1 and flow_logs[0]["LogGroupName"] == f"/platform/{PREFIX}/vpc-flow-logs",
+    "flow logs to the platform log group",
+)
+groups = client("logs").describe_log_groups(logGroupNamePrefix=f"/platform/{PREFIX}/vpc-flow-logs")["logGroups"]
+check(bool(groups) and groups[0].get("retentionInDays", 0) >= 90, "flow log group has a retention of 90+ days")
+
+sgs = {
+    g["GroupName"]: g
+    for g in ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["SecurityGroups"]
+}
+alb, app = sgs.get(f"{PREFIX}-alb"), sgs.get(f"{PREFIX}-app")
+check(alb is not None and app is not None, "alb and app security groups")
+check({p["FromPort"] for p in alb["IpPermissions"]} == {80, 443}, "ALB admits 80 and 443 only")
+app_sources = {pair["GroupId"] for p in app["IpPermissions"] for pair in p.get("UserIdGroupPairs", [])}
+check(app_sources == {alb["GroupId"]}, "app admits the ALB security group only")
+check(not any(r.get("CidrIp") for p in app["IpPermissions"] for r in p.get("IpRanges", [])), "app admits no CIDR")
+for tier, port in (("database", 5432), ("cache", 6379), ("search", 443)):
+    group = sgs.get(f"{PREFIX}-{tier}")
+    check(group is not None, f"{tier} security group")
+    if group:
+        perms = group["IpPermissions"]
+        check([p["FromPort"] for p in perms] == [port], f"{tier} admits port {port} only")
+        check(
+            {pair["GroupId"] for p in perms for pair in p.get("UserIdGroupPairs", [])} == {app["GroupId"]},
+            f"{tier} admits the app only",
+        )
+        check(not any(r for p in perms for r in p.get("IpRanges", [])), f"{tier} admits no CIDR (no 0.0.0.0/0)")
+        check(group["IpPermissionsEgress"] == [], f"{tier} has no egress")
+done()

@@ -1,0 +1,485 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters of the monitoring role: ALB/target group names and dimensions, alarm and log group plans,
+the dashboard body.
+
+The role reads what exists once (all alarms, all log groups of the platform), computes here what
+differs from what it wants, and calls the per-resource modules only for those: a run with nothing
+to change costs one read per resource type instead of one module call per alarm.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from ansible.errors import AnsibleFilterError
+
+# Elastic Load Balancing names (load balancers and target groups): at most 32 characters,
+# letters, digits and hyphens, not starting or ending with a hyphen.
+ELB_NAME_MAX = 32
+ELB_HASH_LENGTH = 6
+# Retention periods amazon.aws.cloudwatchlogs_log_group accepts (it deletes a group it has just
+# created when given another value, so anything else is refused before any AWS call).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653)
+COMPONENTS = ("ecs", "alb", "database", "cache", "search")
+# Alarm thresholds: the defaults of every key of ``monitoring_thresholds``.
+THRESHOLD_DEFAULTS = {
+    "ecs_cpu_percent": 80,
+    "ecs_memory_percent": 80,
+    "alb_5xx_count": 10,
+    "alb_target_5xx_count": 10,
+    "alb_response_time_seconds": 2,
+    "alb_unhealthy_hosts": 0,
+    "rds_cpu_percent": 80,
+    "rds_free_storage_bytes": 10 * 1024**3,
+    "rds_freeable_memory_bytes": 256 * 1024**2,
+    "rds_connections": 100,
+    "cache_cpu_percent": 75,
+    "cache_evictions": 100,
+    "search_free_storage_mb": 20480,
+}
+# Marker at the end of every alarm description: which alarms this role manages (and may delete).
+MARKER = "[platform_ops.aws.monitoring {prefix}]"
+# Dashboard widget titles by (namespace, metric).
+WIDGET_TITLES = {
+    ("AWS/ECS", "CPUUtilization"): "ECS CPU utilization (%)",
+    ("AWS/ECS", "MemoryUtilization"): "ECS memory utilization (%)",
+    ("AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count"): "ALB 5xx responses",
+    ("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count"): "Target 5xx responses",
+    ("AWS/ApplicationELB", "TargetResponseTime"): "Target response time (s)",
+    ("AWS/ApplicationELB", "UnHealthyHostCount"): "Unhealthy targets",
+    ("AWS/RDS", "CPUUtilization"): "RDS CPU utilization (%)",
+    ("AWS/RDS", "FreeStorageSpace"): "RDS free storage (bytes)",
+    ("AWS/RDS", "FreeableMemory"): "RDS freeable memory (bytes)",
+    ("AWS/RDS", "DatabaseConnections"): "RDS connections",
+    ("AWS/ElastiCache", "CPUUtilization"): "Redis CPU utilization (%)",
+    ("AWS/ElastiCache", "Evictions"): "Redis evictions",
+    ("AWS/ES", "ClusterStatus.red"): "OpenSearch red cluster status",
+    ("AWS/ES", "FreeStorageSpace"): "OpenSearch free storage (MB)",
+}
+
+
+def target_group_name(service, prefix):
+    """Name of a service's target group, ``{prefix}-{service}`` within the 32-character ELB limit.
+
+    When ``{prefix}-{service}`` is longer than 32 characters, it is cut to 25 characters (trailing
+    hyphens dropped) and ``-`` plus the first 6 hex digits of the SHA-1 of the full name are
+    appended, so distinct services keep distinct names and the name never changes between runs.
+    The ecs_service role names its target groups with this same filter.
+    """
+    full = f"{prefix}-{service}"
+    if len(full) <= ELB_NAME_MAX:
+        return full
+    digest = hashlib.sha1(full.encode("utf-8")).hexdigest()[:ELB_HASH_LENGTH]  # noqa: S324 - a name, not security
+    head = full[: ELB_NAME_MAX - ELB_HASH_LENGTH - 1].rstrip("-")
+    return f"{head}-{digest}"
+
+
+def load_balancer_dimension(arn):
+    """``LoadBalancer`` dimension of an ALB ARN: ``app/{name}/{id}`` (the part after ``loadbalancer/``)."""
+    match = re.search(r":loadbalancer/(app/[^/]+/[^/]+)$", str(arn or ""))
+    if not match:
+        raise AnsibleFilterError(f"{arn!r} is not an application load balancer ARN")
+    return match.group(1)
+
+
+def target_group_dimension(arn):
+    """``TargetGroup`` dimension of a target group ARN: ``targetgroup/{name}/{id}``."""
+    match = re.search(r":(targetgroup/[^/]+/[^/]+)$", str(arn or ""))
+    if not match:
+        raise AnsibleFilterError(f"{arn!r} is not a target group ARN")
+    return match.group(1)
+
+
+def _number(value):
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not a number")
+    return float(value)
+
+
+def monitoring_config_errors(config):
+    """Checks of the monitoring role's input before any AWS call; returns messages (empty: valid)."""
+    errors = []
+    retention = config.get("retention_days")
+    try:
+        if int(retention) not in LOG_RETENTION_DAYS:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors.append(
+            f"monitoring_log_retention_days {retention!r} must be one of {', '.join(map(str, LOG_RETENTION_DAYS))}"
+        )
+    thresholds = config.get("thresholds") or {}
+    if not isinstance(thresholds, dict):
+        errors.append("monitoring_thresholds must be a mapping")
+    else:
+        unknown = sorted(set(thresholds) - set(THRESHOLD_DEFAULTS))
+        if unknown:
+            errors.append(
+                f"monitoring_thresholds has unknown keys {', '.join(unknown)} (known: {', '.join(THRESHOLD_DEFAULTS)})"
+            )
+        for key, value in thresholds.items():
+            try:
+                if _number(value) < 0:
+                    raise ValueError
+            except (TypeError, ValueError):
+                errors.append(f"monitoring_thresholds.{key} {value!r} must be a non-negative number")
+    period = config.get("period")
+    try:
+        if int(period) < 60 or int(period) % 60:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors.append(f"monitoring_alarm_period {period!r} must be a multiple of 60 seconds")
+    evaluations = config.get("evaluation_periods")
+    try:
+        if not 1 <= int(evaluations) <= 288:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors.append(f"monitoring_alarm_evaluation_periods {evaluations!r} must be between 1 and 288")
+    components = config.get("components") or []
+    if not isinstance(components, list) or set(components) - set(COMPONENTS):
+        errors.append(f"monitoring_components must be a list of {', '.join(COMPONENTS)}, got {components!r}")
+    emails = config.get("emails") or []
+    if not isinstance(emails, list) or not all(
+        isinstance(e, str) and re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", e) for e in emails
+    ):
+        errors.append("platform_alarm_emails must be a list of email addresses")
+    services = config.get("services") or []
+    names = [s.get("name") for s in services if isinstance(s, dict)]
+    if len(names) != len(services) or not all(isinstance(n, str) and re.match(r"^[a-z][a-z0-9-]*$", n) for n in names):
+        errors.append("platform_services must be a list of service specs with lowercase names")
+    elif len(set(names)) != len(names):
+        errors.append("platform_services has duplicate service names")
+    return errors
+
+
+# What each alarm watches: namespace, metric, statistic (pNN = extended statistic), comparison,
+# threshold key, timing ("sustained": the configured period and evaluation periods; "status": one
+# period of at most 5 minutes, missing data not breaching) and the description.
+ALARM_KINDS = {
+    "ecs-cpu": ("AWS/ECS", "CPUUtilization", "Average", ">", "ecs_cpu_percent", "sustained",
+                "{target}: average CPU of the ECS service above {limit}%."),
+    "ecs-memory": ("AWS/ECS", "MemoryUtilization", "Average", ">", "ecs_memory_percent", "sustained",
+                   "{target}: average memory of the ECS service above {limit}%."),
+    "alb-5xx": ("AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "Sum", ">", "alb_5xx_count", "status",
+                "The load balancer returned more than {limit} 5xx responses of its own."),
+    "alb-target-5xx": ("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum", ">", "alb_target_5xx_count", "status",
+                       "{target}: more than {limit} 5xx responses from the targets."),
+    "alb-latency": ("AWS/ApplicationELB", "TargetResponseTime", "p95", ">", "alb_response_time_seconds", "sustained",
+                    "{target}: p95 target response time above {limit} s."),
+    "alb-unhealthy": ("AWS/ApplicationELB", "UnHealthyHostCount", "Maximum", ">", "alb_unhealthy_hosts", "status",
+                      "{target}: more than {limit} unhealthy targets."),
+    "rds-cpu": ("AWS/RDS", "CPUUtilization", "Average", ">", "rds_cpu_percent", "sustained",
+                "Database CPU above {limit}%."),
+    "rds-free-storage": ("AWS/RDS", "FreeStorageSpace", "Minimum", "<", "rds_free_storage_bytes", "sustained",
+                         "Database free storage below {limit} bytes."),
+    "rds-freeable-memory": ("AWS/RDS", "FreeableMemory", "Minimum", "<", "rds_freeable_memory_bytes", "sustained",
+                            "Database freeable memory below {limit} bytes."),
+    "rds-connections": ("AWS/RDS", "DatabaseConnections", "Maximum", ">", "rds_connections", "sustained",
+                        "More than {limit} database connections."),
+    "cache-cpu": ("AWS/ElastiCache", "CPUUtilization", "Average", ">", "cache_cpu_percent", "sustained",
+                  "Redis node {target}: CPU above {limit}%."),
+    "cache-evictions": ("AWS/ElastiCache", "Evictions", "Sum", ">", "cache_evictions", "sustained",
+                        "Redis node {target}: more than {limit} evictions."),
+    "search-red": ("AWS/ES", "ClusterStatus.red", "Maximum", ">=", None, "status",
+                   "The OpenSearch cluster status is red (a primary shard is unassigned)."),
+    "search-free-storage": ("AWS/ES", "FreeStorageSpace", "Minimum", "<", "search_free_storage_mb", "sustained",
+                            "OpenSearch free storage below {limit} MB."),
+}  # fmt: skip
+COMPARISONS = {
+    ">": "GreaterThanThreshold",
+    ">=": "GreaterThanOrEqualToThreshold",
+    "<": "LessThanThreshold",
+}
+
+
+def _alarm(kind, name, dimensions, *, target="", context):
+    namespace, metric, stat, comparison, limit_key, timing, text = ALARM_KINDS[kind]
+    limit = context["limits"][limit_key] if limit_key else 1
+    period, evaluations = context["period"], context["evaluation_periods"]
+    if timing == "status":
+        # Status metrics: one period (the red cluster status is published every minute).
+        period, evaluations = (60 if namespace == "AWS/ES" else min(period, 300)), 1
+    prefix, topic_arn = context["prefix"], context["topic_arn"]
+    alarm = {
+        "name": f"{prefix}-{name}",
+        "description": f"{text.format(target=target, limit=limit)} {MARKER.format(prefix=prefix)}",
+        "namespace": namespace,
+        "metric_name": metric,
+        "dimensions": dimensions,
+        "comparison": COMPARISONS[comparison],
+        "threshold": float(limit),
+        "period": int(period),
+        "evaluation_periods": int(evaluations),
+        "datapoints_to_alarm": int(evaluations),
+        "treat_missing_data": "notBreaching" if timing == "status" else "missing",
+        "alarm_actions": [topic_arn],
+        "ok_actions": [topic_arn],
+        "insufficient_data_actions": [],
+    }
+    alarm["extended_statistic" if re.match(r"^p\d+(\.\d+)?$", stat) else "statistic"] = stat
+    return alarm
+
+
+def monitoring_alarms(targets, prefix, topic_arn, thresholds=None, *, period=300, evaluation_periods=3):
+    """The alarms the monitoring role wants, as ``amazon.aws.cloudwatch_metric_alarm`` arguments.
+
+    ``targets``: ``{ecs, cluster, services: [{name, ecs_service, public, target_group}], load_balancer,
+    database, cache_group, cache_members, search: {domain_name, client_id}}``; a component left empty
+    (or ``ecs`` false) gets no alarms. ``thresholds`` override :data:`THRESHOLD_DEFAULTS` key by key.
+    Every alarm notifies ``topic_arn`` on ALARM and on OK, and its description ends with the role's
+    marker (see :data:`ALARM_KINDS` for what each alarm watches).
+    """
+    if not topic_arn:
+        raise AnsibleFilterError("monitoring_alarms needs the alarm topic ARN")
+    unknown = sorted(set(thresholds or {}) - set(THRESHOLD_DEFAULTS))
+    if unknown:
+        raise AnsibleFilterError(f"unknown monitoring_thresholds keys: {', '.join(unknown)}")
+    context = {
+        "prefix": prefix,
+        "topic_arn": topic_arn,
+        "limits": dict(THRESHOLD_DEFAULTS, **(thresholds or {})),
+        "period": int(period),
+        "evaluation_periods": int(evaluation_periods),
+    }
+    alarms = []
+    services = targets.get("services") or []
+    cluster = targets.get("cluster") or prefix
+    for svc in services if targets.get("ecs", True) else []:
+        dims = {"ClusterName": cluster, "ServiceName": svc["ecs_service"]}
+        for what in ("cpu", "memory"):
+            alarms.append(_alarm(f"ecs-{what}", f"ecs-{svc['name']}-{what}", dims, target=svc["name"], context=context))
+
+    load_balancer = targets.get("load_balancer") or ""
+    if load_balancer:
+        # HTTPCode_ELB_5XX_Count is published per load balancer, not per target group.
+        alarms.append(_alarm("alb-5xx", "alb-5xx", {"LoadBalancer": load_balancer}, context=context))
+        for svc in services:
+            if not svc.get("public") or not svc.get("target_group"):
+                continue
+            dims = {"LoadBalancer": load_balancer, "TargetGroup": svc["target_group"]}
+            for what, kind in (("5xx", "alb-target-5xx"), ("latency", "alb-latency"), ("unhealthy", "alb-unhealthy")):
+                alarms.append(_alarm(kind, f"alb-{svc['name']}-{what}", dims, target=svc["name"], context=context))
+
+    if targets.get("database"):
+        dims = {"DBInstanceIdentifier": targets["database"]}
+        for kind in ("rds-cpu", "rds-free-storage", "rds-freeable-memory", "rds-connections"):
+            alarms.append(_alarm(kind, kind, dims, context=context))
+
+    group = str(targets.get("cache_group") or "")
+    for member in targets.get("cache_members") or []:
+        label = str(member)[len(group) + 1 :] if group and str(member).startswith(group + "-") else str(member)
+        for what in ("cpu", "evictions"):
+            alarms.append(
+                _alarm(
+                    f"cache-{what}", f"cache-{label}-{what}", {"CacheClusterId": member}, target=member, context=context
+                )
+            )
+
+    search = targets.get("search") or {}
+    if search.get("domain_name"):
+        dims = {"DomainName": search["domain_name"], "ClientId": str(search["client_id"])}
+        for kind in ("search-red", "search-free-storage"):
+            alarms.append(_alarm(kind, kind, dims, context=context))
+    return alarms
+
+
+def _dimension_set(dimensions):
+    if isinstance(dimensions, dict):
+        return {(str(k), str(v)) for k, v in dimensions.items()}
+    pairs = set()
+    for dim in dimensions or []:
+        pairs.add((str(dim.get("name", dim.get("Name"))), str(dim.get("value", dim.get("Value")))))
+    return pairs
+
+
+def _alarm_differs(want, have):
+    checks = (
+        (want["namespace"], have.get("namespace")),
+        (want["metric_name"], have.get("metric_name")),
+        (want.get("statistic"), have.get("statistic")),
+        (want.get("extended_statistic"), have.get("extended_statistic")),
+        (want["comparison"], have.get("comparison_operator")),
+        (want["period"], have.get("period")),
+        (want["evaluation_periods"], have.get("evaluation_periods")),
+        (want["datapoints_to_alarm"], have.get("datapoints_to_alarm")),
+        (want["description"], have.get("alarm_description")),
+        (want["treat_missing_data"], have.get("treat_missing_data") or "missing"),
+        (sorted(want["alarm_actions"]), sorted(have.get("alarm_actions") or [])),
+        (sorted(want["ok_actions"]), sorted(have.get("ok_actions") or [])),
+        (sorted(want["insufficient_data_actions"]), sorted(have.get("insufficient_data_actions") or [])),
+        (_dimension_set(want["dimensions"]), _dimension_set(have.get("dimensions"))),
+    )
+    if any(a != b for a, b in checks):
+        return True
+    try:
+        return float(have.get("threshold")) != float(want["threshold"])
+    except (TypeError, ValueError):
+        return True
+
+
+def alarms_to_converge(desired, existing):
+    """The desired alarms that are missing from ``existing`` or differ from it.
+
+    ``existing`` is ``amazon.aws.cloudwatch_metric_alarm_info``'s ``metric_alarms`` (snake_case).
+    Everything the role sets is compared: metric, statistic, dimensions, threshold, periods,
+    description, missing-data treatment and the ALARM / OK / INSUFFICIENT_DATA actions.
+    """
+    by_name = {a.get("alarm_name"): a for a in existing or []}
+    return [want for want in desired if want["name"] not in by_name or _alarm_differs(want, by_name[want["name"]])]
+
+
+def stale_alarms(existing, desired, prefix):
+    """Names of alarms this role made for ``prefix`` (by the description marker) that are no longer wanted."""
+    marker = MARKER.format(prefix=prefix)
+    wanted = {a["name"] for a in desired or []}
+    return sorted(
+        a["alarm_name"]
+        for a in existing or []
+        if str(a.get("alarm_name", "")).startswith(f"{prefix}-")
+        and str(a.get("alarm_description") or "").endswith(marker)
+        and a["alarm_name"] not in wanted
+    )
+
+
+def managed_alarm_names(existing, prefix):
+    """Names of every alarm this role made for ``prefix`` (for removal)."""
+    return stale_alarms(existing, [], prefix)
+
+
+def _metric_row(alarm):
+    row = [alarm["namespace"], alarm["metric_name"]]
+    for key, value in alarm["dimensions"].items():
+        row += [key, str(value)]
+    return row
+
+
+def dashboard_body(alarms, region, prefix):
+    """CloudWatch dashboard body for the alarms: an alarm status widget, then one graph per metric.
+
+    Each graph shows the metric of every alarm on it (e.g. the CPU of every service) with the
+    alarm's statistic and period; a graph whose alarms share one threshold draws it as a line.
+    """
+    widgets = []
+    topic = next((a["alarm_actions"][0] for a in alarms if a.get("alarm_actions")), "")
+    parts = topic.split(":")
+    if len(parts) >= 6 and alarms:
+        partition, account = parts[1], parts[4]
+        widgets.append(
+            {
+                "type": "alarm",
+                "x": 0,
+                "y": 0,
+                "width": 24,
+                "height": 2 + (len(alarms) + 3) // 4,
+                "properties": {
+                    "title": f"{prefix} alarms",
+                    "alarms": [f"arn:{partition}:cloudwatch:{region}:{account}:alarm:{a['name']}" for a in alarms],
+                },
+            }
+        )
+    groups = {}
+    for alarm in alarms:
+        groups.setdefault((alarm["namespace"], alarm["metric_name"]), []).append(alarm)
+    top = widgets[0]["height"] if widgets else 0
+    for index, ((namespace, metric), members) in enumerate(groups.items()):
+        first = members[0]
+        properties = {
+            "title": WIDGET_TITLES.get((namespace, metric), f"{namespace} {metric}"),
+            "region": region,
+            "view": "timeSeries",
+            "stacked": False,
+            "stat": first.get("statistic") or first.get("extended_statistic"),
+            "period": first["period"],
+            "metrics": [_metric_row(a) for a in members],
+        }
+        thresholds = {a["threshold"] for a in members}
+        if len(thresholds) == 1:
+            properties["annotations"] = {"horizontal": [{"label": "alarm threshold", "value": thresholds.pop()}]}
+        widgets.append(
+            {
+                "type": "metric",
+                "x": (index % 2) * 12,
+                "y": top + (index // 2) * 6,
+                "width": 12,
+                "height": 6,
+                "properties": properties,
+            }
+        )
+    if not widgets:
+        widgets.append(
+            {
+                "type": "text",
+                "x": 0,
+                "y": 0,
+                "width": 24,
+                "height": 2,
+                "properties": {"markdown": f"# {prefix}\nNo monitored resources yet."},
+            }
+        )
+    return {"widgets": widgets}
+
+
+def log_group_plan(services, existing, prefix, *, retention_days, kms_key_arn, tags):
+    """Which service log groups to converge, and which cannot get the platform KMS key in place.
+
+    ``services`` are the service names; ``existing`` is ``amazon.aws.cloudwatchlogs_log_group_info``'s
+    ``log_groups`` for the prefix ``/platform/{prefix}/``. Returns ``{"converge": [{name, service,
+    tags}], "kms_mismatch": [names], "names": {service: name}}``: a group is converged when it is
+    missing, its retention differs or a wanted tag is missing or different; an existing group
+    encrypted with another key (or none) is listed in ``kms_mismatch`` because
+    ``cloudwatchlogs_log_group`` sets the key only when it creates a group.
+    """
+    by_name = {g.get("log_group_name"): g for g in existing or []}
+    plan = {"converge": [], "kms_mismatch": [], "names": {}}
+    for service in services:
+        name = f"/platform/{prefix}/{service}"
+        plan["names"][service] = name
+        want_tags = dict(tags, Service=str(service))
+        have = by_name.get(name)
+        if have is not None and (have.get("kms_key_id") or "") != kms_key_arn:
+            plan["kms_mismatch"].append(name)
+        if (
+            have is None
+            or have.get("retention_in_days") != int(retention_days)
+            or any((have.get("tags") or {}).get(k) != v for k, v in want_tags.items())
+        ):
+            plan["converge"].append({"name": name, "service": service, "tags": want_tags})
+    return plan
+
+
+def alarm_subscriptions(emails):
+    """``community.aws.sns_topic`` subscriptions (email protocol) for a list of addresses."""
+    return [{"protocol": "email", "endpoint": str(email)} for email in emails or []]
+
+
+def managed_log_groups(existing, prefix, tags):
+    """Service log groups of ``prefix`` this role made: ``/platform/{prefix}/{name}`` with a Service tag and the platform's tags."""
+    pattern = re.compile(rf"^/platform/{re.escape(prefix)}/[a-z][a-z0-9-]*$")
+    found = []
+    for group in existing or []:
+        name = group.get("log_group_name", "")
+        have = group.get("tags") or {}
+        if pattern.match(name) and have.get("Service") and all(have.get(k) == v for k, v in tags.items()):
+            found.append(name)
+    return sorted(found)
+
+
+class FilterModule:
+    """platform_ops.aws monitoring filters."""
+
+    def filters(self):
+        return {
+            "target_group_name": target_group_name,
+            "load_balancer_dimension": load_balancer_dimension,
+            "target_group_dimension": target_group_dimension,
+            "monitoring_config_errors": monitoring_config_errors,
+            "monitoring_alarms": monitoring_alarms,
+            "alarms_to_converge": alarms_to_converge,
+            "stale_alarms": stale_alarms,
+            "managed_alarm_names": managed_alarm_names,
+            "dashboard_body": dashboard_body,
+            "log_group_plan": log_group_plan,
+            "managed_log_groups": managed_log_groups,
+            "alarm_subscriptions": alarm_subscriptions,
+        }

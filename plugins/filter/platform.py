@@ -1,0 +1,479 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters shared by every role: names, tags, subnet layout, input validation."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from ansible.errors import AnsibleFilterError
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$")
+SERVICE_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
+ENVIRONMENTS = ("local", "dev", "staging", "prod")
+TIERS = ("public", "private", "database")
+MAX_AZS = 4  # address slots reserved per tier: growing the AZ count never moves a subnet
+STANDARD_TAG_KEYS = ("Project", "Environment", "ManagedBy", "DataClassification")
+# Valid Fargate cpu -> memory (MiB) combinations.
+FARGATE_SIZES = {
+    256: [512, 1024, 2048],
+    512: list(range(1024, 4097, 1024)),
+    1024: list(range(2048, 8193, 1024)),
+    2048: list(range(4096, 16385, 1024)),
+    4096: list(range(8192, 30721, 1024)),
+    8192: list(range(16384, 61441, 4096)),
+    16384: list(range(32768, 122881, 8192)),
+}
+SERVICE_KEYS = {
+    "name",
+    "port",
+    "cpu",
+    "memory",
+    "desired_count",
+    "min_count",
+    "max_count",
+    "health_path",
+    "public",
+    "command",
+    "environment",
+    "secrets",
+    "image_tag",
+    "image",
+    "buckets",
+    "read_only_root_filesystem",
+    "health_check_grace_period",
+    "bucket_access",
+}
+SECRET_NAME_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+def resource_name(platform_name, platform_env, component=""):
+    """``{platform_name}-{platform_env}-{component}`` (the cluster name when no component)."""
+    if not platform_name or not platform_env:
+        raise AnsibleFilterError("resource_name needs platform_name and platform_env")
+    base = f"{platform_name}-{platform_env}"
+    return f"{base}-{component}" if component else base
+
+
+def standard_tags(platform_name, platform_env, extra=None, **more):
+    """The tag set every taggable resource carries, merged with ``platform_tags`` and extras."""
+    tags = {
+        "Project": platform_name,
+        "Environment": platform_env,
+        "ManagedBy": "ansible",
+        "DataClassification": "phi",
+    }
+    for source in (extra or {}), more:
+        for key, value in source.items():
+            if key in STANDARD_TAG_KEYS:
+                continue  # the standard tags cannot be overridden
+            tags[str(key)] = str(value)
+    return tags
+
+
+def tag_filters(platform_name, platform_env):
+    """EC2-style ``filters`` dict selecting the platform's resources by tag."""
+    return {"tag:Project": platform_name, "tag:Environment": platform_env, "tag:ManagedBy": "ansible"}
+
+
+# Secrets Manager names of the platform's well-known secrets, by the environment variable a
+# container sees them as. Anything else a service lists goes under {prefix}/app/.
+WELL_KNOWN_SECRETS = {
+    "DATABASE_URL": "database/url",
+    "DATABASE_MASTER": "database/master",
+    "REDIS_AUTH_TOKEN": "cache/auth-token",
+    "JWT_SECRET": "identity/jwt-secret",
+}
+
+
+def secret_name(env_name, platform_name, platform_env):
+    """Secrets Manager name of a secret a container sees as ``env_name``.
+
+    ``DATABASE_URL`` -> ``{name}-{env}/database/url``; ``STRIPE_KEY`` -> ``{name}-{env}/app/stripe-key``.
+    """
+    prefix = resource_name(platform_name, platform_env)
+    path = WELL_KNOWN_SECRETS.get(str(env_name))
+    if path is None:
+        path = "app/" + str(env_name).lower().replace("_", "-")
+    return f"{prefix}/{path}"
+
+
+def rollout_targets(services, platform_name, platform_env, image_tag):
+    """``ecs_rollout``'s ``services`` for the service specs: each to its own or the platform image tag."""
+    return [
+        {
+            "service": resource_name(platform_name, platform_env, svc["name"]),
+            "image_tag": str(svc.get("image_tag") or image_tag),
+        }
+        for svc in services
+    ]
+
+
+def rollback_targets(names, platform_name, platform_env, revision=""):
+    """``ecs_rollout``'s ``services`` to roll back: the previous revision, or ``family:revision``."""
+    targets = []
+    for name in names:
+        service = resource_name(platform_name, platform_env, name)
+        if str(revision):
+            targets.append({"service": service, "task_definition": f"{service}:{int(revision)}"})
+        else:
+            targets.append({"service": service, "revision": "previous"})
+    return targets
+
+
+def migration_service(services, preferred=""):
+    """The service whose task definition the migration task copies (``preferred``, else the first with DATABASE_URL)."""
+    names = [svc["name"] for svc in services]
+    if preferred:
+        if preferred not in names:
+            raise AnsibleFilterError(
+                f"migrate_service {preferred!r} is not one of platform_services ({', '.join(names)})"
+            )
+        return preferred
+    for svc in services:
+        if "DATABASE_URL" in (svc.get("secrets") or []):
+            return svc["name"]
+    raise AnsibleFilterError("no service has DATABASE_URL among its secrets: set migrate_service")
+
+
+def health_check_targets(services, base_url, overrides=None):
+    """``[{service, url}]`` for every public service: ``overrides[name]`` or base URL + health path.
+
+    The first public service is the ALB's default; the others are routed by path prefix
+    ``/{name}`` (the ecs_service role's listener rules).
+    """
+    overrides = overrides or {}
+    public = [svc for svc in services if svc.get("public")]
+    targets = []
+    for position, svc in enumerate(public):
+        if svc["name"] in overrides:
+            url = overrides[svc["name"]]
+        else:
+            prefix = "" if position == 0 else f"/{svc['name']}"
+            url = str(base_url).rstrip("/") + prefix + svc.get("health_path", "/health")
+        targets.append({"service": svc["name"], "url": url})
+    return targets
+
+
+def _flatten(value, path=""):
+    if isinstance(value, dict):
+        for key in sorted(value):
+            yield from _flatten(value[key], f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        yield path, ", ".join(str(v) for v in value) if value else "-"
+    else:
+        yield path, "-" if value in (None, "") else str(value)
+
+
+def outputs_table(outputs, platform_name, platform_env, region):
+    """Lines of a readable two-column table of the roles' facts (for ``debug``)."""
+    rows = [(f"{role}.{key}", value) for role, facts in outputs.items() for key, value in _flatten(facts or {})]
+    width = max((len(key) for key, _ in rows), default=10)
+    lines = [f"{resource_name(platform_name, platform_env)} in {region}", "-" * (width + 40)]
+    lines += [f"{key.ljust(width)}  {value}" for key, value in rows]
+    return lines
+
+
+def subnet_layout(vpc_cidr, az_count, azs=None):
+    """Split the VPC CIDR into public, private and database subnets, one per AZ.
+
+    The VPC is cut into four equal blocks (public, private, database, spare) and each tier
+    block into ``MAX_AZS`` slots, so AZ *i* always gets slot *i*: raising ``az_count`` adds
+    subnets and never moves an existing one.
+    """
+    try:
+        net = ipaddress.ip_network(str(vpc_cidr), strict=True)
+    except ValueError as exc:
+        raise AnsibleFilterError(f"platform_vpc_cidr {vpc_cidr!r} is not a network CIDR: {exc}") from exc
+    az_count = int(az_count)
+    if not 1 <= az_count <= MAX_AZS:
+        raise AnsibleFilterError(f"az_count must be between 1 and {MAX_AZS}, got {az_count}")
+    if azs is not None and len(azs) < az_count:
+        raise AnsibleFilterError(
+            f"the region offers {len(azs)} availability zones ({', '.join(azs)}) but platform_az_count is {az_count}"
+        )
+    blocks = list(net.subnets(prefixlen_diff=2))
+    layout = []
+    for tier_index, tier in enumerate(TIERS):
+        slots = list(blocks[tier_index].subnets(prefixlen_diff=2))
+        for index in range(az_count):
+            entry = {"tier": tier, "index": index, "cidr": str(slots[index])}
+            if azs is not None:
+                entry["az"] = azs[index]
+            layout.append(entry)
+    return layout
+
+
+def _tag_dict(resource):
+    tags = resource.get("tags", resource.get("Tags", {}))
+    if isinstance(tags, list):
+        return {t["Key"]: t["Value"] for t in tags}
+    return dict(tags or {})
+
+
+def subnets_to_converge(layout, existing, prefix, tags):
+    """The layout entries (with Name/Tier tags) whose subnet is missing or differs from ``existing``.
+
+    ``existing`` is ``ec2_vpc_subnet_info``'s list. A no-op run then loops over nothing instead of
+    calling the subnet module once per subnet.
+    """
+    by_cidr = {s.get("cidr_block"): s for s in existing}
+    todo = []
+    for entry in layout:
+        want_tags = dict(tags, Name=f"{prefix}-{entry['tier']}-{entry.get('az', entry['index'])}", Tier=entry["tier"])
+        item = dict(entry, tags=want_tags)
+        have = by_cidr.get(entry["cidr"])
+        if (
+            have is None
+            or have.get("availability_zone") != entry.get("az")
+            or bool(have.get("map_public_ip_on_launch")) != (entry["tier"] == "public")
+            or any(_tag_dict(have).get(k) != v for k, v in want_tags.items())
+        ):
+            todo.append(item)
+    return todo
+
+
+def subnets_by_tier(subnets, layout):
+    """``{public: [ids in AZ order], private: [...], database: [...]}`` for the layout's CIDRs."""
+    by_cidr = {s.get("cidr_block"): s.get("id", s.get("subnet_id")) for s in subnets}
+    result = {tier: [] for tier in TIERS}
+    for entry in layout:
+        subnet_id = by_cidr.get(entry["cidr"])
+        if subnet_id is None:
+            raise AnsibleFilterError(f"subnet {entry['cidr']} ({entry['tier']}) was not found in the VPC")
+        result[entry["tier"]].append(subnet_id)
+    return result
+
+
+def nat_gateway_plan(subnet_ids, existing, prefix, tags):
+    """Which NAT gateways to create: one per given public subnet unless one is there already.
+
+    ``existing`` is ``ec2_vpc_nat_gateway_info``'s ``result`` (pending/available gateways).
+    Returns ``{"create": [{index, subnet_id, tags}], "ids": [gateway id or None per subnet]}``.
+    """
+    by_subnet = {g.get("subnet_id"): g for g in existing if g.get("state") in ("pending", "available")}
+    plan = {"create": [], "ids": []}
+    for index, subnet_id in enumerate(subnet_ids):
+        want = dict(tags, Name=f"{prefix}-nat-{index}")
+        have = by_subnet.get(subnet_id)
+        if have is None or any(_tag_dict(have).get(k) != v for k, v in want.items()):
+            plan["create"].append({"index": index, "subnet_id": subnet_id, "tags": want})
+        plan["ids"].append(have.get("nat_gateway_id") if have else None)
+    return plan
+
+
+def pick_nat_id(pair, created_results):
+    """``(existing id or None, index)`` -> that id, or the id the loop just created for the index."""
+    existing, index = pair
+    if existing:
+        return existing
+    for result in created_results:
+        if result.get("item", {}).get("index") == index:
+            return result.get("nat_gateway_id")
+    raise AnsibleFilterError(f"no NAT gateway was found or created for AZ index {index}")
+
+
+def network_facts(found, prefix):
+    """Build ``platform_network`` from what the info modules found (network role's facts.yml)."""
+    subnets = found["subnets"]
+    by_tier = {tier: [] for tier in TIERS}
+    for subnet in sorted(subnets, key=lambda s: s.get("availability_zone", "")):
+        tier = _tag_dict(subnet).get("Tier")
+        if tier in by_tier:
+            by_tier[tier].append(subnet)
+    tables = {_tag_dict(t).get("Name"): t for t in found["route_tables"]}
+    private_tables = sorted(
+        (t for name, t in tables.items() if name and name.startswith(f"{prefix}-private-")),
+        key=lambda t: _tag_dict(t).get("Name"),
+    )
+    nat_by_subnet = {n.get("subnet_id"): n.get("nat_gateway_id") for n in found["nat_gateways"]}
+    groups = {g.get("group_name"): g.get("group_id") for g in found["security_groups"]}
+    return {
+        "vpc_id": found["vpc"]["id"],
+        "vpc_cidr": found["vpc"]["cidr_block"],
+        "availability_zones": [s["availability_zone"] for s in by_tier["public"]],
+        "public_subnet_ids": [s["id"] for s in by_tier["public"]],
+        "private_subnet_ids": [s["id"] for s in by_tier["private"]],
+        "database_subnet_ids": [s["id"] for s in by_tier["database"]],
+        "nat_gateway_ids": [nat_by_subnet[s["id"]] for s in by_tier["public"] if s["id"] in nat_by_subnet],
+        "private_route_table_ids": [t["id"] for t in private_tables],
+        "database_route_table_id": (tables.get(f"{prefix}-database") or {}).get("id", ""),
+        "security_groups": {
+            tier: groups[f"{prefix}-{tier}"]
+            for tier in ("alb", "app", "database", "cache", "search")
+            if f"{prefix}-{tier}" in groups
+        },
+    }
+
+
+def sg_rule_from_cidr(pair):
+    """``[cidr, port]`` -> an ec2_security_group ingress rule (used with ``product``)."""
+    cidr, port = pair
+    return {
+        "proto": "tcp",
+        "ports": [int(port)],
+        "cidr_ip": cidr,
+        "rule_desc": f"HTTP{'S' if int(port) == 443 else ''} to the ALB",
+    }
+
+
+def non_main_route_tables(route_tables):
+    """Route tables that are not their VPC's main table (the main one goes with the VPC)."""
+    return [rt for rt in route_tables if not any(a.get("main") or a.get("Main") for a in rt.get("associations") or [])]
+
+
+def _is_private(net):
+    private = [ipaddress.ip_network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
+    return any(net.subnet_of(p) for p in private)
+
+
+def _service_errors(services):
+    errors = []
+    if not isinstance(services, list):
+        return ["platform_services must be a list of service specs"]
+    seen = set()
+    for pos, svc in enumerate(services):
+        where = f"platform_services[{pos}]"
+        if not isinstance(svc, dict):
+            errors.append(f"{where} must be a mapping")
+            continue
+        name = svc.get("name")
+        if not isinstance(name, str) or not SERVICE_NAME_RE.match(name):
+            errors.append(f"{where}.name {name!r} must be a DNS-safe lowercase name of 2-32 chars")
+        else:
+            where = f"platform_services[{name}]"
+            if name in seen:
+                errors.append(f"{where}: duplicate service name")
+            seen.add(name)
+        unknown = sorted(set(svc) - SERVICE_KEYS)
+        if unknown:
+            errors.append(f"{where}: unknown keys {', '.join(unknown)}")
+        port = svc.get("port")
+        if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
+            errors.append(f"{where}.port {port!r} must be an integer between 1 and 65535")
+        cpu, memory = svc.get("cpu", 256), svc.get("memory", 512)
+        if cpu not in FARGATE_SIZES:
+            errors.append(f"{where}.cpu {cpu!r} must be one of {sorted(FARGATE_SIZES)}")
+        elif memory not in FARGATE_SIZES[cpu]:
+            errors.append(f"{where}.memory {memory!r} is not a valid Fargate size for cpu {cpu}")
+        counts = {k: svc.get(k) for k in ("desired_count", "min_count", "max_count")}
+        if any(not isinstance(v, int) or isinstance(v, bool) or v < 0 for v in counts.values() if v is not None):
+            errors.append(f"{where}: desired_count, min_count and max_count must be non-negative integers")
+        else:
+            desired = counts["desired_count"] if counts["desired_count"] is not None else 1
+            low = counts["min_count"] if counts["min_count"] is not None else desired
+            high = counts["max_count"] if counts["max_count"] is not None else max(desired, low)
+            if not low <= desired <= high:
+                errors.append(
+                    f"{where}: need min_count <= desired_count <= max_count, got {low} <= {desired} <= {high}"
+                )
+        path = svc.get("health_path", "/health")
+        if not isinstance(path, str) or not path.startswith("/"):
+            errors.append(f"{where}.health_path {path!r} must start with '/'")
+        if not isinstance(svc.get("public", False), bool):
+            errors.append(f"{where}.public must be true or false")
+        command = svc.get("command")
+        if command is not None and (not isinstance(command, list) or not all(isinstance(c, str) for c in command)):
+            errors.append(f"{where}.command must be a list of strings")
+        env = svc.get("environment", {})
+        if not isinstance(env, dict):
+            errors.append(f"{where}.environment must be a mapping")
+        else:
+            for key, value in env.items():
+                if re.search(r"(PASSWORD|SECRET|TOKEN|_KEY$|DATABASE_URL)", str(key)):
+                    errors.append(f"{where}.environment.{key} looks like a secret: list it under secrets instead")
+                if isinstance(value, (dict, list)):
+                    errors.append(f"{where}.environment.{key} must be a scalar")
+        secrets = svc.get("secrets", [])
+        if not isinstance(secrets, list) or not all(isinstance(s, str) and SECRET_NAME_RE.match(s) for s in secrets):
+            errors.append(f"{where}.secrets must be a list of UPPER_CASE secret names")
+        buckets = svc.get("buckets", [])
+        if not isinstance(buckets, list) or not all(isinstance(b, str) for b in buckets):
+            errors.append(f"{where}.buckets must be a list of bucket purposes (documents, media, ...)")
+    return errors
+
+
+def platform_config_errors(config):
+    """Semantic checks of the public variables; returns a list of messages (empty when valid)."""
+    errors = []
+    name = config.get("platform_name")
+    if not isinstance(name, str) or not NAME_RE.match(name) or "--" in name:
+        errors.append(
+            f"platform_name {name!r} must be a DNS-safe lowercase name of 3-20 characters "
+            "(letters, digits, single hyphens; starts with a letter)"
+        )
+    env = config.get("platform_env")
+    if env not in ENVIRONMENTS:
+        errors.append(f"platform_env {env!r} must be one of {', '.join(ENVIRONMENTS)}")
+    region_re = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+    region = config.get("platform_region")
+    if not isinstance(region, str) or not region_re.match(region):
+        errors.append(f"platform_region {region!r} is not an AWS region name (e.g. us-east-1)")
+    dr = config.get("platform_dr_region") or ""
+    if dr and (not region_re.match(str(dr)) or dr == region):
+        errors.append(f"platform_dr_region {dr!r} must be a region name other than platform_region, or empty")
+    az_count = config.get("platform_az_count")
+    if az_count not in (2, 3) or isinstance(az_count, bool):
+        errors.append(f"platform_az_count {az_count!r} must be 2 or 3")
+    cidr = config.get("platform_vpc_cidr")
+    try:
+        net = ipaddress.ip_network(str(cidr), strict=True)
+        if net.version != 4 or not 16 <= net.prefixlen <= 20 or not _is_private(net):
+            raise ValueError("not a /16 to /20 range inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")
+    except ValueError as exc:
+        errors.append(f"platform_vpc_cidr {cidr!r} must be a /16 to /20 private IPv4 range: {exc}")
+    tags = config.get("platform_tags") or {}
+    if not isinstance(tags, dict):
+        errors.append("platform_tags must be a mapping")
+    else:
+        clash = sorted(set(tags) & set(STANDARD_TAG_KEYS))
+        if clash:
+            errors.append(f"platform_tags may not override the standard tags: {', '.join(clash)}")
+        if any(str(k).lower().startswith("aws:") for k in tags):
+            errors.append("platform_tags keys may not start with 'aws:'")
+    emails = config.get("platform_alarm_emails") or []
+    if not isinstance(emails, list) or not all(
+        isinstance(e, str) and re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", e) for e in emails
+    ):
+        errors.append("platform_alarm_emails must be a list of email addresses")
+    endpoint = config.get("platform_aws_endpoint_url") or ""
+    if endpoint and not re.match(r"^https?://", str(endpoint)):
+        errors.append(f"platform_aws_endpoint_url {endpoint!r} must be an http(s) URL or empty")
+    cert = config.get("platform_certificate_arn") or ""
+    if cert and not re.match(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/.+$", str(cert)):
+        errors.append(f"platform_certificate_arn {cert!r} is not an ACM certificate ARN")
+    tag = config.get("platform_image_tag")
+    if not isinstance(tag, str) or not re.match(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", tag):
+        errors.append(f"platform_image_tag {tag!r} is not a valid image tag")
+    migration = config.get("platform_migration_command")
+    if not isinstance(migration, list) or not migration or not all(isinstance(c, str) for c in migration):
+        errors.append("platform_migration_command must be a non-empty list of strings")
+    errors.extend(_service_errors(config.get("platform_services", [])))
+    return errors
+
+
+class FilterModule:
+    """platform_ops.aws filters."""
+
+    def filters(self):
+        return {
+            "resource_name": resource_name,
+            "standard_tags": standard_tags,
+            "tag_filters": tag_filters,
+            "subnet_layout": subnet_layout,
+            "platform_config_errors": platform_config_errors,
+            "secret_name": secret_name,
+            "rollout_targets": rollout_targets,
+            "migration_service": migration_service,
+            "rollback_targets": rollback_targets,
+            "health_check_targets": health_check_targets,
+            "outputs_table": outputs_table,
+            "subnets_to_converge": subnets_to_converge,
+            "subnets_by_tier": subnets_by_tier,
+            "sg_rule_from_cidr": sg_rule_from_cidr,
+            "network_facts": network_facts,
+            "nat_gateway_plan": nat_gateway_plan,
+            "pick_nat_id": pick_nat_id,
+            "non_main_route_tables": non_main_route_tables,
+        }

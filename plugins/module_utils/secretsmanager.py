@@ -1,0 +1,253 @@
+# Copyright: Platform Ops Maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Secrets Manager helpers for platform_ops.aws.secretsmanager_generated_secret.
+
+Every boto3 call sits behind ``AWSRetry.jittered_backoff()``; callers catch botocore errors and
+report them with ``module.fail_json_aws``.  Secret values only ever travel between these helpers
+and boto3: nothing here logs, formats or raises an exception containing a value.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import quote
+
+try:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    BOTO_ERRORS = (BotoCoreError, ClientError)
+except ImportError:
+    BOTO_ERRORS = ()  # AnsibleAWSModule reports the missing botocore
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
+    ansible_dict_to_boto3_tag_list,
+    boto3_tag_list_to_ansible_dict,
+)
+
+DEFAULT_KMS_ALIAS = "alias/aws/secretsmanager"
+# "{{" and "}}" are literal braces, "{name}" a placeholder; any other brace is an error.
+_TOKEN_RE = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}|\{|\}")
+
+
+class TemplateError(ValueError):
+    """A template problem; the message never contains a value."""
+
+
+# ---------------------------------------------------------------- boto3 calls
+
+
+@AWSRetry.jittered_backoff()
+def _describe_secret(client, secret_id):
+    return client.describe_secret(SecretId=secret_id)
+
+
+@AWSRetry.jittered_backoff()
+def _get_secret_value(client, secret_id, version_stage):
+    return client.get_secret_value(SecretId=secret_id, VersionStage=version_stage)
+
+
+@AWSRetry.jittered_backoff()
+def create_secret(client, params):
+    return client.create_secret(**params)
+
+
+@AWSRetry.jittered_backoff()
+def put_secret_value(client, secret_id, value):
+    return client.put_secret_value(SecretId=secret_id, SecretString=value)
+
+
+@AWSRetry.jittered_backoff()
+def update_secret(client, params):
+    return client.update_secret(**params)
+
+
+@AWSRetry.jittered_backoff()
+def restore_secret(client, secret_id):
+    return client.restore_secret(SecretId=secret_id)
+
+
+@AWSRetry.jittered_backoff()
+def delete_secret(client, params):
+    return client.delete_secret(**params)
+
+
+@AWSRetry.jittered_backoff()
+def tag_secret(client, secret_id, tags):
+    return client.tag_resource(SecretId=secret_id, Tags=ansible_dict_to_boto3_tag_list(tags))
+
+
+@AWSRetry.jittered_backoff()
+def untag_secret(client, secret_id, keys):
+    return client.untag_resource(SecretId=secret_id, TagKeys=list(keys))
+
+
+@AWSRetry.jittered_backoff()
+def get_random_password(client, length, exclude_characters=None, exclude_punctuation=False):
+    params = {
+        "PasswordLength": length,
+        "ExcludePunctuation": bool(exclude_punctuation),
+        "IncludeSpace": False,
+        "RequireEachIncludedType": True,
+    }
+    if exclude_characters:
+        params["ExcludeCharacters"] = exclude_characters
+    return client.get_random_password(**params)["RandomPassword"]
+
+
+def describe_secret(client, secret_id):
+    """DescribeSecret, or None when the secret does not exist (a secret scheduled for deletion exists)."""
+    try:
+        return _describe_secret(client, secret_id)
+    except is_boto3_error_code("ResourceNotFoundException"):
+        return None
+
+
+def get_secret_string(client, secret_id, version_stage="AWSCURRENT"):
+    """The SecretString of a version, or None when the secret or that version has no value.
+
+    Raises ValueError (without the value) when the secret holds binary data.
+    """
+    try:
+        response = _get_secret_value(client, secret_id, version_stage)
+    except is_boto3_error_code("ResourceNotFoundException"):
+        return None
+    if "SecretString" not in response:
+        raise ValueError(f"secret {secret_id} holds a binary value; only string secrets can be used")
+    return response["SecretString"]
+
+
+# ---------------------------------------------------------------- pure helpers
+
+
+def current_version_id(described):
+    for version_id, stages in (described.get("VersionIdsToStages") or {}).items():
+        if "AWSCURRENT" in stages:
+            return version_id
+    return None
+
+
+def tags_of(described):
+    return boto3_tag_list_to_ansible_dict(described.get("Tags") or [])
+
+
+def is_alias(key):
+    return key.startswith("alias/") or ":alias/" in key
+
+
+def kms_key_matches(wanted, current):
+    """Compare the wanted key (id, ARN or alias) with what DescribeSecret reports (None = default key).
+
+    Returns True, False, or None when an alias has to be resolved to tell (see resolve_kms_key).
+    """
+    current = current or DEFAULT_KMS_ALIAS
+    if wanted == current:
+        return True
+    if is_alias(wanted) != is_alias(current):
+        return None
+    if is_alias(wanted):
+        return wanted.endswith(":" + current) or current.endswith(":" + wanted)
+    return current.endswith("/" + wanted) or wanted.endswith("/" + current)
+
+
+@AWSRetry.jittered_backoff()
+def _describe_key(kms_client, key):
+    return kms_client.describe_key(KeyId=key)["KeyMetadata"]
+
+
+def resolve_kms_key(kms_client, key):
+    """The key ARN behind a key id, ARN or alias (KMS DescribeKey)."""
+    return _describe_key(kms_client, key)["Arn"]
+
+
+def template_placeholders(template):
+    """Names used by a template string, in order; TemplateError on a stray brace."""
+    names = []
+    for match in _TOKEN_RE.finditer(template):
+        piece = match.group(0)
+        if piece in ("{{", "}}"):
+            continue
+        if match.group(1) is None:
+            raise TemplateError(
+                f"unmatched {piece!r} at position {match.start()} (write '{{{{' or '}}}}' for a literal brace)"
+            )
+        names.append(match.group(1))
+    return names
+
+
+def json_template_placeholders(template):
+    """Placeholders of every string inside a JSON template (dicts/lists are walked)."""
+    if isinstance(template, str):
+        return template_placeholders(template)
+    if isinstance(template, dict):
+        return [name for value in template.values() for name in json_template_placeholders(value)]
+    if isinstance(template, list):
+        return [name for value in template for name in json_template_placeholders(value)]
+    return []
+
+
+def _as_text(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def render_template(template, values, url_encode):
+    """Substitute ``{name}`` placeholders; values are percent-encoded when ``url_encode``."""
+
+    def replace(match):
+        piece = match.group(0)
+        if piece == "{{":
+            return "{"
+        if piece == "}}":
+            return "}"
+        text = _as_text(values[match.group(1)])
+        return quote(text, safe="") if url_encode else text
+
+    template_placeholders(template)  # raises on stray braces
+    return _TOKEN_RE.sub(replace, template)
+
+
+def render_json_template(template, values, url_encode):
+    """Render a JSON template; a string that is exactly one placeholder keeps the value's own type."""
+    if isinstance(template, str):
+        match = _TOKEN_RE.fullmatch(template)
+        if match and match.group(1) and not url_encode:
+            return values[match.group(1)]
+        return render_template(template, values, url_encode)
+    if isinstance(template, dict):
+        return {key: render_json_template(value, values, url_encode) for key, value in template.items()}
+    if isinstance(template, list):
+        return [render_json_template(value, values, url_encode) for value in template]
+    return template
+
+
+def same_value(current, desired, as_json):
+    """Compare a stored secret string with the desired one (JSON compared as data)."""
+    if current is None:
+        return False
+    if not as_json:
+        return current == desired
+    try:
+        return json.loads(current) == json.loads(desired)
+    except ValueError:
+        return False
+
+
+def extract_source_value(secret_id, secret_string, json_key):
+    """The whole secret string, or one key of a JSON secret (ValueError without the value)."""
+    if json_key is None:
+        return secret_string
+    try:
+        data = json.loads(secret_string)
+    except ValueError:
+        raise ValueError(f"secret {secret_id} is not a JSON object, so json_key {json_key!r} cannot be read") from None
+    if not isinstance(data, dict) or json_key not in data:
+        raise ValueError(f"secret {secret_id} has no JSON key {json_key!r}")
+    value = data[json_key]
+    if isinstance(value, (dict, list)) or value is None:
+        raise ValueError(f"JSON key {json_key!r} of secret {secret_id} is not a string or number")
+    return value

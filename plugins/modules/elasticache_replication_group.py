@@ -1,0 +1,972 @@
+#!/usr/bin/python
+
+# Copyright: Platform Ops Maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: elasticache_replication_group
+version_added: 0.1.0
+short_description: Manage an ElastiCache Redis OSS or Valkey replication group
+description:
+  - Create, update in place and delete an Amazon ElastiCache replication group (Redis OSS or Valkey).
+  - On an existing group only the options the task sets are compared, and only those that differ are
+    sent to C(ModifyReplicationGroup). Attributes ElastiCache cannot change in place (encryption at
+    rest, KMS key, subnet group, port, transit encryption) make the module fail with a clear message
+    instead of being silently ignored.
+  - The creation can be started without waiting (O(wait=false)) and waited for later; a second task
+    with O(wait=true) and the same options (or only O(replication_group_id)) changes nothing and
+    waits until the group is available. This lets several slow resources be created concurrently.
+  - The auth token is never returned and never compared; it is sent on creation, and on an existing
+    group only when O(auth_token_update_strategy) is set. With O(auth_token_secret_id) the module
+    reads it from AWS Secrets Manager itself, so the token never passes through the playbook.
+author: Platform Ops Maintainers (@platform-ops)
+options:
+  replication_group_id:
+    description:
+      - The replication group identifier (lowercase, 1 to 40 characters).
+    required: true
+    type: str
+  description:
+    description:
+      - The description of the replication group.
+      - Required to create the group.
+    type: str
+  state:
+    description:
+      - Whether the replication group should exist.
+    choices: ["present", "absent"]
+    default: present
+    type: str
+  engine:
+    description:
+      - The cache engine.
+      - Defaults to V(redis) when the group is created. On an existing group it is only compared when
+        set; V(redis) can be upgraded to V(valkey) in place (O(engine_version) is then required),
+        the opposite fails.
+    choices: ["redis", "valkey"]
+    type: str
+  engine_version:
+    description:
+      - The engine version, for example V(7.1). A shorter version matches a longer reported one
+        (V(7.1) matches V(7.1.0)); V(x) matches any component.
+    type: str
+  cache_node_type:
+    description:
+      - The node type, for example V(cache.t4g.small).
+      - Required to create the group.
+    type: str
+  num_cache_clusters:
+    description:
+      - Number of nodes (primary plus replicas) of a group with cluster mode disabled.
+      - Only used on creation; a different node count on an existing group is reported as a warning,
+        this module does not add or remove nodes.
+      - Mutually exclusive with O(num_node_groups) and O(replicas_per_node_group).
+    type: int
+  num_node_groups:
+    description:
+      - Number of node groups (shards). Only used on creation (see O(num_cache_clusters)).
+    type: int
+  replicas_per_node_group:
+    description:
+      - Number of replica nodes in each node group. Only used on creation (see O(num_cache_clusters)).
+    type: int
+  cache_subnet_group_name:
+    description:
+      - The cache subnet group. Cannot be changed after creation.
+    type: str
+  security_group_ids:
+    description:
+      - VPC security group IDs of the group. Compared as a set.
+    type: list
+    elements: str
+  cache_parameter_group_name:
+    description:
+      - The cache parameter group.
+    type: str
+  at_rest_encryption_enabled:
+    description:
+      - Whether data at rest is encrypted. Cannot be changed after creation.
+    type: bool
+  kms_key_id:
+    description:
+      - KMS key (ID or ARN) for encryption at rest; requires O(at_rest_encryption_enabled=true).
+      - Cannot be changed after creation. An alias is sent as given but cannot be compared.
+    type: str
+  transit_encryption_enabled:
+    description:
+      - Whether in-transit encryption (TLS) is enabled. Required with O(auth_token) or
+        O(auth_token_secret_id) on creation.
+      - This module does not change it on an existing group (that needs the two-step
+        C(TransitEncryptionMode) migration); a difference fails.
+    type: bool
+  auth_token:
+    description:
+      - The AUTH token (password), 16 to 128 printable characters without spaces, V(@), V(") or V(/).
+      - Sent on creation. On an existing group it is sent only with O(auth_token_update_strategy)
+        (ElastiCache does not return the token, so such a task always reports a change).
+      - Mutually exclusive with O(auth_token_secret_id).
+    type: str
+  auth_token_secret_id:
+    description:
+      - Name or ARN of an AWS Secrets Manager secret holding the AUTH token. The module reads it with
+        C(GetSecretValue) (version V(AWSCURRENT)) only when the token is sent, that is on creation and
+        with O(auth_token_update_strategy=SET) or O(auth_token_update_strategy=ROTATE); a run that
+        changes nothing does not read it.
+      - The token is validated like O(auth_token) and never returned or logged.
+      - A secret that does not exist, has no value, is scheduled for deletion or holds binary data
+        fails the task with a message naming the secret. In check mode a missing secret (for example
+        one a previous task would create) is reported as a warning instead.
+      - Mutually exclusive with O(auth_token).
+    type: str
+  auth_token_secret_key:
+    description:
+      - Read this key of a JSON secret instead of using the whole secret string.
+      - Requires O(auth_token_secret_id).
+    type: str
+  auth_token_update_strategy:
+    description:
+      - Send O(auth_token) (or the token of O(auth_token_secret_id)) to an existing group with this strategy (V(ROTATE) keeps the old token
+        valid until the next rotation, V(SET) replaces it, V(DELETE) removes token authentication).
+    choices: ["SET", "ROTATE", "DELETE"]
+    type: str
+  automatic_failover_enabled:
+    description:
+      - Whether a replica is promoted automatically when the primary fails (needs at least one replica).
+    type: bool
+  multi_az_enabled:
+    description:
+      - Whether Multi-AZ is enabled; requires O(automatic_failover_enabled=true).
+    type: bool
+  snapshot_retention_limit:
+    description:
+      - Days automatic snapshots are kept (0 disables them).
+    type: int
+  snapshot_window:
+    description:
+      - Daily UTC time range for automatic snapshots, V(hh24:mi-hh24:mi), e.g. V(03:00-04:00).
+    type: str
+  preferred_maintenance_window:
+    description:
+      - Weekly UTC maintenance window, V(ddd:hh24:mi-ddd:hh24:mi), e.g. V(sun:05:00-sun:06:00).
+    type: str
+  port:
+    description:
+      - Port the nodes accept connections on. Cannot be changed after creation.
+    type: int
+  apply_immediately:
+    description:
+      - Apply modifications now instead of in the next maintenance window.
+    type: bool
+    default: false
+  wait:
+    description:
+      - Wait until the group is V(available) (O(state=present)) or gone (O(state=absent)).
+      - With V(false) the module returns as soon as the request is accepted. Independently of this
+        option, a modification or deletion first waits (up to O(wait_timeout)) while the group is
+        creating, modifying or snapshotting, because ElastiCache rejects changes in those states.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait. Polls with a backoff from 2 to 30 seconds.
+    type: int
+    default: 1800
+  final_snapshot_identifier:
+    description:
+      - With O(state=absent), the name of a final snapshot to take before deletion.
+    type: str
+notes:
+  - Changing the number of nodes or shards (C(IncreaseReplicaCount), C(ModifyReplicationGroupShardConfiguration))
+    is not done by this module; a difference is reported as a warning.
+  - Engine version, security groups, parameter group, subnet group and maintenance window are read
+    from one member cache cluster. When it cannot be read (the moto emulator creates none), those
+    options are not compared, a warning says so, and they are left unchanged.
+  - Check mode is supported and reports the changes that would be made; diff mode shows the compared
+    attributes before and after (never the auth token).
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Start creating the cache without waiting (the database and search domain are created meanwhile)
+  platform_ops.aws.elasticache_replication_group:
+    replication_group_id: caseapp-prod-cache
+    description: caseapp prod cache
+    engine: redis
+    engine_version: "7.1"
+    cache_node_type: cache.t4g.small
+    num_cache_clusters: 2
+    cache_subnet_group_name: caseapp-prod-cache
+    security_group_ids: ["sg-0123456789abcdef0"]
+    at_rest_encryption_enabled: true
+    transit_encryption_enabled: true
+    auth_token: "{{ cache_auth_token }}"
+    automatic_failover_enabled: true
+    multi_az_enabled: true
+    snapshot_retention_limit: 7
+    snapshot_window: "03:00-04:00"
+    preferred_maintenance_window: "sun:05:00-sun:06:00"
+    tags:
+      Project: caseapp
+      Environment: prod
+    wait: false
+
+- name: Later, wait until the cache is available (changes nothing)
+  platform_ops.aws.elasticache_replication_group:
+    replication_group_id: caseapp-prod-cache
+    wait: true
+    wait_timeout: 2400
+  register: cache
+
+- name: Resize the nodes now
+  platform_ops.aws.elasticache_replication_group:
+    replication_group_id: caseapp-prod-cache
+    cache_node_type: cache.r7g.large
+    apply_immediately: true
+
+- name: Rotate the auth token
+  platform_ops.aws.elasticache_replication_group:
+    replication_group_id: caseapp-prod-cache
+    auth_token: "{{ new_cache_auth_token }}"
+    auth_token_update_strategy: ROTATE
+    apply_immediately: true
+
+- name: Create the cache with the auth token read from Secrets Manager inside the module
+  platform_ops.aws.elasticache_replication_group:
+    replication_group_id: caseapp-prod-cache
+    description: caseapp prod cache
+    cache_node_type: cache.t4g.small
+    replicas_per_node_group: 1
+    at_rest_encryption_enabled: true
+    transit_encryption_enabled: true
+    auth_token_secret_id: caseapp-prod/cache/auth-token
+
+- name: Rotate the auth token to the value now stored in one key of a JSON secret
+  platform_ops.aws.elasticache_replication_group:
+    replication_group_id: caseapp-prod-cache
+    auth_token_secret_id: caseapp-prod/cache/credentials
+    auth_token_secret_key: auth_token
+    auth_token_update_strategy: ROTATE
+    apply_immediately: true
+
+- name: Delete the cache, keeping a final snapshot
+  platform_ops.aws.elasticache_replication_group:
+    replication_group_id: caseapp-prod-cache
+    state: absent
+    final_snapshot_identifier: caseapp-prod-cache-final
+"""
+
+RETURN = r"""
+replication_group:
+  description:
+    - The replication group as ElastiCache describes it (snake_case), plus convenience keys.
+    - Empty after O(state=absent) once the group is gone, or in check mode before creation.
+    - The auth token is never returned (only RV(replication_group.auth_token_enabled)).
+  returned: always
+  type: dict
+  contains:
+    replication_group_id:
+      description: The identifier.
+      type: str
+      sample: caseapp-prod-cache
+    arn:
+      description: The ARN of the group.
+      type: str
+      sample: arn:aws:elasticache:us-east-1:123456789012:replicationgroup:caseapp-prod-cache
+    status:
+      description: C(creating), C(available), C(modifying), C(deleting), C(create-failed) or C(snapshotting).
+      type: str
+      sample: available
+    description:
+      description: The description.
+      type: str
+    engine:
+      description: The engine.
+      type: str
+      sample: redis
+    engine_version:
+      description: The engine version, when a member cluster could be read.
+      type: str
+      sample: 7.1.0
+    cache_node_type:
+      description: The node type.
+      type: str
+      sample: cache.t4g.small
+    endpoint:
+      description: Where clients connect, the configuration endpoint (cluster mode) or the primary endpoint.
+      type: dict
+      sample: {"address": "master.caseapp-prod-cache.abc123.use1.cache.amazonaws.com", "port": 6379}
+    primary_endpoint:
+      description: The primary endpoint of a group with cluster mode disabled.
+      type: dict
+      sample: {"address": "master.caseapp-prod-cache.abc123.use1.cache.amazonaws.com", "port": 6379}
+    reader_endpoint:
+      description: The reader endpoint of a group with cluster mode disabled.
+      type: dict
+    configuration_endpoint:
+      description: The configuration endpoint of a group with cluster mode enabled.
+      type: dict
+    port:
+      description: The port.
+      type: int
+      sample: 6379
+    member_clusters:
+      description: The member cache cluster identifiers.
+      type: list
+      elements: str
+    node_groups:
+      description: The node groups with their members and endpoints.
+      type: list
+      elements: dict
+    automatic_failover:
+      description: C(enabled), C(disabled), C(enabling) or C(disabling).
+      type: str
+    multi_az:
+      description: C(enabled) or C(disabled).
+      type: str
+    at_rest_encryption_enabled:
+      description: Whether data at rest is encrypted.
+      type: bool
+    transit_encryption_enabled:
+      description: Whether in-transit encryption is enabled.
+      type: bool
+    auth_token_enabled:
+      description: Whether AUTH is required.
+      type: bool
+    kms_key_id:
+      description: The KMS key of encryption at rest, when a customer key is used.
+      type: str
+    snapshot_retention_limit:
+      description: Days automatic snapshots are kept.
+      type: int
+    snapshot_window:
+      description: The daily snapshot window.
+      type: str
+    security_group_ids:
+      description: Security group IDs, when a member cluster could be read.
+      type: list
+      elements: str
+    cache_parameter_group_name:
+      description: The parameter group, when a member cluster could be read.
+      type: str
+    cache_subnet_group_name:
+      description: The subnet group, when a member cluster could be read.
+      type: str
+    preferred_maintenance_window:
+      description: The maintenance window, when a member cluster could be read.
+      type: str
+    tags:
+      description: The tags of the group.
+      type: dict
+      sample: {"Project": "caseapp"}
+"""
+
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code, normalize_boto3_result
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+from ansible_collections.platform_ops.aws.plugins.module_utils.elasticache import (
+    BOTO_ERRORS,
+    MAINTENANCE_WINDOW_RE,
+    SNAPSHOT_WINDOW_RE,
+    TRANSITIONAL_STATUSES,
+    ElastiCacheWaitError,
+    add_tags,
+    auth_token_problem,
+    create_replication_group,
+    current_port,
+    delete_replication_group,
+    endpoints,
+    get_member_cluster,
+    get_replication_group,
+    get_tags,
+    kms_key_matches,
+    modify_replication_group,
+    remove_tags,
+    topology,
+    version_matches,
+    wait_for_replication_group,
+)
+from ansible_collections.platform_ops.aws.plugins.module_utils.secretsmanager import (
+    extract_source_value,
+    get_secret_string,
+)
+
+# Option -> ModifyReplicationGroup parameter.
+MODIFIABLE = {
+    "description": "ReplicationGroupDescription",
+    "engine_version": "EngineVersion",
+    "cache_node_type": "CacheNodeType",
+    "automatic_failover_enabled": "AutomaticFailoverEnabled",
+    "multi_az_enabled": "MultiAZEnabled",
+    "snapshot_retention_limit": "SnapshotRetentionLimit",
+    "snapshot_window": "SnapshotWindow",
+    "preferred_maintenance_window": "PreferredMaintenanceWindow",
+    "security_group_ids": "SecurityGroupIds",
+    "cache_parameter_group_name": "CacheParameterGroupName",
+}
+IMMUTABLE = {
+    "at_rest_encryption_enabled": "create a new group (for example from a snapshot) to change encryption at rest",
+    "kms_key_id": "the KMS key of encryption at rest is fixed at creation",
+    "transit_encryption_enabled": "changing it in place needs the TransitEncryptionMode migration, which this module does not perform",
+    "cache_subnet_group_name": "the subnet group is fixed at creation",
+    "port": "the port is fixed at creation",
+}
+# Read from a member cache cluster, not from DescribeReplicationGroups.
+CLUSTER_LEVEL = (
+    "engine_version",
+    "security_group_ids",
+    "cache_parameter_group_name",
+    "cache_subnet_group_name",
+    "preferred_maintenance_window",
+)
+VIEW_KEYS = (
+    "description",
+    "engine",
+    "engine_version",
+    "cache_node_type",
+    "num_node_groups",
+    "replicas_per_node_group",
+    "num_cache_clusters",
+    "cache_subnet_group_name",
+    "security_group_ids",
+    "cache_parameter_group_name",
+    "at_rest_encryption_enabled",
+    "kms_key_id",
+    "transit_encryption_enabled",
+    "auth_token_enabled",
+    "automatic_failover_enabled",
+    "multi_az_enabled",
+    "snapshot_retention_limit",
+    "snapshot_window",
+    "preferred_maintenance_window",
+    "port",
+)
+
+
+# ---------------------------------------------------------------- input validation
+
+
+def validate_params(module):
+    """Checks that need no AWS call; fail before touching anything."""
+    p = module.params
+    problems = []
+    if p["auth_token"] is not None:
+        problem = auth_token_problem(p["auth_token"])
+        if problem:
+            problems.append(problem)
+    if p["kms_key_id"] and p["at_rest_encryption_enabled"] is not True:
+        problems.append("kms_key_id requires at_rest_encryption_enabled=true")
+    if p["multi_az_enabled"] and p["automatic_failover_enabled"] is not True:
+        problems.append("multi_az_enabled=true requires automatic_failover_enabled=true")
+    if p["snapshot_window"] is not None and not SNAPSHOT_WINDOW_RE.match(p["snapshot_window"]):
+        problems.append(f"snapshot_window must look like hh24:mi-hh24:mi (got {p['snapshot_window']!r})")
+    if p["preferred_maintenance_window"] is not None and not MAINTENANCE_WINDOW_RE.match(
+        p["preferred_maintenance_window"]
+    ):
+        problems.append(
+            "preferred_maintenance_window must look like ddd:hh24:mi-ddd:hh24:mi"
+            f" (got {p['preferred_maintenance_window']!r})"
+        )
+    ranges = {
+        "num_cache_clusters": (1, 6),
+        "num_node_groups": (1, 500),
+        "replicas_per_node_group": (0, 5),
+        "snapshot_retention_limit": (0, 35),
+        "port": (1, 65535),
+        "wait_timeout": (1, 86400),
+    }
+    for name, (low, high) in ranges.items():
+        if p[name] is not None and not low <= p[name] <= high:
+            problems.append(f"{name} must be between {low} and {high} (got {p[name]})")
+    if p["auth_token_secret_id"] is not None and not p["auth_token_secret_id"].strip():
+        problems.append("auth_token_secret_id must not be empty")
+    if p["security_group_ids"] is not None and not all(p["security_group_ids"]):
+        problems.append("security_group_ids must not contain empty strings")
+    if problems:
+        module.fail_json(msg="Invalid parameters: " + "; ".join(problems))
+
+
+def validate_create(module):
+    """Checks that only apply when the group is about to be created."""
+    p = module.params
+    problems = []
+    missing = [name for name in ("description", "cache_node_type") if not p[name]]
+    if missing:
+        problems.append("to create it set " + " and ".join(missing))
+    token_option = "auth_token" if p["auth_token"] is not None else "auth_token_secret_id"
+    if p[token_option] is not None and p["transit_encryption_enabled"] is not True:
+        problems.append(f"{token_option} requires transit_encryption_enabled=true")
+    if p["automatic_failover_enabled"]:
+        nodes_per_shard = p["num_cache_clusters"] or (p["replicas_per_node_group"] or 0) + 1
+        if nodes_per_shard < 2:
+            problems.append(
+                "automatic_failover_enabled=true needs at least one replica"
+                " (num_cache_clusters >= 2 or replicas_per_node_group >= 1)"
+            )
+    if problems:
+        module.fail_json(
+            msg=f"Replication group {p['replication_group_id']} does not exist and cannot be created: "
+            + "; ".join(problems)
+        )
+
+
+# ---------------------------------------------------------------- auth token from Secrets Manager
+
+
+def read_auth_token_secret(module):
+    """The AUTH token stored in O(auth_token_secret_id) (validated, registered as no_log).
+
+    Returns None only in check mode when the secret does not exist or has no value yet (a previous
+    task of the same check run would create it); fails with a message naming the secret otherwise.
+    No message ever contains the value.
+    """
+    p = module.params
+    secret_id, key = p["auth_token_secret_id"], p["auth_token_secret_key"]
+    try:
+        secret_string = get_secret_string(module.client("secretsmanager"), secret_id)
+    except ValueError as e:  # a binary secret
+        module.fail_json(msg=f"Cannot read the auth token: {e}")
+    except is_boto3_error_code("InvalidRequestException") as e:
+        module.fail_json_aws(
+            e, msg=f"Cannot read the auth token from secret {secret_id} (is it scheduled for deletion?)"
+        )
+    except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg=f"Failed to read the auth token from secret {secret_id}")
+    if secret_string is None:
+        message = f"Auth token secret {secret_id} does not exist or has no value"
+        if module.check_mode:
+            module.warn(message + "; in check mode the group is assumed to get the token it will hold")
+            return None
+        module.fail_json(msg=message)
+    module.no_log_values.add(secret_string)
+    try:
+        token = extract_source_value(secret_id, secret_string, key)
+    except ValueError as e:
+        module.fail_json(msg=f"Cannot read the auth token: {e}")
+    token = str(token)
+    module.no_log_values.add(token)
+    problem = auth_token_problem(token)
+    if problem:
+        where = f"secret {secret_id}" + (f" (JSON key {key})" if key else "")
+        module.fail_json(msg=f"The auth token in {where} is invalid: {problem}")
+    return token
+
+
+def auth_token_to_send(module):
+    """O(auth_token), or the token read from O(auth_token_secret_id); None when there is none."""
+    if module.params["auth_token_secret_id"] is not None:
+        return read_auth_token_secret(module)
+    return module.params["auth_token"]
+
+
+# ---------------------------------------------------------------- current state
+
+
+def current_view(group, cluster):
+    """The compared attributes of the existing group (None where they cannot be read)."""
+    cluster = cluster or {}
+    rg_pending = group.get("PendingModifiedValues") or {}
+    cluster_pending = cluster.get("PendingModifiedValues") or {}
+    num_node_groups, replicas, num_cache_clusters = topology(group)
+    failover = rg_pending.get("AutomaticFailoverStatus") or group.get("AutomaticFailover")
+    view = {
+        "description": group.get("Description"),
+        "engine": group.get("Engine") or cluster.get("Engine"),
+        "engine_version": cluster_pending.get("EngineVersion") or cluster.get("EngineVersion"),
+        "cache_node_type": cluster_pending.get("CacheNodeType") or group.get("CacheNodeType"),
+        "num_node_groups": num_node_groups,
+        "replicas_per_node_group": replicas,
+        "num_cache_clusters": num_cache_clusters,
+        "cache_subnet_group_name": cluster.get("CacheSubnetGroupName"),
+        "security_group_ids": None,
+        "cache_parameter_group_name": (cluster.get("CacheParameterGroup") or {}).get("CacheParameterGroupName"),
+        "at_rest_encryption_enabled": bool(group.get("AtRestEncryptionEnabled")),
+        "kms_key_id": group.get("KmsKeyId"),
+        "transit_encryption_enabled": bool(group.get("TransitEncryptionEnabled")),
+        "auth_token_enabled": bool(group.get("AuthTokenEnabled")),
+        "automatic_failover_enabled": failover in ("enabled", "enabling") if failover else None,
+        "multi_az_enabled": group.get("MultiAZ") == "enabled" if group.get("MultiAZ") else None,
+        "snapshot_retention_limit": group.get("SnapshotRetentionLimit"),
+        "snapshot_window": group.get("SnapshotWindow"),
+        "preferred_maintenance_window": cluster.get("PreferredMaintenanceWindow"),
+        "port": current_port(group),
+    }
+    if cluster:
+        view["security_group_ids"] = sorted(sg["SecurityGroupId"] for sg in cluster.get("SecurityGroups") or [])
+    return view
+
+
+def same(name, wanted, current):
+    if name == "engine_version":
+        return version_matches(wanted, current)
+    if name == "security_group_ids":
+        return sorted(set(wanted)) == sorted(set(current or []))
+    if name in ("snapshot_window", "preferred_maintenance_window"):
+        return str(wanted).lower() == str(current or "").lower()
+    if name == "kms_key_id":
+        return kms_key_matches(wanted, current)
+    return wanted == current
+
+
+def plan_changes(module, group, cluster, cluster_id):
+    """Work out the ModifyReplicationGroup request, immutable conflicts and warnings."""
+    p = module.params
+    view = current_view(group, cluster)
+    modify = {}
+    changed_attrs = []
+    errors = []
+    warnings = []
+
+    unreadable = [name for name in CLUSTER_LEVEL if p[name] is not None and cluster is None]
+    if unreadable:
+        where = f"member cluster {cluster_id}" if cluster_id else "a member cluster"
+        warnings.append(
+            f"Could not read {where} of replication group {p['replication_group_id']};"
+            f" {', '.join(unreadable)} were not compared and were left unchanged"
+        )
+
+    wanted_engine = p["engine"]
+    if wanted_engine and view["engine"] and wanted_engine != view["engine"]:
+        if view["engine"] == "redis" and wanted_engine == "valkey":
+            if not p["engine_version"]:
+                errors.append("changing the engine from redis to valkey needs engine_version")
+            else:
+                modify["Engine"] = "valkey"
+                modify["EngineVersion"] = p["engine_version"]
+                changed_attrs.extend(["engine", "engine_version"])
+        else:
+            errors.append(f"engine cannot be changed from {view['engine']} to {wanted_engine}")
+
+    for name, reason in IMMUTABLE.items():
+        wanted = p[name]
+        if wanted is None or (name in CLUSTER_LEVEL and cluster is None):
+            continue
+        if name == "kms_key_id" and not view["at_rest_encryption_enabled"]:
+            continue  # reported through at_rest_encryption_enabled
+        if name == "port" and view["port"] is None:
+            continue  # no endpoint yet (still creating)
+        if not same(name, wanted, view[name]):
+            errors.append(f"{name} is {view[name]!r}, not {wanted!r}: {reason}")
+
+    for name, api_name in MODIFIABLE.items():
+        wanted = p[name]
+        if wanted is None or api_name in modify:
+            continue
+        if name in CLUSTER_LEVEL and cluster is None:
+            continue
+        if not same(name, wanted, view[name]):
+            modify[api_name] = wanted
+            changed_attrs.append(name)
+
+    strategy = p["auth_token_update_strategy"]
+    if strategy and not (strategy == "DELETE" and not view["auth_token_enabled"]):
+        modify["AuthTokenUpdateStrategy"] = strategy
+        # The secret is read only when a token is actually sent (SET / ROTATE).
+        token = auth_token_to_send(module) if strategy in ("SET", "ROTATE") else p["auth_token"]
+        if token is not None:
+            modify["AuthToken"] = token
+        changed_attrs.append("auth_token")
+
+    for name in ("num_node_groups", "replicas_per_node_group", "num_cache_clusters"):
+        current = view[name]
+        if p[name] is not None and current is not None and p[name] != current:
+            warnings.append(
+                f"{name} of replication group {p['replication_group_id']} is {current}, not {p[name]};"
+                " this module does not add or remove nodes or shards"
+            )
+
+    if modify:
+        modify["ReplicationGroupId"] = p["replication_group_id"]
+        modify["ApplyImmediately"] = p["apply_immediately"]
+    return view, modify, changed_attrs, errors, warnings
+
+
+# ---------------------------------------------------------------- output
+
+
+def format_group(group, cluster=None, tags=None):
+    if not group:
+        return {}
+    out = camel_dict_to_snake_dict(normalize_boto3_result(group))
+    primary, reader, configuration = endpoints(group)
+    out["primary_endpoint"] = primary
+    out["reader_endpoint"] = reader
+    out["configuration_endpoint"] = configuration
+    out["endpoint"] = configuration or primary
+    out["port"] = current_port(group)
+    out["arn"] = group.get("ARN")
+    if cluster:
+        view = current_view(group, cluster)
+        for name in CLUSTER_LEVEL:
+            out[name] = view[name]
+    if tags is not None:
+        out["tags"] = tags
+    return out
+
+
+def desired_view(module):
+    """What a new group would look like (diff 'after' of a creation)."""
+    p = module.params
+    view = {name: p.get(name) for name in VIEW_KEYS if name in p}
+    view["engine"] = p["engine"] or "redis"
+    view["auth_token_enabled"] = p["auth_token"] is not None or p["auth_token_secret_id"] is not None
+    if p["security_group_ids"] is not None:
+        view["security_group_ids"] = sorted(p["security_group_ids"])
+    view["tags"] = p["tags"] or {}
+    return {k: v for k, v in view.items() if v is not None}
+
+
+# ---------------------------------------------------------------- ensure
+
+
+def wait_for(module, client, target, changed=False):
+    """Wait for ``target``; on failure report ``changed`` (a request this run already made)."""
+    try:
+        return wait_for_replication_group(
+            client, module.params["replication_group_id"], target, module.params["wait_timeout"]
+        )
+    except ElastiCacheWaitError as e:
+        module.fail_json(msg=e.message, changed=changed, replication_group=format_group(e.replication_group))
+    except BOTO_ERRORS as e:
+        module.fail_json_aws(
+            e,
+            msg=f"Failed while waiting for replication group {module.params['replication_group_id']}",
+            changed=changed,
+        )
+
+
+def build_create_params(p, auth_token=None):
+    params = {
+        "ReplicationGroupId": p["replication_group_id"],
+        "ReplicationGroupDescription": p["description"],
+        "Engine": p["engine"] or "redis",
+        "CacheNodeType": p["cache_node_type"],
+    }
+    optional = {
+        "engine_version": "EngineVersion",
+        "num_cache_clusters": "NumCacheClusters",
+        "num_node_groups": "NumNodeGroups",
+        "replicas_per_node_group": "ReplicasPerNodeGroup",
+        "cache_subnet_group_name": "CacheSubnetGroupName",
+        "security_group_ids": "SecurityGroupIds",
+        "cache_parameter_group_name": "CacheParameterGroupName",
+        "at_rest_encryption_enabled": "AtRestEncryptionEnabled",
+        "kms_key_id": "KmsKeyId",
+        "transit_encryption_enabled": "TransitEncryptionEnabled",
+        "automatic_failover_enabled": "AutomaticFailoverEnabled",
+        "multi_az_enabled": "MultiAZEnabled",
+        "snapshot_retention_limit": "SnapshotRetentionLimit",
+        "snapshot_window": "SnapshotWindow",
+        "preferred_maintenance_window": "PreferredMaintenanceWindow",
+        "port": "Port",
+    }
+    for name, api_name in optional.items():
+        if p[name] is not None:
+            params[api_name] = p[name]
+    if auth_token is not None:
+        params["AuthToken"] = auth_token
+    if p["tags"]:
+        params["Tags"] = [{"Key": k, "Value": str(v)} for k, v in p["tags"].items()]
+    return params
+
+
+def create(module, client):
+    p = module.params
+    validate_create(module)
+    auth_token = auth_token_to_send(module)
+    diff = {"before": {}, "after": desired_view(module)}
+    if module.check_mode:
+        return True, {}, diff
+    try:
+        group = create_replication_group(client, build_create_params(p, auth_token))
+    except BOTO_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Failed to create replication group {p['replication_group_id']}")
+    if p["wait"]:
+        group = wait_for(module, client, "available", changed=True)
+    return True, format_group(group, tags=dict(p["tags"] or {})), diff
+
+
+def ensure_present(module, client, group):
+    p = module.params
+    rg_id = p["replication_group_id"]
+    if group is not None and group.get("Status") == "deleting":
+        module.fail_json(
+            msg=f"Replication group {rg_id} is being deleted; it can be created again once the deletion has finished",
+            replication_group=format_group(group),
+        )
+    if group is None:
+        return create(module, client)
+    if group.get("Status") == "create-failed":
+        module.fail_json(
+            msg=f"Replication group {rg_id} failed to create (status create-failed); delete it (state=absent) and create it again",
+            replication_group=format_group(group),
+        )
+
+    try:
+        cluster, cluster_id = get_member_cluster(client, group)
+        tags = get_tags(client, group["ARN"])
+    except BOTO_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Failed to describe replication group {rg_id}")
+
+    view, modify, changed_attrs, errors, warnings = plan_changes(module, group, cluster, cluster_id)
+    if errors:
+        module.fail_json(
+            msg=f"Cannot update replication group {rg_id} in place: " + "; ".join(errors),
+            replication_group=format_group(group, cluster, tags),
+        )
+    for warning in warnings:
+        module.warn(warning)
+
+    tags_to_add, tags_to_remove = {}, []
+    if p["tags"] is not None:
+        tags_to_add, tags_to_remove = compare_aws_tags(tags, p["tags"], p["purge_tags"])
+
+    before = dict(view, tags=tags)
+    after = dict(before)
+    for name in changed_attrs:
+        if name == "auth_token":
+            strategy = p["auth_token_update_strategy"]
+            after["auth_token_update_strategy"] = strategy
+            after["auth_token_enabled"] = strategy in ("SET", "ROTATE")
+        elif name == "security_group_ids":
+            after[name] = sorted(p[name])
+        else:
+            after[name] = p[name]
+    if tags_to_add or tags_to_remove:
+        new_tags = {k: v for k, v in tags.items() if k not in tags_to_remove}
+        new_tags.update(tags_to_add)
+        after["tags"] = new_tags
+    diff = {"before": before, "after": after}
+
+    changed = bool(modify or tags_to_add or tags_to_remove)
+    if module.check_mode:
+        return changed, format_group(group, cluster, tags), diff
+
+    try:
+        if modify:
+            if group.get("Status") in TRANSITIONAL_STATUSES:
+                group = wait_for(module, client, "available")
+            group = modify_replication_group(client, modify)
+        if tags_to_remove:
+            remove_tags(client, group["ARN"], tags_to_remove)
+        if tags_to_add:
+            add_tags(client, group["ARN"], tags_to_add)
+    except BOTO_ERRORS as e:
+        module.fail_json_aws(
+            e, msg=f"Failed to update replication group {rg_id} ({', '.join(changed_attrs) or 'tags'})"
+        )
+
+    if p["wait"] and (modify or group.get("Status") != "available"):
+        group = wait_for(module, client, "available", changed=changed)
+    try:
+        if modify and any(name in CLUSTER_LEVEL or name == "cache_node_type" for name in changed_attrs):
+            cluster, cluster_id = get_member_cluster(client, group)
+        if tags_to_add or tags_to_remove:
+            tags = get_tags(client, group["ARN"])
+    except BOTO_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Failed to describe replication group {rg_id}")
+    return changed, format_group(group, cluster, tags), diff
+
+
+def ensure_absent(module, client, group):
+    p = module.params
+    rg_id = p["replication_group_id"]
+    if group is None:
+        return False, {}, {"before": {}, "after": {}}
+    diff = {"before": current_view(group, None), "after": {}}
+    if group.get("Status") == "deleting":
+        if p["wait"] and not module.check_mode:
+            group = wait_for(module, client, "deleted")
+        return False, format_group(group), diff
+    if module.check_mode:
+        return True, format_group(group), diff
+
+    if group.get("Status") in TRANSITIONAL_STATUSES:
+        wait_for(module, client, "available")
+    params = {"ReplicationGroupId": rg_id, "RetainPrimaryCluster": False}
+    if p["final_snapshot_identifier"]:
+        params["FinalSnapshotIdentifier"] = p["final_snapshot_identifier"]
+    try:
+        group = delete_replication_group(client, params)
+    except BOTO_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Failed to delete replication group {rg_id}")
+    if p["wait"]:
+        group = wait_for(module, client, "deleted", changed=True)
+    return True, format_group(group), diff
+
+
+def main():
+    argument_spec = dict(
+        replication_group_id=dict(type="str", required=True),
+        description=dict(type="str"),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        engine=dict(type="str", choices=["redis", "valkey"]),
+        engine_version=dict(type="str"),
+        cache_node_type=dict(type="str"),
+        num_cache_clusters=dict(type="int"),
+        num_node_groups=dict(type="int"),
+        replicas_per_node_group=dict(type="int"),
+        cache_subnet_group_name=dict(type="str"),
+        security_group_ids=dict(type="list", elements="str"),
+        cache_parameter_group_name=dict(type="str"),
+        at_rest_encryption_enabled=dict(type="bool"),
+        kms_key_id=dict(type="str"),
+        transit_encryption_enabled=dict(type="bool"),
+        auth_token=dict(type="str", no_log=True),
+        auth_token_secret_id=dict(type="str", no_log=False),
+        auth_token_secret_key=dict(type="str", no_log=False),
+        auth_token_update_strategy=dict(type="str", choices=["SET", "ROTATE", "DELETE"]),
+        automatic_failover_enabled=dict(type="bool"),
+        multi_az_enabled=dict(type="bool"),
+        snapshot_retention_limit=dict(type="int"),
+        snapshot_window=dict(type="str"),
+        preferred_maintenance_window=dict(type="str"),
+        port=dict(type="int"),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=True),
+        apply_immediately=dict(type="bool", default=False),
+        wait=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=1800),
+        final_snapshot_identifier=dict(type="str"),
+    )
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        mutually_exclusive=[
+            ("num_cache_clusters", "num_node_groups"),
+            ("num_cache_clusters", "replicas_per_node_group"),
+            ("auth_token", "auth_token_secret_id"),
+        ],
+        required_if=[
+            ("auth_token_update_strategy", "SET", ("auth_token", "auth_token_secret_id"), True),
+            ("auth_token_update_strategy", "ROTATE", ("auth_token", "auth_token_secret_id"), True),
+        ],
+        required_by={"auth_token_secret_key": "auth_token_secret_id"},
+    )
+    validate_params(module)
+
+    client = module.client("elasticache")
+    rg_id = module.params["replication_group_id"]
+    try:
+        group = get_replication_group(client, rg_id)
+    except BOTO_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Failed to describe replication group {rg_id}")
+
+    if module.params["state"] == "present":
+        changed, result, diff = ensure_present(module, client, group)
+    else:
+        changed, result, diff = ensure_absent(module, client, group)
+
+    output = {"changed": changed, "replication_group": result}
+    if module._diff:
+        output["diff"] = diff
+    module.exit_json(**output)
+
+
+if __name__ == "__main__":
+    main()

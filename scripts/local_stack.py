@@ -1,0 +1,229 @@
+#!/usr/bin/env python3
+"""The local emulated stack: start, stop and inspect what runs on loopback.
+
+    local_stack.py up        start what is not running: moto server, PostgreSQL, the reference app
+    local_stack.py down      stop everything it started
+    local_stack.py status    what runs, where
+    local_stack.py database-url   the local DATABASE_URL (for the migrate stage; contains a password)
+    local_stack.py stack-id INVENTORY   print <platform_name>-<platform_env> of an inventory
+
+State (pid files, logs) lives in .local/state/, the database in .local/postgres/. Nothing listens
+beyond 127.0.0.1. Ports: PLATFORM_LOCAL_MOTO_PORT (5000), PLATFORM_LOCAL_APP_PORT (8000); PostgreSQL
+picks a free port once and keeps it (data directory: PLATFORM_LOCAL_PG_DATA, default .local/postgres).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STATE = ROOT / ".local" / "state"
+MOTO_PORT = int(os.environ.get("PLATFORM_LOCAL_MOTO_PORT", "5000"))
+APP_PORT = int(os.environ.get("PLATFORM_LOCAL_APP_PORT", "8000"))
+APP_DIR = ROOT / "examples" / "app"
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import local_postgres  # noqa: E402
+
+
+def _default_pg_data() -> Path:
+    """.local/postgres, unless we run as root in a checkout the postgres account cannot traverse
+    (e.g. under a 0700 home): then a per-checkout directory under the system temp dir."""
+    preferred = ROOT / ".local" / "postgres"
+    try:
+        if local_postgres.owner_can_reach(preferred):
+            return preferred
+    except local_postgres.LocalPostgresError:
+        return preferred  # no postgres account yet: start() reports that with the fix
+    import hashlib  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    base = Path(tempfile.gettempdir()) / f"platform_ops-{hashlib.sha256(str(ROOT).encode()).hexdigest()[:10]}"
+    base.mkdir(exist_ok=True)
+    base.chmod(0o711)
+    return base / "postgres"
+
+
+PG_DATA = Path(os.environ.get("PLATFORM_LOCAL_PG_DATA") or _default_pg_data())
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def _read_pid(name: str) -> int | None:
+    path = STATE / f"{name}.pid"
+    if not path.exists():
+        return None
+    try:
+        pid = int(path.read_text().strip())
+    except ValueError:
+        return None
+    return pid if _pid_alive(pid) else None
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback only
+            return True
+    except OSError:
+        return False
+
+
+def _wait(predicate, what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"local stack: {what} did not start within {timeout:.0f}s (see {STATE})")
+        time.sleep(0.2)
+
+
+def moto_url() -> str:
+    return f"http://127.0.0.1:{MOTO_PORT}"
+
+
+def start_moto() -> str:
+    if _read_pid("moto") and _http_ok(f"{moto_url()}/_platform_ops/requests"):
+        return f"moto server     already running on {moto_url()}"
+    if _http_ok(f"{moto_url()}/_platform_ops/requests"):
+        return f"moto server     already running on {moto_url()} (started elsewhere)"
+    STATE.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.setdefault("MOTO_ECS_SERVICE_RUNNING", "2")
+    with open(STATE / "moto.log", "ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "scripts" / "moto_launcher.py"), "--port", str(MOTO_PORT)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
+    (STATE / "moto.pid").write_text(str(proc.pid))
+    _wait(lambda: _http_ok(f"{moto_url()}/_platform_ops/requests"), "the moto server")
+    return f"moto server     started on {moto_url()} (pid {proc.pid}, log {STATE / 'moto.log'})"
+
+
+def app_url() -> str:
+    return f"http://127.0.0.1:{APP_PORT}"
+
+
+def start_postgres() -> str:
+    try:
+        url = local_postgres.start(PG_DATA)
+    except local_postgres.LocalPostgresError as exc:  # pragma: no cover - printed for the user
+        raise SystemExit(f"local stack: PostgreSQL did not start: {exc}") from exc
+    return f"postgresql      running, {local_postgres.mask_url(url)}"
+
+
+def start_app() -> str:
+    if _read_pid("app") and _http_ok(f"{app_url()}/health/live"):
+        return f"reference app   already running on {app_url()}"
+    STATE.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=local_postgres.url(PG_DATA),
+        APP_VERSION=os.environ.get("PLATFORM_LOCAL_APP_VERSION", "local"),
+        AWS_ENDPOINT_URL=moto_url(),
+    )
+    with open(STATE / "app.log", "ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(APP_PORT)],
+            cwd=APP_DIR,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
+    (STATE / "app.pid").write_text(str(proc.pid))
+    _wait(lambda: _http_ok(f"{app_url()}/health/live"), "the reference app")
+    return f"reference app   started on {app_url()} (pid {proc.pid}, log {STATE / 'app.log'})"
+
+
+def database_url() -> str:
+    """The local DATABASE_URL (contains the password: for the migrate stage's environment only)."""
+    return local_postgres.url(PG_DATA)
+
+
+def stop(name: str) -> str:
+    pid = _read_pid(name)
+    (STATE / f"{name}.pid").unlink(missing_ok=True)
+    if not pid:
+        return f"{name:<15} not running"
+    os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while _pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if _pid_alive(pid):
+        os.killpg(pid, signal.SIGKILL)
+    return f"{name:<15} stopped"
+
+
+def status() -> list[str]:
+    lines = []
+    pid = _read_pid("moto")
+    if pid and _http_ok(f"{moto_url()}/_platform_ops/requests"):
+        with urllib.request.urlopen(f"{moto_url()}/_platform_ops/requests", timeout=2) as resp:  # noqa: S310
+            total = json.load(resp)["total"]
+        lines.append(f"moto server     running on {moto_url()} (pid {pid}, {total} API requests served)")
+    else:
+        lines.append("moto server     not running")
+    pg = local_postgres.status(PG_DATA)
+    lines.append(f"postgresql      {'running, ' + pg['url'] if pg.get('running') else 'not running'}")
+    pid = _read_pid("app")
+    lines.append(f"reference app   {'running on ' + app_url() + f' (pid {pid})' if pid else 'not running'}")
+    return lines
+
+
+def stack_id(inventory: str) -> str:
+    out = subprocess.run(
+        [str(Path(sys.executable).with_name("ansible-inventory")), "-i", inventory, "--list"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    hostvars = json.loads(out)["_meta"]["hostvars"]
+    host = next(iter(hostvars.values()))
+    return f"{host['platform_name']}-{host['platform_env']}"
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] in ("-h", "--help"):
+        print(__doc__)
+        return 0
+    command = argv[0]
+    if command == "up":
+        print(start_moto())
+        print(start_postgres())
+        print(start_app())
+    elif command == "down":
+        print(stop("app"))
+        print(f"{'postgresql':<15} {'stopped' if local_postgres.stop(PG_DATA) else 'not running'}")
+        print(stop("moto"))
+    elif command == "database-url":
+        print(database_url())
+    elif command == "status":
+        print("\n".join(status()))
+    elif command == "stack-id" and len(argv) == 2:
+        print(stack_id(argv[1]))
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

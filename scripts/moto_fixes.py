@@ -1,0 +1,353 @@
+"""Fixes to moto 5.2.5 behaviour the local stack needs (applied by scripts/moto_launcher.py).
+
+Each fix makes the emulator answer as AWS does where moto diverges; nothing here changes what
+our roles or modules send. ``patch_moto()`` runs in ``build_app()`` before moto's app is created.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+
+from moto.core.responses import ActionResult
+from moto.kms.models import KmsBackend
+from moto.s3.exceptions import ReplicationConfigurationNotFoundError
+from moto.s3.models import FakeBucket
+from moto.s3.responses import S3Response
+
+
+def _patch_get_bucket_replication() -> None:
+    """GetBucketReplication answers a fixed DeleteMarkerReplication (Disabled) and Filter
+    (Prefix "") and drops SourceSelectionCriteria, although PutBucketReplication stored them
+    (moto/s3/responses.py S3Response.get_bucket_replication). Answer what was stored."""
+
+    def _list(value):
+        if value is None:
+            return []
+        return value if isinstance(value, list) else [value]
+
+    def _rule(stored):
+        rule = {k: v for k, v in stored.items() if not k.startswith("@")}
+        rule.setdefault("DeleteMarkerReplication", {"Status": "Disabled"})
+        if "Filter" not in rule and "Prefix" not in rule:
+            rule["Filter"] = {"Prefix": ""}
+        rule_filter = rule.get("Filter")
+        if rule_filter is None and "Filter" in rule:
+            rule["Filter"] = {"Prefix": ""}
+        elif isinstance(rule_filter, dict):
+            if "Prefix" in rule_filter and rule_filter["Prefix"] is None:
+                rule_filter["Prefix"] = ""
+            conj = rule_filter.get("And")
+            if isinstance(conj, dict):
+                conj["Tags"] = _list(conj.pop("Tag", None) or conj.get("Tags"))
+        return rule
+
+    def get_bucket_replication(self):
+        self.data["Action"] = "GetBucketReplication"
+        replication = self.backend.get_bucket_replication(self.bucket_name)
+        if not replication:
+            raise ReplicationConfigurationNotFoundError(bucket_name=self.bucket_name)
+        rules = [_rule(r) for r in _list(replication["Rule"])]
+        return self.serialized(
+            ActionResult({"ReplicationConfiguration": {"Role": replication["Role"], "Rules": rules}})
+        )
+
+    S3Response.get_bucket_replication = get_bucket_replication
+
+
+def _patch_kms_key_arns() -> None:
+    """ScheduleKeyDeletion, CancelKeyDeletion, EnableKey and DisableKey with a key ARN (what
+    amazon.aws.kms_key sends) fail with a 500 (KeyError): moto/kms/models.py KmsBackend indexes
+    ``self.keys`` by raw key ID in these methods. Resolve the ID first, as its other methods do."""
+
+    def resolving(method):
+        @functools.wraps(method)
+        def wrapper(self, key_id, *args, **kwargs):
+            return method(self, self.any_id_to_key_id(key_id), *args, **kwargs)
+
+        return wrapper
+
+    for name in ("schedule_key_deletion", "cancel_key_deletion", "enable_key", "disable_key"):
+        setattr(KmsBackend, name, resolving(getattr(KmsBackend, name)))
+
+
+def _patch_secure_transport() -> None:
+    """Bucket policies: moto ignores every condition operator but StringEquals, so a TLS-only
+    statement (Deny when Bool aws:SecureTransport is "false") denies every object request.
+    SDKs reach real S3 over TLS; treat the loopback emulator the same way."""
+    original = FakeBucket.get_permission
+
+    def _is_tls_only_deny(statement):
+        return statement.get("Effect") == "Deny" and statement.get("Condition") == {
+            "Bool": {"aws:SecureTransport": "false"}
+        }
+
+    def get_permission(self, action, resource):
+        if self.policy is None:
+            return original(self, action, resource)
+        policy = json.loads(self.policy.decode())
+        statements = policy.get("Statement") or []
+        if isinstance(statements, dict):
+            statements = [statements]
+        kept = [s for s in statements if not _is_tls_only_deny(s)]
+        if len(kept) == len(statements):
+            return original(self, action, resource)
+        saved = self.policy
+        try:
+            self.policy = json.dumps(dict(policy, Statement=kept)).encode() if kept else None
+            return original(self, action, resource)
+        finally:
+            self.policy = saved
+
+    FakeBucket.get_permission = get_permission
+
+
+def _patch_alb_default_attributes() -> None:
+    """DescribeLoadBalancerAttributes of a new ALB lacks access_logs.s3.enabled,
+    idle_timeout.timeout_seconds and the routing.* attributes AWS always reports
+    (moto/elbv2/models.py FakeLoadBalancer.__init__ comments two of them out "for TF
+    compatibility"): amazon.aws.elb_application_lb then fails with a KeyError on a load balancer
+    it has just created. Start application load balancers with AWS's defaults."""
+    from moto.elbv2.models import FakeLoadBalancer  # noqa: PLC0415
+
+    defaults = {
+        "access_logs.s3.enabled": "false",
+        "idle_timeout.timeout_seconds": "60",
+        "routing.http.desync_mitigation_mode": "defensive",
+        "routing.http.drop_invalid_header_fields.enabled": "false",
+        "routing.http.preserve_host_header.enabled": "false",
+        "routing.http.x_amzn_tls_version_and_cipher_suite.enabled": "false",
+        "routing.http.xff_client_port.enabled": "false",
+        "routing.http.xff_header_processing.mode": "append",
+        "routing.http2.enabled": "true",
+        "waf.fail_open.enabled": "false",
+    }
+    original = FakeLoadBalancer.__init__
+
+    @functools.wraps(original)
+    def __init__(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        if self.type == "application":
+            for key, value in defaults.items():
+                self.attrs.setdefault(key, value)
+
+    FakeLoadBalancer.__init__ = __init__
+
+
+def _patch_ecs_cluster_lists() -> None:
+    """A cluster created without tags or capacity providers (community.aws.ecs_cluster cannot pass
+    tags) is described without ``capacityProviders``/``defaultCapacityProviderStrategy`` and
+    ListTagsForResource answers without ``tags``; AWS answers empty lists, and
+    community.aws.ecs_tag / ecs_cluster fail with a KeyError otherwise."""
+    from moto.ecs.models import Cluster  # noqa: PLC0415
+
+    original = Cluster.__init__
+
+    @functools.wraps(original)
+    def __init__(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        self.tags = self.tags or []
+        self.capacity_providers = self.capacity_providers or []
+        self.default_capacity_provider_strategy = self.default_capacity_provider_strategy or []
+
+    Cluster.__init__ = __init__
+
+
+def _patch_ecs_create_service() -> None:
+    """CreateService drops deploymentConfiguration, healthCheckGracePeriodSeconds,
+    enableExecuteCommand and capacityProviderStrategy (UpdateService keeps them): keep them."""
+    from moto.ecs.responses import EC2ContainerServiceResponse  # noqa: PLC0415
+
+    original = EC2ContainerServiceResponse.create_service
+    kept = {
+        "deploymentConfiguration": "deployment_configuration",
+        "healthCheckGracePeriodSeconds": "health_check_grace_period_seconds",
+        "enableExecuteCommand": "enable_execute_command",
+        "capacityProviderStrategy": "capacity_provider_strategy",
+    }
+
+    @functools.wraps(original)
+    def create_service(self):
+        result = original(self)
+        service = self.ecs_backend._get_service(self._get_param("cluster", "default"), self._get_param("serviceName"))
+        for param, attr in kept.items():
+            value = self._get_param(param)
+            if value is not None:
+                setattr(service, attr, value)
+        return result
+
+    EC2ContainerServiceResponse.create_service = create_service
+
+
+def _patch_wafv2_list_resources_for_web_acl() -> None:
+    """ListResourcesForWebACL is not implemented (community.aws.wafv2_resources reads it); moto
+    keeps the associations (AssociateWebACL) on the web ACL: list them."""
+    from moto.wafv2.exceptions import WAFNonexistentItemException  # noqa: PLC0415
+    from moto.wafv2.responses import WAFV2Response  # noqa: PLC0415
+
+    def list_resources_for_web_acl(self):
+        body = json.loads(self.body)
+        web_acl = self.wafv2_backend.wacls.get(body["WebACLArn"])
+        if web_acl is None:
+            raise WAFNonexistentItemException
+        return (
+            200,
+            {"Content-Type": "application/json"},
+            json.dumps({"ResourceArns": list(web_acl.associated_resources)}),
+        )
+
+    WAFV2Response.list_resources_for_web_acl = list_resources_for_web_acl
+
+
+def _patch_describe_scaling_policies() -> None:
+    """DescribeScalingPolicies ignores PolicyNames and matches ResourceId as a substring
+    (moto/applicationautoscaling/models.py): with MaxResults=1,
+    community.aws.application_autoscaling_policy compares the second policy of a service with the
+    first one and reports a change on every run. Filter by name and exact resource id."""
+    from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse  # noqa: PLC0415
+
+    def describe_scaling_policies(self):
+        names = self._get_param("PolicyNames") or []
+        resource_id = self._get_param("ResourceId")
+        dimension = self._get_param("ScalableDimension")
+        policies = [
+            p
+            for p in self.applicationautoscaling_backend.policies.values()
+            if p.service_namespace == self._get_param("ServiceNamespace")
+            and (not resource_id or p.resource_id == resource_id)
+            and (not dimension or p.scalable_dimension == dimension)
+            and (not names or p.policy_name in names)
+        ]
+        start = int(self._get_param("NextToken") or 0)
+        end = start + (self._get_int_param("MaxResults") or 100)
+        from moto.applicationautoscaling.responses import _build_policy  # noqa: PLC0415
+
+        return json.dumps(
+            {
+                "ScalingPolicies": [_build_policy(p) for p in policies[start:end]],
+                "NextToken": str(end) if end < len(policies) else None,
+            }
+        )
+
+    ApplicationAutoScalingResponse.describe_scaling_policies = describe_scaling_policies
+
+
+# Engine-default entries AWS lists in a new PostgreSQL parameter group (no value: engine default).
+_POSTGRES_DEFAULTS = {
+    "rds.force_ssl": ("boolean", "dynamic", "0,1"),
+    "log_min_duration_statement": ("integer", "dynamic", "-1-2147483647"),
+    "log_connections": ("boolean", "dynamic", "0,1"),
+    "log_disconnections": ("boolean", "dynamic", "0,1"),
+    "log_statement": ("string", "dynamic", "ddl,mod,all,none"),
+}
+
+
+def _patch_data_tier() -> None:
+    """RDS and OpenSearch answers the database and search roles rely on (see each numbered note)."""
+    from moto.opensearch import models as opensearch  # noqa: PLC0415
+    from moto.rds import models as rds  # noqa: PLC0415
+    from moto.rds.exceptions import DBParameterGroupNotFoundError  # noqa: PLC0415
+
+    # 1. DescribeDBParameterGroups for a missing name: AWS raises DBParameterGroupNotFound, moto
+    #    returns [] (amazon.aws.rds_instance_param_group then fails with IndexError on creation).
+    describe_groups = rds.RDSBackend.describe_db_parameter_groups
+
+    def describe_db_parameter_groups(self, kwargs):
+        groups = describe_groups(self, kwargs)
+        name = kwargs.get("db_parameter_group_name")
+        if name and not groups:
+            raise DBParameterGroupNotFoundError(name)
+        return groups
+
+    rds.RDSBackend.describe_db_parameter_groups = describe_db_parameter_groups
+
+    # 2. A new parameter group lists the engine's parameters (DataType, IsModifiable), which
+    #    rds_instance_param_group needs to set values; moto creates it empty.
+    group_init = rds.DBParameterGroup.__init__
+
+    def parameter_group_init(self, *args, **kwargs):
+        group_init(self, *args, **kwargs)
+        if str(self.family or "").startswith("postgres"):
+            for name, (data_type, apply_type, allowed) in _POSTGRES_DEFAULTS.items():
+                self.parameters[name].update(
+                    ParameterName=name,
+                    DataType=data_type,
+                    ApplyType=apply_type,
+                    AllowedValues=allowed,
+                    IsModifiable=True,
+                    Source="engine-default",
+                )
+
+    rds.DBParameterGroup.__init__ = parameter_group_init
+
+    # 3. Performance Insights is accepted but never reported (rds_instance then sees it off on every
+    #    run and, with a KMS key set, fails on None.split).
+    instance_init = rds.DBInstance.__init__
+
+    def db_instance_init(self, *args, **kwargs):
+        instance_init(self, *args, **kwargs)
+        self.enable_performance_insights = bool(kwargs.get("enable_performance_insights"))
+        self.performance_insights_kms_key_id = kwargs.get("performance_insights_kms_key_id")
+        self.performance_insights_retention_period = kwargs.get("performance_insights_retention_period")
+
+    rds.DBInstance.__init__ = db_instance_init
+    rds.DBInstance.performance_insights_enabled = property(
+        lambda self: bool(getattr(self, "enable_performance_insights", False))
+    )
+
+    # 4. gp3 below 400 GiB: AWS reports the baseline 3000 IOPS / 125 MiB/s; moto reports nothing and
+    #    rds_instance's update path reads instance["Iops"] / ["StorageThroughput"] (KeyError).
+    throughput = rds.DBInstance.storage_throughput
+
+    def get_iops(self):
+        value = self.__dict__.get("_gp3_iops")
+        if value is None and getattr(self, "storage_type", None) == "gp3":
+            return 3000
+        return value
+
+    def set_iops(self, value):
+        self.__dict__["_gp3_iops"] = value
+
+    rds.DBInstance.iops = property(get_iops, set_iops)
+
+    def get_throughput(self):
+        value = throughput.fget(self)
+        if value is None and getattr(self, "storage_type", None) == "gp3":
+            return 125
+        return value
+
+    rds.DBInstance.storage_throughput = property(get_throughput, throughput.fset)
+
+    # 5. Deleting a cross-region read replica: moto records the replica's ARN on the source and
+    #    removes its identifier (ValueError, HTTP 500).
+    def remove_replica(self, replica):
+        for key in (replica.db_instance_identifier, replica.db_instance_arn):
+            if key in self.replicas:
+                self.replicas.remove(key)
+
+    rds.DBInstance.remove_replica = remove_replica
+
+    # 6. DescribeDomainConfig: AWS always returns AutoTuneOptions.MaintenanceSchedules (maybe []);
+    #    community.aws.opensearch(_info) reads it unconditionally (KeyError with Auto-Tune off).
+    to_config = opensearch.OpenSearchDomain.to_config_dict
+
+    def to_config_dict(self):
+        config = to_config(self)
+        auto_tune = config.get("AutoTuneOptions", {}).get("Options")
+        if isinstance(auto_tune, dict):
+            auto_tune.setdefault("MaintenanceSchedules", [])
+        return config
+
+    opensearch.OpenSearchDomain.to_config_dict = to_config_dict
+
+
+def patch_moto() -> None:
+    _patch_data_tier()
+    _patch_alb_default_attributes()
+    _patch_ecs_cluster_lists()
+    _patch_ecs_create_service()
+    _patch_wafv2_list_resources_for_web_acl()
+    _patch_describe_scaling_policies()
+    _patch_get_bucket_replication()
+    _patch_kms_key_arns()
+    _patch_secure_transport()

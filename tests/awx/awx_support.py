@@ -1,0 +1,116 @@
+"""Loaders shared by the tests of the AWX job templates (awx/*.yml), the EE and the compliance playbook."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from tests.helpers import BIN, ROOT
+
+SURVEY_TYPES = {"text", "textarea", "password", "integer", "float", "multiplechoice", "multiselect"}
+
+
+def load_yaml(path: Path):
+    return yaml.safe_load(path.read_text())
+
+
+def awx_data() -> dict:
+    """Every variable of awx/*.yml, as playbooks/awx_configure.yml loads them (vars_files)."""
+    data: dict = {}
+    for name in ("project.yml", "inventories.yml", "job_templates.yml"):
+        data.update(load_yaml(ROOT / "awx" / name))
+    return data
+
+
+def imported_playbooks(playbook: Path) -> list[Path]:
+    """The playbook and every playbook it imports, recursively (import_playbook)."""
+    seen: list[Path] = []
+
+    def walk(path: Path) -> None:
+        path = path.resolve()
+        if path in seen:
+            return
+        seen.append(path)
+        for entry in load_yaml(path) or []:
+            target = entry.get("ansible.builtin.import_playbook") or entry.get("import_playbook")
+            if target:
+                walk(path.parent / target)
+
+    walk(playbook)
+    return seen
+
+
+def _collect_tags(node, tags: set[str]) -> None:
+    """Tags of plays, imports, blocks, tasks and role entries in one parsed playbook."""
+    if isinstance(node, list):
+        for item in node:
+            _collect_tags(item, tags)
+        return
+    if not isinstance(node, dict):
+        return
+    value = node.get("tags")
+    if isinstance(value, str):
+        tags.update(t.strip() for t in value.split(","))
+    elif isinstance(value, list):
+        tags.update(str(t) for t in value)
+    for key in ("pre_tasks", "tasks", "post_tasks", "handlers", "roles", "block", "rescue", "always"):
+        _collect_tags(node.get(key), tags)
+
+
+def playbook_tags(playbook: Path) -> set[str]:
+    """Every tag that exists in the playbook and the playbooks it imports."""
+    tags: set[str] = set()
+    for path in imported_playbooks(playbook):
+        _collect_tags(load_yaml(path), tags)
+    tags.discard("always")
+    return tags
+
+
+def usage_comment(playbook: Path) -> str:
+    """The leading comment block of a playbook: its usage lines."""
+    lines = []
+    for line in playbook.read_text().splitlines():
+        if line.strip() == "---":
+            continue
+        if not line.startswith("#"):
+            break
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def readme_public_variables() -> set[str]:
+    """First-column names of the table under README.md's "## Public variables" heading."""
+    text = (ROOT / "README.md").read_text()
+    section = text.split("\n## Public variables", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `([a-z_][a-z0-9_]*)` \|", section, re.M))
+
+
+def group_vars_all_keys() -> set[str]:
+    keys: set[str] = set()
+    for path in sorted((ROOT / "group_vars" / "all").glob("*.yml")):
+        keys.update((load_yaml(path) or {}).keys())
+    return keys
+
+
+def ansible_env(**extra: str) -> dict:
+    env = dict(os.environ)
+    env.update(
+        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+        ANSIBLE_FORCE_COLOR="0",
+        ANSIBLE_NOCOLOR="1",
+    )
+    for key in ("CONTROLLER_HOST", "CONTROLLER_OAUTH_TOKEN", "TOWER_HOST", "TOWER_OAUTH_TOKEN"):
+        env.pop(key, None)
+    env.update(extra)
+    return env
+
+
+def run(cmd: list[str], cwd: Path = ROOT, timeout: int = 300, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        cmd, cwd=cwd, env=ansible_env(**env), capture_output=True, text=True, timeout=timeout, check=False
+    )

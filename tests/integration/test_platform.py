@@ -1,0 +1,275 @@
+"""The whole platform on the local stack, in the order an operator lives it.
+
+One module-scoped stack: a moto server (the session's), a real PostgreSQL and the reference app
+on loopback, all started by this harness. Tests run in file order (xdist: --dist loadfile):
+bad input -> deploy twice (second run changed=0) -> rollout -> rollback -> migrate -> health
+check against a stopped database -> destroy.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import boto3
+import psycopg
+import pytest
+
+from tests.conftest import api_requests
+from tests.helpers import ROOT, playbook
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import local_postgres  # noqa: E402
+
+STACK = "caseapp-local"  # inventories/local
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("platform")]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LocalStack:
+    def __init__(self, endpoint: str):
+        self.endpoint = endpoint
+        # under /tmp itself: the postgres account must be able to reach it (mkdtemp makes 0700; open it to 0711)
+        base = Path(tempfile.mkdtemp(prefix="platform-it-"))
+        base.chmod(0o711)
+        self.pg_data = base / "postgres"
+        self.database_url = local_postgres.start(self.pg_data)
+        self.app_port = _free_port()
+        self.env = {"PLATFORM_LOCAL_PG_DATA": str(self.pg_data), "PLATFORM_LOCAL_APP_PORT": str(self.app_port)}
+        self.app = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(self.app_port)],
+            cwd=ROOT / "examples" / "app",
+            env=dict(os.environ, DATABASE_URL=self.database_url, APP_VERSION="it"),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.app_port}/health/live", timeout=2).close()  # noqa: S310
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    def run(self, path: str, *args: str):
+        return playbook(self.endpoint, path, *args, env=self.env)
+
+    def client(self, service: str):
+        return boto3.client(service, region_name="us-east-1", endpoint_url=self.endpoint)
+
+    def close(self):
+        self.app.terminate()
+        self.app.wait(timeout=10)
+        local_postgres.stop(self.pg_data)
+
+
+@pytest.fixture(scope="module")
+def stack(moto_endpoint):
+    local = LocalStack(moto_endpoint)
+    try:
+        yield local
+    finally:
+        local.close()
+
+
+def _service_images(stack: LocalStack) -> dict[str, str]:
+    ecs = stack.client("ecs")
+    names = [f"{STACK}-backend", f"{STACK}-media-processor"]
+    images = {}
+    for svc in ecs.describe_services(cluster=STACK, services=names)["services"]:
+        taskdef = ecs.describe_task_definition(taskDefinition=svc["taskDefinition"])["taskDefinition"]
+        images[svc["serviceName"]] = (taskdef["containerDefinitions"][0]["image"], svc["taskDefinition"])
+    return images
+
+
+def _gone(stack: LocalStack, arn: str) -> bool:
+    """Whether a still-listed resource is really on its way out, as AWS shows it for a while too:
+    a deleted NAT gateway, a KMS key pending deletion, a replication group deleting (the emulator
+    never finishes), an inactive ECS cluster/service or a deregistered task definition."""
+    service, resource = arn.split(":")[2], arn.split(":", 5)[5]
+    try:
+        if service == "ec2" and resource.startswith("natgateway/"):
+            (nat,) = stack.client("ec2").describe_nat_gateways(NatGatewayIds=[resource.split("/")[1]])["NatGateways"]
+            return nat["State"] in ("deleted", "deleting")
+        if service == "kms":
+            return stack.client("kms").describe_key(KeyId=arn)["KeyMetadata"]["KeyState"] == "PendingDeletion"
+        if service == "elasticache" and resource.startswith("replicationgroup:"):
+            groups = stack.client("elasticache").describe_replication_groups(ReplicationGroupId=resource.split(":")[1])
+            return groups["ReplicationGroups"][0]["Status"] == "deleting"
+        if service == "ecs" and resource.startswith("cluster/"):
+            (cluster,) = stack.client("ecs").describe_clusters(clusters=[arn])["clusters"]
+            return cluster["status"] == "INACTIVE"
+        if service == "ecs" and resource.startswith("service/"):
+            cluster = resource.split("/")[1]
+            found = stack.client("ecs").describe_services(cluster=cluster, services=[arn])["services"]
+            return not found or found[0]["status"] in ("INACTIVE", "DRAINING")
+        if service == "ecs" and resource.startswith("task-definition/"):
+            taskdef = stack.client("ecs").describe_task_definition(taskDefinition=arn)["taskDefinition"]
+            return taskdef["status"] == "INACTIVE"
+    except Exception:  # noqa: BLE001 - not describable any more: gone
+        return True
+    return False
+
+
+def _tagged(stack: LocalStack) -> list[str]:
+    """ARNs of live resources still tagged as the local platform's (Resource Groups Tagging API)."""
+    arns = []
+    for page in (
+        stack.client("resourcegroupstaggingapi")
+        .get_paginator("get_resources")
+        .paginate(TagFilters=[{"Key": "Project", "Values": ["caseapp"]}, {"Key": "Environment", "Values": ["local"]}])
+    ):
+        arns += [r["ResourceARN"] for r in page["ResourceTagMappingList"]]
+    return [arn for arn in arns if not _gone(stack, arn)]
+
+
+def _secret_values(stack: LocalStack) -> dict[str, str]:
+    sm = stack.client("secretsmanager")
+    values = {}
+    for page in sm.get_paginator("list_secrets").paginate():
+        for secret in page["SecretList"]:
+            if secret["Name"].startswith(f"{STACK}/"):
+                values[secret["Name"]] = sm.get_secret_value(SecretId=secret["ARN"])["SecretString"]
+    return values
+
+
+def _fragments(value: str) -> list[str]:
+    """The secret itself and, for JSON or URL secrets, each password-like part of at least 12 chars."""
+    import json
+    import re
+
+    parts = [value]
+    try:
+        parsed = json.loads(value)
+        if isinstance(parsed, dict):
+            parts += [str(v) for k, v in parsed.items() if "pass" in k.lower() or "token" in k.lower()]
+    except ValueError:
+        match = re.match(r"^[a-z]+://[^:]+:([^@]+)@", value)
+        if match:
+            parts.append(match.group(1))
+    return [p for p in parts if len(p) >= 12]
+
+
+def test_bad_input_fails_before_any_aws_call(moto_endpoint):
+    before = api_requests(moto_endpoint)["total"]
+    run = playbook(moto_endpoint, "deploy.yml", "-e", "platform_az_count=5", "-e", "platform_name=Bad_Name")
+    assert run.returncode != 0
+    assert "platform_az_count" in run.output and "platform_name" in run.output, run.tail()
+    bad_service = playbook(moto_endpoint, "deploy.yml", "-e", '{"platform_services": [{"name": "api", "port": 70000}]}')
+    assert bad_service.returncode != 0 and "platform_services[api].port" in bad_service.output, bad_service.tail()
+    assert api_requests(moto_endpoint)["total"] == before, "validation must fail before any AWS request"
+
+
+def test_playbooks_dir_sees_root_group_vars(moto_endpoint):
+    """A playbook run from playbooks/ gets group_vars/all (through the playbooks/group_vars link)."""
+    probe = ROOT / "playbooks" / "_probe_group_vars.yml"
+    probe.write_text(
+        "- hosts: platform\n  gather_facts: false\n  tasks:\n"
+        "    - ansible.builtin.debug:\n        msg: 'mig={{ platform_migration_command | default(\"UNSET\") }}'\n"
+    )
+    try:
+        run = playbook(moto_endpoint, str(probe), inventory="inventories/staging", cwd=ROOT / "playbooks")
+    finally:
+        probe.unlink()
+    assert run.returncode == 0, run.tail()
+    assert "mig=['alembic', 'upgrade', 'head']" in run.output
+
+
+def test_deploy_twice_second_run_changes_nothing(stack):
+    first = stack.run("deploy.yml")
+    assert first.returncode == 0, first.tail(150)
+    assert first.recap["changed"] > 0
+    assert "Local database at revision 0002" in first.output
+    ec2 = stack.client("ec2")
+    vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [f"{STACK}-vpc"]}])["Vpcs"]
+    assert len(vpcs) == 1 and vpcs[0]["CidrBlock"] == "10.20.0.0/16"
+
+    # The second run is verbose on purpose: no secret value may appear even at -vvv.
+    second = stack.run("deploy.yml", "-vvv")
+    assert second.returncode == 0, second.tail(150)
+    assert second.recap["changed"] == 0, f"second run changed: {second.changed_tasks()}"
+    secrets = _secret_values(stack)
+    assert secrets, "the deploy generated no secrets"
+    for name, value in secrets.items():
+        for fragment in _fragments(value):
+            assert fragment not in first.output, f"a value of secret {name} appears in the deploy output"
+            assert fragment not in second.output, f"a value of secret {name} appears in the -vvv deploy output"
+    ecs = stack.client("ecs")
+    for arn in ecs.list_task_definitions(familyPrefix=STACK)["taskDefinitionArns"]:
+        taskdef = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
+        env_text = str([c.get("environment") for c in taskdef["containerDefinitions"]])
+        for name, value in secrets.items():
+            assert all(fragment not in env_text for fragment in _fragments(value)), (
+                f"secret {name} in {arn} environment"
+            )
+
+
+def test_migrations_created_real_tables(stack):
+    with psycopg.connect(stack.database_url) as conn:
+        tables = {
+            r[0] for r in conn.execute("select table_name from information_schema.tables where table_schema = 'public'")
+        }
+        revision = conn.execute("select version_num from alembic_version").fetchone()[0]
+    assert {"cases", "documents", "alembic_version"} <= tables
+    assert revision == "0002"
+    again = stack.run("deploy.yml", "--tags", "migrate")
+    assert again.returncode == 0, again.tail()
+    assert again.recap["changed"] == 0
+
+
+def test_rollout_moves_services_to_the_new_tag(stack):
+    run = stack.run("deploy.yml", "--tags", "rollout", "-e", "platform_image_tag=it-2")
+    assert run.returncode == 0, run.tail()
+    images = _service_images(stack)
+    assert all(image.endswith(":it-2") for image, _ in images.values()), images
+    again = stack.run("deploy.yml", "--tags", "rollout", "-e", "platform_image_tag=it-2")
+    assert again.returncode == 0 and again.recap["changed"] == 0, again.changed_tasks()
+
+
+def test_rollback_returns_to_the_previous_revision(stack):
+    before = _service_images(stack)
+    run = stack.run("playbooks/rollback.yml", "-e", "rollback_service=backend")
+    assert run.returncode == 0, run.tail()
+    after = _service_images(stack)
+    image, taskdef = after[f"{STACK}-backend"]
+    assert image.endswith(":local"), image
+    assert int(taskdef.rsplit(":", 1)[-1]) == int(before[f"{STACK}-backend"][1].rsplit(":", 1)[-1]) - 1
+    assert after[f"{STACK}-media-processor"] == before[f"{STACK}-media-processor"], "other services untouched"
+
+
+def test_healthcheck_names_the_stopped_database(stack):
+    assert stack.run("deploy.yml", "--tags", "healthcheck").returncode == 0
+    local_postgres.stop(stack.pg_data)
+    try:
+        run = stack.run("deploy.yml", "--tags", "healthcheck", "-e", "healthcheck_wait_timeout=6")
+        assert run.returncode != 0
+        assert "unhealthy: database" in run.output, run.tail()
+    finally:
+        local_postgres.start(stack.pg_data)
+
+
+def test_destroy_refuses_without_confirmation_then_leaves_nothing(stack):
+    refused = stack.run("playbooks/destroy.yml")
+    assert refused.returncode != 0 and "confirm_destroy" in refused.output
+    ec2 = stack.client("ec2")
+    assert ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [f"{STACK}-vpc"]}])["Vpcs"], (
+        "refusal must not delete"
+    )
+
+    destroyed = stack.run("playbooks/destroy.yml", "-e", f"confirm_destroy={STACK}")
+    assert destroyed.returncode == 0, destroyed.tail(150)
+    assert not ec2.describe_vpcs(Filters=[{"Name": "tag:Project", "Values": ["caseapp"]}])["Vpcs"]
+    assert _tagged(stack) == []

@@ -1,0 +1,1178 @@
+"""platform_ops.aws.compliance_audit against moto: a compliant stack passes, each broken resource is named."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import re
+import urllib.request
+from pathlib import Path
+
+import botocore.exceptions
+import pytest
+from ansible_collections.platform_ops.aws.plugins.module_utils import compliance
+
+ROOT = Path(__file__).resolve().parents[2]
+MODULE = "compliance_audit"
+REGION = "us-east-1"
+DR_REGION = "us-west-2"
+# Account/region-wide controls: other tests on the shared moto server may change their state.
+ACCOUNT_LEVEL = {"CLOUDTRAIL.LOGGING", "EC2.EBS_DEFAULT_ENCRYPTION"}
+TODAY = datetime.date.today()
+
+
+@pytest.fixture
+def platform(request):
+    """A platform name unique to the test (the moto server is shared by the whole session)."""
+    return "c" + hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:11]
+
+
+def failing(res, include_account_level=False):
+    """{(control, resource)} of the FAIL findings."""
+    return {
+        (f["control"], f["resource"])
+        for f in res["findings"]
+        if f["status"] == "FAIL" and (include_account_level or f["control"] not in ACCOUNT_LEVEL)
+    }
+
+
+def by_control(res, control):
+    return [f for f in res["findings"] if f["control"] == control]
+
+
+class Stack:
+    """Builds a platform's resources with boto3; compliant unless a knob says otherwise."""
+
+    def __init__(self, aws, name, env="prod"):
+        self.aws = aws
+        self.name = name
+        self.env = env
+        self.prefix = f"{name}-{env}"
+        self.tags = {"Project": name, "Environment": env, "ManagedBy": "ansible", "DataClassification": "phi"}
+        self._key_arn = None
+        self._vpc = None
+        self._logs = None
+
+    # tag spellings
+    def kv(self, tags=None):
+        return [{"Key": k, "Value": v} for k, v in (self.tags if tags is None else tags).items()]
+
+    def kv_lower(self, tags=None):
+        return [{"key": k, "value": v} for k, v in (self.tags if tags is None else tags).items()]
+
+    # --- KMS ---
+    def key(self, rotation=True, tags=None):
+        kms = self.aws("kms")
+        tag_list = [{"TagKey": k, "TagValue": v} for k, v in (self.tags if tags is None else tags).items()]
+        meta = kms.create_key(Description=f"{self.prefix} data key", Tags=tag_list)["KeyMetadata"]
+        if rotation:
+            kms.enable_key_rotation(KeyId=meta["KeyId"])
+        return meta["Arn"]
+
+    @property
+    def key_arn(self):
+        if self._key_arn is None:
+            self._key_arn = self.key()
+        return self._key_arn
+
+    # --- S3 ---
+    def bucket(
+        self,
+        component,
+        *,
+        encryption="aws:kms",
+        versioning=True,
+        pab=True,
+        tls_policy=True,
+        public_statement=False,
+        log_delivery=False,
+        logging_to="logs",
+        tags=None,
+        region=REGION,
+        name=None,
+    ):
+        s3 = self.aws("s3", region)
+        name = name or f"{self.prefix}-{component}"
+        kwargs = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+        s3.create_bucket(Bucket=name, **kwargs)
+        if tags is not False:
+            s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": self.kv(tags)})
+        if encryption:
+            default = {"SSEAlgorithm": encryption}
+            if encryption == "aws:kms":
+                default["KMSMasterKeyID"] = self.key_arn
+            s3.put_bucket_encryption(
+                Bucket=name,
+                ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": default}]},
+            )
+        if versioning:
+            s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+        if pab:
+            settings = {
+                k: True for k in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+            }
+            if pab is not True:
+                settings[pab] = False  # one setting off
+            s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=settings)
+        statements = []
+        if tls_policy:
+            statements.append(
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    # {"AWS": "*"}, not "*": moto's PutBucketLogging check crashes on a string principal
+                    "Principal": {"AWS": "*"},
+                    "Action": "s3:*",
+                    "Resource": [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                }
+            )
+        if public_statement:
+            statements.append(
+                {
+                    "Sid": "PublicRead",
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "s3:GetObject",
+                    "Resource": f"arn:aws:s3:::{name}/*",
+                }
+            )
+        if log_delivery:
+            statements.append(
+                {
+                    "Sid": "S3ServerAccessLogs",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "logging.s3.amazonaws.com"},
+                    "Action": "s3:PutObject",
+                    "Resource": f"arn:aws:s3:::{name}/*",
+                }
+            )
+        if statements:
+            s3.put_bucket_policy(Bucket=name, Policy=json.dumps({"Version": "2012-10-17", "Statement": statements}))
+        if logging_to:
+            target = self.logs_bucket() if logging_to == "logs" else logging_to
+            s3.put_bucket_logging(
+                Bucket=name,
+                BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": target, "TargetPrefix": f"{name}/"}},
+            )
+        return name
+
+    def logs_bucket(self):
+        """The access-log destination: SSE-S3 (log delivery cannot use SSE-KMS), no logging of its own."""
+        if self._logs is None:
+            self._logs = self.bucket("logs", encryption="AES256", logging_to=None, log_delivery=True)
+        return self._logs
+
+    # --- network ---
+    def vpc(self, flow_logs=True):
+        ec2 = self.aws("ec2")
+        vpc = ec2.create_vpc(
+            CidrBlock="10.20.0.0/16",
+            TagSpecifications=[{"ResourceType": "vpc", "Tags": self.kv({**self.tags, "Name": self.prefix})}],
+        )["Vpc"]["VpcId"]
+        if flow_logs:
+            self.logs_bucket()
+            resp = ec2.create_flow_logs(
+                ResourceIds=[vpc],
+                ResourceType="VPC",
+                TrafficType="ALL",
+                LogDestinationType="s3",
+                LogDestination=f"arn:aws:s3:::{self.prefix}-logs",  # moto rejects a key prefix in the ARN
+            )
+            assert not resp.get("Unsuccessful"), resp
+        self._vpc = vpc
+        return vpc
+
+    @property
+    def vpc_id(self):
+        return self._vpc or self.vpc()
+
+    def subnets(self):
+        ec2 = self.aws("ec2")
+        return [
+            ec2.create_subnet(VpcId=self.vpc_id, CidrBlock=f"10.20.{i}.0/24", AvailabilityZone=f"{REGION}{az}")[
+                "Subnet"
+            ]["SubnetId"]
+            for i, az in ((1, "a"), (2, "b"))
+        ]
+
+    def security_group(self, component, ingress=(), tags=None):
+        ec2 = self.aws("ec2")
+        sg = ec2.create_security_group(
+            GroupName=f"{self.prefix}-{component}",
+            Description=f"{component} of {self.prefix}",
+            VpcId=self.vpc_id,
+            TagSpecifications=[{"ResourceType": "security-group", "Tags": self.kv(tags)}],
+        )["GroupId"]
+        permissions = []
+        for port, source in ingress:
+            perm = {"IpProtocol": "tcp", "FromPort": port, "ToPort": port}
+            if source.startswith("sg-"):
+                perm["UserIdGroupPairs"] = [{"GroupId": source}]
+            elif ":" in source:
+                perm["Ipv6Ranges"] = [{"CidrIpv6": source}]
+            else:
+                perm["IpRanges"] = [{"CidrIp": source}]
+            permissions.append(perm)
+        if permissions:
+            ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=permissions)
+        return sg
+
+    # --- RDS ---
+    def database(
+        self,
+        *,
+        encrypted=True,
+        backup=7,
+        multi_az=True,
+        deletion_protection=True,
+        public=False,
+        force_ssl="1",
+        log_exports=True,
+        tags=None,
+    ):
+        rds = self.aws("rds")
+        group = f"{self.prefix}-pg15"
+        rds.create_db_parameter_group(
+            DBParameterGroupName=group, DBParameterGroupFamily="postgres15", Description="force ssl", Tags=self.kv()
+        )
+        if force_ssl is not None:
+            rds.modify_db_parameter_group(
+                DBParameterGroupName=group,
+                Parameters=[
+                    {"ParameterName": "rds.force_ssl", "ParameterValue": force_ssl, "ApplyMethod": "pending-reboot"}
+                ],
+            )
+        kwargs = {"KmsKeyId": self.key_arn} if encrypted else {}
+        db = rds.create_db_instance(
+            DBInstanceIdentifier=f"{self.prefix}-db",
+            DBInstanceClass="db.t4g.micro",
+            Engine="postgres",
+            EngineVersion="15.5",
+            AllocatedStorage=20,
+            MasterUsername="platform",
+            MasterUserPassword="not-a-real-password-1",
+            StorageEncrypted=encrypted,
+            BackupRetentionPeriod=backup,
+            MultiAZ=multi_az,
+            DeletionProtection=deletion_protection,
+            PubliclyAccessible=public,
+            DBParameterGroupName=group,
+            EnableCloudwatchLogsExports=["postgresql", "upgrade"] if log_exports else [],
+            Tags=self.kv(tags),
+            **kwargs,
+        )
+        return db["DBInstance"]["DBInstanceArn"]
+
+    # --- ElastiCache ---
+    def cache(self, *, at_rest=True, transit=True, snapshots=5, failover=True):
+        ec = self.aws("elasticache")
+        group = ec.create_replication_group(
+            ReplicationGroupId=f"{self.prefix}-cache"[:40],
+            ReplicationGroupDescription=f"{self.prefix} redis",
+            Engine="redis",
+            CacheNodeType="cache.t4g.micro",
+            NumCacheClusters=2,
+            AutomaticFailoverEnabled=failover,
+            MultiAZEnabled=failover,
+            AtRestEncryptionEnabled=at_rest,
+            TransitEncryptionEnabled=transit,
+            SnapshotRetentionLimit=snapshots,
+            Tags=self.kv(),
+        )["ReplicationGroup"]
+        return group["ARN"]
+
+    # --- OpenSearch ---
+    def search(
+        self,
+        *,
+        at_rest=True,
+        node_to_node=True,
+        https=True,
+        tls="Policy-Min-TLS-1-2-2019-07",
+        logs=True,
+        zones=True,
+        sg=None,
+    ):
+        os_ = self.aws("opensearch")
+        log_group = f"arn:aws:logs:{REGION}:123456789012:log-group:/aws/opensearch/{self.prefix}"
+        domain = os_.create_domain(
+            DomainName=f"{self.prefix}-search"[:28],
+            EngineVersion="OpenSearch_2.11",
+            ClusterConfig={"InstanceType": "t3.small.search", "InstanceCount": 2, "ZoneAwarenessEnabled": zones},
+            EncryptionAtRestOptions={"Enabled": at_rest},
+            NodeToNodeEncryptionOptions={"Enabled": node_to_node},
+            DomainEndpointOptions={"EnforceHTTPS": https, "TLSSecurityPolicy": tls},
+            LogPublishingOptions=(
+                {"ES_APPLICATION_LOGS": {"CloudWatchLogsLogGroupArn": log_group, "Enabled": True}} if logs else {}
+            ),
+            VPCOptions={"SecurityGroupIds": [sg] if sg else []},
+            TagList=self.kv(),
+        )["DomainStatus"]
+        return domain["ARN"]
+
+    # --- SNS, logs, secrets ---
+    def topic(self, encrypted=True):
+        sns = self.aws("sns")
+        attrs = {"KmsMasterKeyId": self.key_arn} if encrypted else {}
+        return sns.create_topic(Name=f"{self.prefix}-alarms", Attributes=attrs, Tags=self.kv())["TopicArn"]
+
+    def log_group(self, component="backend", retention=400, encrypted=True):
+        logs = self.aws("logs")
+        name = f"/ecs/{self.prefix}/{component}"
+        kwargs = {"kmsKeyId": self.key_arn} if encrypted else {}
+        logs.create_log_group(logGroupName=name, tags=self.tags, **kwargs)
+        if retention:
+            logs.put_retention_policy(logGroupName=name, retentionInDays=retention)
+        return f"arn:aws:logs:{REGION}:123456789012:log-group:{name}"
+
+    def secret(self, cmk=True):
+        sm = self.aws("secretsmanager")
+        kwargs = {"KmsKeyId": self.key_arn} if cmk else {}
+        return sm.create_secret(Name=f"{self.prefix}/db", SecretString="s3cr3t-value", Tags=self.kv(), **kwargs)["ARN"]
+
+    # --- ECR, IAM, ECS ---
+    def repository(self, scan=True, immutable=True, kms=True):
+        ecr = self.aws("ecr")
+        kwargs = {"encryptionConfiguration": {"encryptionType": "KMS", "kmsKey": self.key_arn}} if kms else {}
+        repo = ecr.create_repository(
+            repositoryName=f"{self.prefix}-backend",
+            imageScanningConfiguration={"scanOnPush": scan},
+            imageTagMutability="IMMUTABLE" if immutable else "MUTABLE",
+            tags=self.kv(),
+            **kwargs,
+        )["repository"]
+        return repo["repositoryArn"]
+
+    def role(self, component="backend-task", statements=None, managed_statements=None, tags=None):
+        iam = self.aws("iam")
+        name = f"{self.prefix}-{component}"
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            ],
+        }
+        arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust), Tags=self.kv(tags))["Role"][
+            "Arn"
+        ]
+        statements = statements or [
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject"],
+                "Resource": f"arn:aws:s3:::{self.prefix}-documents/*",
+            },
+            {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"},
+        ]
+        iam.put_role_policy(
+            RoleName=name,
+            PolicyName="least-privilege",
+            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}),
+        )
+        if managed_statements:
+            policy = iam.create_policy(
+                PolicyName=f"{name}-managed",
+                PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": managed_statements}),
+            )["Policy"]["Arn"]
+            iam.attach_role_policy(RoleName=name, PolicyArn=policy)
+        return arn
+
+    def task_definition(self, environment=None, user="1000:1000", tags=None):
+        ecs = self.aws("ecs")
+        container = {
+            "name": "backend",
+            "image": f"123456789012.dkr.ecr.{REGION}.amazonaws.com/{self.prefix}-backend:1",
+            "essential": True,
+            "environment": environment if environment is not None else [{"name": "LOG_LEVEL", "value": "info"}],
+            "secrets": [
+                {
+                    "name": "DATABASE_URL",
+                    "valueFrom": f"arn:aws:secretsmanager:{REGION}:123456789012:secret:{self.prefix}/db",
+                }
+            ],
+        }
+        if user:
+            container["user"] = user
+        td = ecs.register_task_definition(
+            family=f"{self.prefix}-backend",
+            containerDefinitions=[container],
+            requiresCompatibilities=["FARGATE"],
+            networkMode="awsvpc",
+            cpu="256",
+            memory="512",
+            tags=self.kv_lower(tags),
+        )["taskDefinition"]
+        return td["taskDefinitionArn"]
+
+    def service(self, family):
+        ecs = self.aws("ecs")
+        ecs.create_cluster(clusterName=self.prefix, tags=self.kv_lower())
+        td = ecs.register_task_definition(
+            family=family,
+            containerDefinitions=[
+                {"name": "worker", "image": "worker:1", "essential": True, "user": "1000", "memory": 512}
+            ],
+            tags=self.kv_lower(),
+        )["taskDefinition"]["taskDefinitionArn"]
+        ecs.create_service(cluster=self.prefix, serviceName=f"{self.prefix}-worker", taskDefinition=td, desiredCount=1)
+        return td
+
+    # --- Cognito ---
+    def user_pool(self, mfa="ON", min_length=14, symbols=True):
+        idp = self.aws("cognito-idp")
+        pool = idp.create_user_pool(
+            PoolName=f"{self.prefix}-users",
+            MfaConfiguration=mfa,
+            Policies={
+                "PasswordPolicy": {
+                    "MinimumLength": min_length,
+                    "RequireUppercase": True,
+                    "RequireLowercase": True,
+                    "RequireNumbers": True,
+                    "RequireSymbols": symbols,
+                }
+            },
+            UserPoolTags=self.tags,
+        )["UserPool"]
+        return pool["Arn"]
+
+    # --- ALB, WAF, CloudFront, CloudTrail ---
+    def certificate(self):
+        return self.aws("acm").request_certificate(DomainName=f"{self.prefix}.example.org")["CertificateArn"]
+
+    def load_balancer(
+        self, *, http_redirect=True, ssl_policy="ELBSecurityPolicy-TLS13-1-2-2021-06", access_logs=True, waf=True
+    ):
+        elb = self.aws("elbv2")
+        sg = self.security_group("alb", ingress=[(443, "0.0.0.0/0"), (80, "0.0.0.0/0")])
+        lb = elb.create_load_balancer(
+            Name=f"{self.prefix}-alb"[:32],
+            Subnets=self.subnets(),
+            SecurityGroups=[sg],
+            Scheme="internet-facing",
+            Type="application",
+            Tags=self.kv(),
+        )["LoadBalancers"][0]["LoadBalancerArn"]
+        tg = elb.create_target_group(
+            Name=f"{self.prefix}-be"[:32], Protocol="HTTP", Port=8000, VpcId=self.vpc_id, TargetType="ip"
+        )["TargetGroups"][0]["TargetGroupArn"]
+        https = elb.create_listener(
+            LoadBalancerArn=lb,
+            Protocol="HTTPS",
+            Port=443,
+            SslPolicy=ssl_policy,
+            Certificates=[{"CertificateArn": self.certificate()}],
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}],
+        )["Listeners"][0]["ListenerArn"]
+        if http_redirect:
+            action = {
+                "Type": "redirect",
+                "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"},
+            }
+        else:
+            action = {"Type": "forward", "TargetGroupArn": tg}
+        http = elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=80, DefaultActions=[action])["Listeners"][
+            0
+        ]["ListenerArn"]
+        if access_logs:
+            elb.modify_load_balancer_attributes(
+                LoadBalancerArn=lb,
+                Attributes=[
+                    {"Key": "access_logs.s3.enabled", "Value": "true"},
+                    {"Key": "access_logs.s3.bucket", "Value": f"{self.prefix}-logs"},
+                ],
+            )
+        if waf:
+            waf_client = self.aws("wafv2")
+            acl = waf_client.create_web_acl(
+                Name=f"{self.prefix}-waf",
+                Scope="REGIONAL",
+                DefaultAction={"Allow": {}},
+                VisibilityConfig={
+                    "SampledRequestsEnabled": True,
+                    "CloudWatchMetricsEnabled": True,
+                    "MetricName": "waf",
+                },
+                Rules=[],
+                Tags=self.kv(),
+            )["Summary"]["ARN"]
+            waf_client.associate_web_acl(WebACLArn=acl, ResourceArn=lb)
+        return {"lb": lb, "https": https, "http": http}
+
+    def distribution(self, viewer_policy="redirect-to-https", min_tls="TLSv1.2_2021"):
+        cf = self.aws("cloudfront")
+        origin_id = "assets"
+        config = {
+            "CallerReference": self.prefix,
+            "Comment": f"{self.prefix} assets",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": origin_id,
+                        "DomainName": f"{self.prefix}-assets.s3.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": origin_id,
+                "ViewerProtocolPolicy": viewer_policy,
+                "MinTTL": 0,
+                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+                "TrustedSigners": {"Enabled": False, "Quantity": 0},
+            },
+            "ViewerCertificate": {
+                "CloudFrontDefaultCertificate": False,
+                "ACMCertificateArn": self.certificate(),
+                "SSLSupportMethod": "sni-only",
+                "MinimumProtocolVersion": min_tls,
+            },
+        }
+        dist = cf.create_distribution_with_tags(
+            DistributionConfigWithTags={"DistributionConfig": config, "Tags": {"Items": self.kv()}}
+        )["Distribution"]
+        return dist["ARN"]
+
+    def trail(self, bucket, logging=True):
+        ct = self.aws("cloudtrail")
+        arn = ct.create_trail(
+            Name=f"{self.prefix}-trail", S3BucketName=bucket, IsMultiRegionTrail=True, TagsList=self.kv()
+        )["TrailARN"]
+        if logging:
+            ct.start_logging(Name=arn)
+        return arn
+
+
+@pytest.fixture
+def stack(aws, platform):
+    return Stack(aws, platform)
+
+
+def audit(run_module, platform, env="prod", **args):
+    return run_module(MODULE, {"platform_name": platform, "platform_env": env, **args})
+
+
+# --------------------------------------------------------------------------------------------------
+# the compliant stack
+# --------------------------------------------------------------------------------------------------
+def build_compliant_stack(stack):
+    s = stack
+    ids = {}
+    ids["key"] = s.key_arn
+    ids["logs_bucket"] = s.logs_bucket()
+    # S3 access logs stay in the bucket's region: the DR replica logs into a DR log bucket
+    ids["dr_logs"] = s.bucket("logs-dr", encryption="AES256", logging_to=None, log_delivery=True, region=DR_REGION)
+    ids["replica"] = s.bucket("documents-dr", region=DR_REGION, logging_to=ids["dr_logs"])
+    ids["documents"] = s.bucket("documents")
+    s.aws("s3").put_bucket_replication(
+        Bucket=ids["documents"],
+        ReplicationConfiguration={
+            "Role": f"arn:aws:iam::123456789012:role/{s.prefix}-s3-replication",
+            "Rules": [
+                {
+                    "ID": "dr",
+                    "Status": "Enabled",
+                    "Priority": 1,
+                    "Filter": {"Prefix": ""},
+                    "DeleteMarkerReplication": {"Status": "Disabled"},
+                    "Destination": {"Bucket": f"arn:aws:s3:::{ids['replica']}"},
+                }
+            ],
+        },
+    )
+    ids["vpc"] = s.vpc()
+    app_sg = s.security_group("app", ingress=[(8000, "10.20.0.0/16")])
+    ids["db_sg"] = s.security_group("db", ingress=[(5432, app_sg)])
+    ids["search_sg"] = s.security_group("search", ingress=[(443, app_sg)])
+    ids["db"] = s.database()
+    ids["cache"] = s.cache()
+    ids["search"] = s.search(sg=ids["search_sg"])
+    ids["topic"] = s.topic()
+    ids["log_group"] = s.log_group()
+    ids["secret"] = s.secret()
+    ids["repo"] = s.repository()
+    ids["role"] = s.role()
+    ids["task_def"] = s.task_definition()
+    # a service of the cluster running a task definition outside the naming contract: found through the service
+    ids["service_task_def"] = s.service("legacy-worker")
+    ids["pool"] = s.user_pool()
+    ids["alb"] = s.load_balancer()
+    ids["distribution"] = s.distribution()
+    ids["trail"] = s.trail(ids["logs_bucket"])
+    s.aws("ec2").enable_ebs_encryption_by_default()
+    return ids
+
+
+def test_compliant_stack_passes_every_control(run_module, stack, platform):
+    ids = build_compliant_stack(stack)
+    res = audit(run_module, platform, dr_region=DR_REGION, severity_threshold="info")
+
+    assert not res.failed, res.get("msg")
+    assert res["changed"] is False
+    assert res["failed_findings"] == []
+    assert res["summary"]["fail"] == 0
+    statuses = {f["status"] for f in res["findings"]}
+    assert statuses <= {"PASS", "NOT_APPLICABLE"}
+    # every control found and passed at least one resource of this platform
+    passed = {f["control"] for f in res["findings"] if f["status"] == "PASS"}
+    assert passed == set(compliance.CONTROLS), sorted(set(compliance.CONTROLS) - passed)
+    # the only not-applicable verdicts are the exemptions of the log and DR replica buckets
+    na = {(f["control"], f["resource"]) for f in res["findings"] if f["status"] == "NOT_APPLICABLE"}
+    assert na == {
+        ("S3.ACCESS_LOGGING", f"arn:aws:s3:::{ids['logs_bucket']}"),
+        ("S3.ACCESS_LOGGING", f"arn:aws:s3:::{ids['dr_logs']}"),
+        ("S3.REPLICATION", f"arn:aws:s3:::{ids['logs_bucket']}"),
+        ("S3.REPLICATION", f"arn:aws:s3:::{ids['dr_logs']}"),
+        ("S3.REPLICATION", f"arn:aws:s3:::{ids['replica']}"),
+    }
+    resources = {f["resource"] for f in res["findings"]}
+    for key in (
+        "db",
+        "cache",
+        "search",
+        "topic",
+        "log_group",
+        "secret",
+        "repo",
+        "role",
+        "task_def",
+        "service_task_def",
+        "pool",
+        "distribution",
+        "trail",
+        "key",
+    ):
+        assert ids[key] in resources, key
+    assert ids["alb"]["lb"] in resources and ids["alb"]["https"] in resources and ids["alb"]["http"] in resources
+    assert ids["vpc"] in resources and ids["db_sg"] in resources
+    # every finding carries the full contract
+    for f in res["findings"]:
+        assert set(f) >= {
+            "control",
+            "title",
+            "hipaa",
+            "resource",
+            "resource_type",
+            "status",
+            "severity",
+            "remediation",
+            "detail",
+        }
+        assert f["severity"] in compliance.SEVERITIES
+        assert f["hipaa"].startswith("164.3")
+    report = res["report"]
+    assert report["platform"] == platform and report["environment"] == "prod" and report["compliant"] is True
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", report["timestamp"])
+    assert report["findings"] == res["findings"]
+    assert "| Status | Severity | Control | HIPAA | Resource | Detail |" in res["markdown"]
+    assert "COMPLIANT" in res["markdown"]
+
+
+def test_check_mode_reports_the_same(run_module, stack, platform):
+    stack.bucket("documents", versioning=False, logging_to=None)
+    normal = audit(run_module, platform, fail_on_findings=False)
+    checked = run_module(
+        MODULE, {"platform_name": platform, "platform_env": "prod", "fail_on_findings": False}, check_mode=True
+    )
+    assert not checked.failed and checked["changed"] is False
+    assert (
+        failing(checked)
+        == failing(normal)
+        == {
+            ("S3.VERSIONING", f"arn:aws:s3:::{platform}-prod-documents"),
+            ("S3.ACCESS_LOGGING", f"arn:aws:s3:::{platform}-prod-documents"),
+        }
+    )
+
+
+def test_empty_platform_is_not_applicable(run_module, platform):
+    res = audit(run_module, platform, env="dev")
+    assert not res.failed, res.get("msg")
+    platform_level = [f for f in res["findings"] if f["control"] not in ACCOUNT_LEVEL]
+    assert platform_level and all(f["status"] == "NOT_APPLICABLE" for f in platform_level)
+    bucket = by_control(res, "S3.ENCRYPTION")[0]
+    assert bucket["resource"] == f"{platform}-dev" and "no S3 buckets" in bucket["detail"]
+
+
+# --------------------------------------------------------------------------------------------------
+# broken resources: the module fails and names the control and the resource
+# --------------------------------------------------------------------------------------------------
+def _bucket_arn(s, component="documents"):
+    return f"arn:aws:s3:::{s.prefix}-{component}"
+
+
+def _with_logs(s, **kwargs):
+    s.logs_bucket()
+    s.bucket("documents", **kwargs)
+    return _bucket_arn(s)
+
+
+def _open_db_sg(s):
+    return s.security_group("db", ingress=[(5432, "0.0.0.0/0")])
+
+
+def _open_redis_sg_ipv6(s):
+    return s.security_group("cache", ingress=[(6379, "::/0")])
+
+
+def _task_def_with_password(s):
+    return s.task_definition(
+        environment=[{"name": "DB_PASSWORD", "value": "hunter2-plaintext"}, {"name": "LOG_LEVEL", "value": "info"}]
+    )
+
+
+def _role_with_star(s):
+    return s.role(statements=[{"Effect": "Allow", "Action": "*", "Resource": "*"}])
+
+
+def _role_with_service_star_managed(s):
+    return s.role(managed_statements=[{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}])
+
+
+def _http_forward_listener(s):
+    return s.load_balancer(http_redirect=False)["http"]
+
+
+def _tls10_listener(s):
+    return s.load_balancer(ssl_policy="ELBSecurityPolicy-2016-08")["https"]
+
+
+def _alb_without_logs(s):
+    return s.load_balancer(access_logs=False)["lb"]
+
+
+def _alb_without_waf(s):
+    return s.load_balancer(waf=False)["lb"]
+
+
+def _topic_missing_tag(s):
+    assert s.key_arn  # the key keeps the full tag set
+    del s.tags["DataClassification"]
+    return s.topic()
+
+
+BROKEN = {
+    "unencrypted bucket": ("S3.ENCRYPTION", lambda s: _with_logs(s, encryption=None)),
+    "SSE-S3 bucket": ("S3.ENCRYPTION", lambda s: _with_logs(s, encryption="AES256")),
+    "public access block off": ("S3.PUBLIC_ACCESS_BLOCK", lambda s: _with_logs(s, pab=False)),
+    "one public access block setting off": (
+        "S3.PUBLIC_ACCESS_BLOCK",
+        lambda s: _with_logs(s, pab="RestrictPublicBuckets"),
+    ),
+    "public bucket policy": ("S3.POLICY_PUBLIC", lambda s: _with_logs(s, public_statement=True)),
+    "no TLS-only policy": ("S3.TLS_ONLY", lambda s: _with_logs(s, tls_policy=False)),
+    "versioning off": ("S3.VERSIONING", lambda s: _with_logs(s, versioning=False)),
+    "access logging off": ("S3.ACCESS_LOGGING", lambda s: _with_logs(s, logging_to=None)),
+    "open DB security group": ("EC2.OPEN_DATA_PORTS", _open_db_sg),
+    "open redis port to ::/0": ("EC2.OPEN_DATA_PORTS", _open_redis_sg_ipv6),
+    "search security group open on 443": (
+        "EC2.OPEN_DATA_PORTS",
+        lambda s: s.security_group("search", ingress=[(443, "0.0.0.0/0")]),
+    ),
+    "MFA off": ("COGNITO.MFA", lambda s: s.user_pool(mfa="OFF")),
+    "MFA optional": ("COGNITO.MFA", lambda s: s.user_pool(mfa="OPTIONAL")),
+    "weak password policy": ("COGNITO.PASSWORD_POLICY", lambda s: s.user_pool(min_length=8)),
+    "short backup retention": ("RDS.BACKUP_RETENTION", lambda s: s.database(backup=1)),
+    "unencrypted RDS": ("RDS.ENCRYPTION", lambda s: s.database(encrypted=False)),
+    "public RDS": ("RDS.PUBLIC_ACCESS", lambda s: s.database(public=True)),
+    "RDS force_ssl=0": ("RDS.FORCE_SSL", lambda s: s.database(force_ssl="0")),
+    "RDS single-AZ in prod": ("RDS.MULTI_AZ", lambda s: s.database(multi_az=False)),
+    "RDS without deletion protection in prod": (
+        "RDS.DELETION_PROTECTION",
+        lambda s: s.database(deletion_protection=False),
+    ),
+    "RDS without log exports": ("RDS.LOG_EXPORTS", lambda s: s.database(log_exports=False)),
+    "log group without retention": ("LOGS.RETENTION", lambda s: s.log_group(retention=None)),
+    "log group with 30 days in prod": ("LOGS.RETENTION", lambda s: s.log_group(retention=30)),
+    "log group without KMS": ("LOGS.ENCRYPTION", lambda s: s.log_group(encrypted=False)),
+    "IAM role with * action": ("IAM.NO_WILDCARD_ACTIONS", _role_with_star),
+    "IAM role with s3:* on * (managed policy)": ("IAM.NO_WILDCARD_ACTIONS", _role_with_service_star_managed),
+    "ECR scan on push off": ("ECR.SCAN_ON_PUSH", lambda s: s.repository(scan=False)),
+    "ECR mutable tags": ("ECR.IMMUTABLE_TAGS", lambda s: s.repository(immutable=False)),
+    "ECR without KMS": ("ECR.ENCRYPTION", lambda s: s.repository(kms=False)),
+    "KMS rotation off": ("KMS.KEY_ROTATION", lambda s: s.key(rotation=False)),
+    "task definition with DB_PASSWORD": ("ECS.NO_PLAINTEXT_SECRETS", _task_def_with_password),
+    "task definition running as root": ("ECS.NON_ROOT_USER", lambda s: s.task_definition(user="root")),
+    "task definition without user": ("ECS.NON_ROOT_USER", lambda s: s.task_definition(user=None)),
+    "SNS topic without KMS": ("SNS.ENCRYPTION", lambda s: s.topic(encrypted=False)),
+    "secret with the AWS managed key": ("SECRETSMANAGER.CMK", lambda s: s.secret(cmk=False)),
+    "ElastiCache without transit encryption": ("ELASTICACHE.TRANSIT_ENCRYPTION", lambda s: s.cache(transit=False)),
+    "ElastiCache without at-rest encryption": ("ELASTICACHE.AT_REST_ENCRYPTION", lambda s: s.cache(at_rest=False)),
+    "ElastiCache without snapshots": ("ELASTICACHE.SNAPSHOT_RETENTION", lambda s: s.cache(snapshots=0)),
+    "ElastiCache without automatic failover in prod": (
+        "ELASTICACHE.AUTOMATIC_FAILOVER",
+        lambda s: s.cache(failover=False),
+    ),
+    "OpenSearch without HTTPS enforcement": ("OPENSEARCH.HTTPS_TLS12", lambda s: s.search(https=False)),
+    "OpenSearch with a TLS 1.0 policy": (
+        "OPENSEARCH.HTTPS_TLS12",
+        lambda s: s.search(tls="Policy-Min-TLS-1-0-2019-07"),
+    ),
+    "OpenSearch without node-to-node encryption": (
+        "OPENSEARCH.NODE_TO_NODE_ENCRYPTION",
+        lambda s: s.search(node_to_node=False),
+    ),
+    "OpenSearch without at-rest encryption": ("OPENSEARCH.AT_REST_ENCRYPTION", lambda s: s.search(at_rest=False)),
+    "OpenSearch without logs": ("OPENSEARCH.LOG_PUBLISHING", lambda s: s.search(logs=False)),
+    "OpenSearch without zone awareness in prod": ("OPENSEARCH.ZONE_AWARENESS", lambda s: s.search(zones=False)),
+    "ALB HTTP listener forwards": ("ELB.HTTPS_ONLY", _http_forward_listener),
+    "ALB listener allows TLS 1.0": ("ELB.TLS_POLICY", _tls10_listener),
+    "ALB without access logs": ("ELB.ACCESS_LOGS", _alb_without_logs),
+    "ALB without WAF": ("WAF.ALB_ASSOCIATION", _alb_without_waf),
+    "VPC without flow logs": ("VPC.FLOW_LOGS", lambda s: s.vpc(flow_logs=False)),
+    "CloudFront allows HTTP": ("CLOUDFRONT.VIEWER_HTTPS", lambda s: s.distribution(viewer_policy="allow-all")),
+    "CloudFront allows TLS 1.0": ("CLOUDFRONT.TLS_POLICY", lambda s: s.distribution(min_tls="TLSv1")),
+    "resource missing DataClassification": ("TAGS.REQUIRED", _topic_missing_tag),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN), ids=list(BROKEN))
+def test_broken_resource_is_found(run_module, stack, platform, case):
+    control, build = BROKEN[case]
+    resource = build(stack)
+
+    res = audit(run_module, platform, severity_threshold="info")
+
+    assert res.failed, f"{case}: the audit passed"
+    assert failing(res) == {(control, resource)}, res["msg"]
+    assert control in res["msg"] and resource in res["msg"]
+    finding = next(f for f in res["failed_findings"] if f["control"] == control)
+    assert finding["status"] == "FAIL" and finding["detail"] and finding["remediation"]
+    assert finding["hipaa"] == compliance.CONTROLS[control]["hipaa"]
+    assert finding in res["report"]["failed"]
+    assert f"| FAIL | {finding['severity']} | {control} |" in res["markdown"]
+
+
+def test_plaintext_secret_value_is_never_returned(run_module, stack, platform):
+    _task_def_with_password(stack)
+    res = audit(run_module, platform, controls=["ECS.*"])
+    assert res.failed
+    assert "DB_PASSWORD" in json.dumps(res["findings"])
+    assert "hunter2-plaintext" not in json.dumps(res)
+
+
+def test_default_threshold_high_ignores_medium_findings(run_module, stack, platform):
+    stack.repository(scan=False)  # ECR.SCAN_ON_PUSH is medium
+    res = audit(run_module, platform)
+    assert not res.failed, res.get("msg")
+    assert failing(res) == {
+        ("ECR.SCAN_ON_PUSH", f"arn:aws:ecr:{REGION}:123456789012:repository/{platform}-prod-backend")
+    }
+    assert res["summary"]["fail_at_or_above_threshold"] == 0
+    medium = audit(run_module, platform, severity_threshold="medium")
+    assert medium.failed and "ECR.SCAN_ON_PUSH" in medium["msg"]
+
+
+def test_fail_on_findings_false_only_reports(run_module, stack, platform):
+    arn = stack.database(encrypted=False)
+    res = audit(run_module, platform, fail_on_findings=False)
+    assert not res.failed
+    assert ("RDS.ENCRYPTION", arn) in failing(res)
+    assert res["report"]["compliant"] is False
+    assert "NOT COMPLIANT" in res["markdown"]
+
+
+def test_log_retention_severity_depends_on_environment(run_module, aws, platform):
+    dev = Stack(aws, platform, env="dev")
+    dev.log_group(retention=30)
+    res = audit(run_module, platform, env="dev")
+    [finding] = [f for f in res["findings"] if f["control"] == "LOGS.RETENTION"]
+    assert finding["status"] == "FAIL" and finding["severity"] == "medium"
+    assert not res.failed  # medium is below the default threshold
+    dev.log_group(component="worker", retention=120)  # >= 90 is enough outside prod
+    res = audit(run_module, platform, env="dev")
+    statuses = {f["resource"].rsplit("/", 1)[-1]: f["status"] for f in by_control(res, "LOGS.RETENTION")}
+    assert statuses == {"backend": "FAIL", "worker": "PASS"}
+
+
+def test_prod_only_controls_do_not_apply_outside_prod(run_module, aws, platform):
+    dev = Stack(aws, platform, env="dev")
+    arn = dev.database(multi_az=False, deletion_protection=False)
+    res = audit(run_module, platform, env="dev")
+    assert not res.failed, res.get("msg")
+    for control in ("RDS.MULTI_AZ", "RDS.DELETION_PROTECTION"):
+        [finding] = by_control(res, control)
+        assert finding["resource"] == arn and finding["status"] == "NOT_APPLICABLE" and "prod only" in finding["detail"]
+
+
+def test_replication_required_only_with_dr_region(run_module, stack, platform):
+    arn = _with_logs(stack)
+    without = audit(run_module, platform)
+    assert not without.failed, without.get("msg")
+    assert {f["status"] for f in by_control(without, "S3.REPLICATION")} == {"NOT_APPLICABLE"}
+    with_dr = audit(run_module, platform, dr_region=DR_REGION, severity_threshold="medium")
+    assert with_dr.failed
+    assert failing(with_dr) == {("S3.REPLICATION", arn)}
+
+
+def test_alb_security_group_may_open_443(run_module, stack, platform):
+    sg = stack.security_group("alb", ingress=[(443, "0.0.0.0/0"), (80, "::/0")])
+    res = audit(run_module, platform, controls=["EC2.OPEN_DATA_PORTS"])
+    assert not res.failed, res.get("msg")
+    assert [(f["resource"], f["status"]) for f in res["findings"]] == [(sg, "PASS")]
+
+
+def test_trail_that_is_not_logging_fails(run_module, aws, stack, platform):
+    ct = aws("cloudtrail")
+    for trail in ct.describe_trails(includeShadowTrails=True)["trailList"]:
+        tags = ct.list_tags(ResourceIdList=[trail["TrailARN"]])["ResourceTagList"]
+        untagged = not any(t["Key"] == "Project" for entry in tags for t in entry.get("TagsList", []))
+        if untagged and ct.get_trail_status(Name=trail["TrailARN"])["IsLogging"]:
+            pytest.skip("an account-level trail of another test logs this region on the shared moto server")
+    arn = stack.trail(stack.logs_bucket(), logging=False)
+    res = audit(run_module, platform, controls=["CLOUDTRAIL.LOGGING"])
+    assert res.failed
+    [finding] = [f for f in res["findings"] if f["resource"] == arn]
+    assert (finding["status"], finding["severity"]) == ("FAIL", "high")
+    ct.start_logging(Name=arn)
+    res = audit(run_module, platform, controls=["CLOUDTRAIL.LOGGING"])
+    assert not res.failed
+    assert [(f["resource"], f["status"]) for f in res["findings"]] == [(arn, "PASS")]
+
+
+# --------------------------------------------------------------------------------------------------
+# scope: only this platform's tagged resources
+# --------------------------------------------------------------------------------------------------
+def test_untagged_and_foreign_resources_are_never_evaluated(run_module, aws, stack, platform):
+    # named like ours but untagged, or tagged for another environment / platform: break everything
+    stack.bucket(
+        "untagged",
+        encryption=None,
+        versioning=False,
+        pab=False,
+        tls_policy=False,
+        public_statement=True,
+        logging_to=None,
+        tags=False,
+    )
+    stack.bucket(
+        "staging",
+        encryption=None,
+        versioning=False,
+        pab=False,
+        tls_policy=False,
+        logging_to=None,
+        tags={**stack.tags, "Environment": "staging"},
+    )
+    other = Stack(aws, platform + "x")
+    other.bucket(
+        "documents", encryption=None, versioning=False, pab=False, logging_to=None, name=f"{platform}-prod-other"
+    )
+    other.security_group("db", ingress=[(5432, "0.0.0.0/0")])
+    stack.role(component="foreign", statements=[{"Effect": "Allow", "Action": "*", "Resource": "*"}], tags=other.tags)
+    stack.security_group("db", ingress=[(5432, "0.0.0.0/0")], tags={"Name": "untagged"})
+    res = audit(run_module, platform, severity_threshold="low")
+    assert failing(res) == set(), res.get("msg")
+    assert {f["control"] for f in res["findings"] if f["status"] == "FAIL"} <= ACCOUNT_LEVEL
+    mentioned = json.dumps(res)
+    assert "untagged" not in mentioned and "-staging" not in mentioned and "-other" not in mentioned
+    assert "-foreign" not in mentioned
+
+
+# --------------------------------------------------------------------------------------------------
+# waivers
+# --------------------------------------------------------------------------------------------------
+def test_waiver_turns_fail_into_waived(run_module, stack, platform):
+    arn = _with_logs(stack, versioning=False)
+    expires = (TODAY + datetime.timedelta(days=30)).isoformat()
+    waiver = {
+        "control": "S3.VERSIONING",
+        "resource": arn,
+        "reason": "Scratch data, re-creatable (RA-7)",
+        "expires": expires,
+    }
+    res = audit(run_module, platform, waivers=[waiver])
+    assert not res.failed, res.get("msg")
+    [finding] = [f for f in by_control(res, "S3.VERSIONING") if f["resource"] == arn]
+    assert finding["status"] == "WAIVED"
+    assert finding["waiver"] == {"reason": "Scratch data, re-creatable (RA-7)", "expires": expires, "resource": arn}
+    assert res["summary"]["waived"] == 1 and failing(res) == set()
+    assert res["report"]["waivers"]["applied"][0]["control"] == "S3.VERSIONING"
+    assert "| WAIVED |" in res["markdown"]
+
+
+def test_wildcard_waiver_and_today_is_still_valid(run_module, stack, platform):
+    arn = _with_logs(stack, versioning=False)
+    waiver = {
+        "control": "s3.versioning",
+        "resource": "*",
+        "reason": "Accepted until the migration",
+        "expires": TODAY.isoformat(),
+    }
+    res = audit(run_module, platform, waivers=[waiver])
+    assert not res.failed, res.get("msg")
+    statuses = {f["resource"]: f["status"] for f in by_control(res, "S3.VERSIONING")}
+    assert statuses == {arn: "WAIVED", f"arn:aws:s3:::{stack.prefix}-logs": "PASS"}
+
+
+def test_expired_waiver_does_not_apply_and_is_reported(run_module, stack, platform):
+    arn = _with_logs(stack, versioning=False)
+    expired = (TODAY - datetime.timedelta(days=1)).isoformat()
+    waiver = {"control": "S3.VERSIONING", "resource": arn, "reason": "Was accepted last quarter", "expires": expired}
+    res = audit(run_module, platform, waivers=[waiver])
+    assert res.failed
+    assert ("S3.VERSIONING", arn) in failing(res)
+    assert res["report"]["waivers"]["expired"][0]["expires"] == expired
+    assert f"expired on {expired} and was not applied" in json.dumps(res["warnings"])
+    [finding] = [f for f in by_control(res, "S3.VERSIONING") if f["resource"] == arn]
+    assert finding["status"] == "FAIL" and f"waiver expired {expired}" in finding["detail"]
+    assert "Expired waivers" in res["markdown"]
+
+
+def test_waiver_for_other_resource_does_not_apply(run_module, stack, platform):
+    arn = _with_logs(stack, versioning=False)
+    waiver = {"control": "S3.VERSIONING", "resource": arn + "-nope", "reason": "wrong bucket", "expires": "2999-01-01"}
+    res = audit(run_module, platform, waivers=[waiver])
+    assert res.failed and ("S3.VERSIONING", arn) in failing(res)
+    assert res["report"]["waivers"]["unused"][0]["resource"] == arn + "-nope"
+
+
+# --------------------------------------------------------------------------------------------------
+# bad input
+# --------------------------------------------------------------------------------------------------
+FUTURE = "2999-12-31"
+
+
+def _request_count(endpoint):
+    with urllib.request.urlopen(f"{endpoint}/_platform_ops/requests", timeout=5) as resp:  # noqa: S310 - loopback only
+        return json.load(resp)["total"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"waivers": [{"control": "S3.VERSIONING", "resource": "*", "expires": FUTURE}]}, "reason"),
+        (
+            {"waivers": [{"control": "S3.VERSIONING", "resource": "*", "reason": "  ", "expires": FUTURE}]},
+            "reason is required",
+        ),
+        (
+            {"waivers": [{"control": "S3.VERSIONING", "resource": "*", "reason": "r", "expires": "31/12/2027"}]},
+            "expires must be a date YYYY-MM-DD",
+        ),
+        (
+            {"waivers": [{"control": "S3.VERSIONING", "resource": "*", "reason": "r", "expires": "2027-02-30"}]},
+            "expires must be a date YYYY-MM-DD",
+        ),
+        ({"waivers": [{"control": "S3.VERSIONING", "resource": "*", "reason": "r"}]}, "expires"),
+        (
+            {"waivers": [{"control": "S3.NOPE", "resource": "*", "reason": "r", "expires": FUTURE}]},
+            "unknown control 'S3.NOPE'",
+        ),
+        ({"controls": ["S3.ENCRYPTION", "RDS.NOPE"]}, "unknown control(s) RDS.NOPE"),
+        ({"severity_threshold": "severe"}, "severity_threshold"),
+        ({"platform_name": "Bad_Name"}, "platform_name 'Bad_Name'"),
+        ({"platform_env": "qa"}, "platform_env"),
+        ({"dr_region": "mars"}, "dr_region 'mars'"),
+    ],
+    ids=[
+        "waiver without reason",
+        "waiver with blank reason",
+        "waiver with bad date format",
+        "waiver with impossible date",
+        "waiver without expiry",
+        "waiver for unknown control",
+        "unknown control",
+        "bad threshold",
+        "bad platform name",
+        "bad environment",
+        "bad dr region",
+    ],
+)
+def test_bad_input_fails_clearly(run_module, moto_endpoint, args, message):
+    before = _request_count(moto_endpoint)
+    res = run_module(MODULE, {"platform_name": "badinput", "platform_env": "dev", **args})
+    assert res.failed
+    assert message in res["msg"]
+    assert _request_count(moto_endpoint) == before  # validated before any AWS call
+
+
+def test_controls_restrict_the_audit(run_module, stack, platform):
+    _with_logs(stack, encryption=None, versioning=False)
+    res = audit(run_module, platform, controls=["S3.VERSIONING", "RDS.*"], severity_threshold="info")
+    assert {f["control"] for f in res["findings"]} == {"S3.VERSIONING"} | {
+        c for c in compliance.CONTROLS if c.startswith("RDS.")
+    }
+    assert failing(res) == {("S3.VERSIONING", _bucket_arn(stack))}
+
+
+# --------------------------------------------------------------------------------------------------
+# the catalogue, docs and the "unsupported API" path
+# --------------------------------------------------------------------------------------------------
+def test_catalogue_is_complete_and_documented():
+    assert len(compliance.CONTROLS) >= 30
+    assert set(compliance.CHECKS) == set(compliance.CONTROLS)
+    doc = (ROOT / "docs" / "compliance-controls.md").read_text()
+    for cid, control in compliance.CONTROLS.items():
+        assert re.match(r"^[A-Z0-9]+\.[A-Z0-9_]+$", cid)
+        assert re.match(r"^164\.3(08|12)\(", control["hipaa"]), cid
+        assert control["title"] and control["remediation"]
+        row = next((line for line in doc.splitlines() if line.startswith(f"| `{cid}` |")), None)
+        assert row, f"{cid} missing from docs/compliance-controls.md"
+        assert control["hipaa"] in row and compliance.severity_text(cid) in row
+    for hipaa in (
+        "164.312(a)(2)(iv)",
+        "164.312(e)(1)",
+        "164.312(b)",
+        "164.308(a)(7)(ii)(A)",
+        "164.312(a)(1)",
+        "164.312(d)",
+    ):
+        assert any(c["hipaa"] == hipaa for c in compliance.CONTROLS.values()), hipaa
+
+
+class _UnsupportedClient:
+    """Stands in for a boto3 client whose endpoint answers every call like moto does for an unimplemented action."""
+
+    def __init__(self, code, status):
+        self.code, self.status = code, status
+        self.calls = []
+        self.meta = type("Meta", (), {"method_to_api_mapping": {"describe_db_instances": "DescribeDBInstances"}})()
+
+    def __getattr__(self, operation):
+        def call(**_kwargs):
+            self.calls.append(operation)
+            raise botocore.exceptions.ClientError(
+                {"Error": {"Code": self.code, "Message": "x"}, "ResponseMetadata": {"HTTPStatusCode": self.status}},
+                operation,
+            )
+
+        return call
+
+    def get_paginator(self, operation):
+        client = self
+
+        class Paginator:
+            def paginate(self, **_kwargs):
+                class Pages:
+                    def build_full_result(self):
+                        return getattr(client, operation)()
+
+                return Pages()
+
+        return Paginator()
+
+
+def test_unsupported_api_is_not_applicable_never_pass():
+    client = _UnsupportedClient("500", 500)
+    auditor = compliance.Auditor(lambda service: client, "demo", "prod", REGION)
+    now = datetime.datetime.now(datetime.UTC)
+    report = compliance.run_audit(auditor, ["RDS.ENCRYPTION", "RDS.PUBLIC_ACCESS"], [], "high", now)
+    assert [(f["control"], f["status"], f["detail"]) for f in report["findings"]] == [
+        ("RDS.ENCRYPTION", "NOT_APPLICABLE", "could not be evaluated: rds:DescribeDBInstances unsupported"),
+        ("RDS.PUBLIC_ACCESS", "NOT_APPLICABLE", "could not be evaluated: rds:DescribeDBInstances unsupported"),
+    ]
+    assert report["compliant"] is True and report["failed"] == []
+    assert report["summary"]["could_not_evaluate"] == 2
+    assert "Could not be evaluated" in compliance.render_markdown(report)
+    assert client.calls == ["describe_db_instances"]  # asked once, remembered for the second control
+
+
+def test_other_aws_errors_abort_the_audit():
+    auditor = compliance.Auditor(lambda service: _UnsupportedClient("AccessDenied", 403), "demo", "prod", REGION)
+    with pytest.raises(compliance.AuditError) as err:
+        compliance.run_audit(auditor, ["RDS.ENCRYPTION"], [], "high", datetime.datetime.now(datetime.UTC))
+    assert err.value.control == "RDS.ENCRYPTION" and err.value.api == "rds:DescribeDBInstances"

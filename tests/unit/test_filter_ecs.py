@@ -1,0 +1,845 @@
+"""Filters of the ecs_service role: input checks, names, task definitions, plans, listeners, WAF, CloudFront."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+
+import pytest
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+from ansible_collections.platform_ops.aws.plugins.filter import ecs as f
+from ansible_collections.platform_ops.aws.plugins.filter import monitoring
+
+PREFIX = "caseapp-prod"
+ACCOUNT = "123456789012"
+CERT = f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/0f0e0d0c-0000-4000-8000-000000000000"
+TG_API = f"arn:aws:elasticloadbalancing:us-east-1:{ACCOUNT}:targetgroup/caseapp-prod-api/73e2d6bc24d8a067"
+TG_ADMIN = f"arn:aws:elasticloadbalancing:us-east-1:{ACCOUNT}:targetgroup/caseapp-prod-admin/1111111111111111"
+SERVICES = [
+    {
+        "name": "api",
+        "port": 8000,
+        "cpu": 512,
+        "memory": 1024,
+        "desired_count": 2,
+        "min_count": 2,
+        "max_count": 6,
+        "health_path": "/health",
+        "public": True,
+        "command": ["uvicorn", "app.main:app", "--port", "8000"],
+        "environment": {"LOG_LEVEL": "info", "WORKERS": 4, "DEBUG": False},
+        "secrets": ["JWT_SECRET", "DATABASE_URL"],
+    },
+    {"name": "worker", "port": 9000, "cpu": 256, "memory": 512, "read_only_root_filesystem": False},
+]
+CTX = {
+    "prefix": PREFIX,
+    "platform_name": "caseapp",
+    "platform_env": "prod",
+    "region": "us-east-1",
+    "account": ACCOUNT,
+    "partition": "aws",
+    "repositories": {
+        "api": f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/{PREFIX}/api",
+        "worker": f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/{PREFIX}/worker",
+    },
+    "image_tag": "2026.11.23-abc",
+    "execution_role_arn": f"arn:aws:iam::{ACCOUNT}:role/platform/{PREFIX}/{PREFIX}-task-execution",
+    "task_role_arns": {
+        "api": f"arn:aws:iam::{ACCOUNT}:role/platform/{PREFIX}/{PREFIX}-task-api",
+        "worker": f"arn:aws:iam::{ACCOUNT}:role/platform/{PREFIX}/{PREFIX}-task-worker",
+    },
+    "user": "10001",
+    "stop_timeout": 30,
+    "log_stream_prefix": "ecs",
+}
+SERVICE_CTX = {
+    "prefix": PREFIX,
+    "cluster": PREFIX,
+    "subnets": ["subnet-a", "subnet-b"],
+    "security_groups": ["sg-app"],
+    "target_group_arns": {"api": TG_API},
+    "grace_period": 60,
+    "tags": {"Project": "caseapp", "Environment": "prod"},
+    "capacity_provider_strategy": [],
+}
+VALID = {
+    "platform_env": "prod",
+    "certificate_arn": CERT,
+    "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    "prefix": PREFIX,
+    "services": SERVICES,
+    "keep_images": 30,
+    "cpu_target": 60,
+    "memory_target": 75,
+    "waf_rate_limit": 2000,
+    "health_check_grace_period": 60,
+    "stop_timeout": 30,
+    "idle_timeout": 60,
+    "deregistration_delay": 30,
+    "container_user": "10001",
+    "cloudfront_enabled": True,
+    "cloudfront_aliases": [],
+    "cloudfront_certificate_arn": "",
+}
+
+
+def described(entry, revision=3, **extra):
+    """What DescribeTaskDefinition returns for a registered entry: AWS fills in defaults."""
+    params = entry["params"]
+    containers = []
+    for container in copy.deepcopy(params["containers"]):
+        container.setdefault("cpu", 0)
+        container.setdefault("environment", [])
+        container.setdefault("mountPoints", [])
+        container.setdefault("volumesFrom", [])
+        for port in container["portMappings"]:
+            port.pop("hostPort")  # the emulator leaves it out; AWS sets it to the container port
+        container["environment"] = list(reversed(container["environment"]))
+        containers.append(container)
+    td = {
+        "taskDefinitionArn": f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/{params['family']}:{revision}",
+        "family": params["family"],
+        "revision": revision,
+        "status": "ACTIVE",
+        "containerDefinitions": containers,
+        "networkMode": "awsvpc",
+        "cpu": params["cpu"],
+        "memory": params["memory"],
+        "executionRoleArn": params["execution_role_arn"],
+        "taskRoleArn": params["task_role_arn"],
+        "volumes": copy.deepcopy(params["volumes"]),
+        "requiresCompatibilities": ["FARGATE"],
+        "compatibilities": ["EC2", "FARGATE"],
+        "runtimePlatform": {"cpuArchitecture": "X86_64", "operatingSystemFamily": "LINUX"},
+        "placementConstraints": [],
+    }
+    td.update(extra)
+    return td
+
+
+def existing_service(spec, task_definition, **extra):
+    name = f"{PREFIX}-{spec['name']}"
+    service = {
+        "serviceName": name,
+        "serviceArn": f"arn:aws:ecs:us-east-1:{ACCOUNT}:service/{PREFIX}/{name}",
+        "status": "ACTIVE",
+        "desiredCount": spec.get("desired_count", 1),
+        "taskDefinition": f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/{task_definition}",
+        "loadBalancers": (
+            [{"targetGroupArn": TG_API, "containerName": spec["name"], "containerPort": spec["port"]}]
+            if spec.get("public")
+            else []
+        ),
+        "networkConfiguration": {
+            "awsvpcConfiguration": {
+                "subnets": ["subnet-b", "subnet-a"],
+                "securityGroups": ["sg-app"],
+                "assignPublicIp": "DISABLED",
+            }
+        },
+        "deploymentConfiguration": {
+            "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+            "maximumPercent": 200,
+            "minimumHealthyPercent": 100,
+        },
+        "propagateTags": "SERVICE",
+        "enableExecuteCommand": False,
+        "launchType": "FARGATE",
+    }
+    if spec.get("public"):
+        service["healthCheckGracePeriodSeconds"] = 60
+    service.update(extra)
+    return service
+
+
+# --- names and checks ------------------------------------------------------------------------------
+
+
+def test_target_group_names_fit_the_elb_limit_and_match_the_monitoring_role():
+    assert f.ecs_target_group_name("api", PREFIX) == "caseapp-prod-api"
+    long_a = f.ecs_target_group_name("document-ingestion-service", "caseapp-staging")
+    long_b = f.ecs_target_group_name("document-ingestion-worker", "caseapp-staging")
+    assert len(long_a) <= 32 and len(long_b) <= 32 and long_a != long_b
+    assert long_a == f.ecs_target_group_name("document-ingestion-service", "caseapp-staging")
+    assert not long_a.startswith("-") and not long_a.endswith("-")
+    for service in ("api", "document-ingestion-service", "x" * 30):
+        assert f.ecs_target_group_name(service, "caseapp-staging") == monitoring.target_group_name(
+            service, "caseapp-staging"
+        )
+
+
+def test_secret_arns_follow_the_secret_naming_contract():
+    assert f.ecs_secret_arn("DATABASE_URL", "caseapp", "prod", "us-east-1", ACCOUNT) == (
+        f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:caseapp-prod/database/url"
+    )
+    assert f.ecs_secret_arn("STRIPE_KEY", "caseapp", "prod", "eu-west-1", ACCOUNT, partition="aws").endswith(
+        ":secret:caseapp-prod/app/stripe-key"
+    )
+
+
+def test_valid_input_has_no_errors():
+    assert f.ecs_service_errors(VALID) == []
+    assert f.ecs_service_errors(dict(VALID, platform_env="local", certificate_arn="")) == []
+    assert f.ecs_service_errors(dict(VALID, platform_env="dev", certificate_arn="")) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"certificate_arn": ""}, "never in prod"),
+        ({"platform_env": "staging", "certificate_arn": ""}, "never in staging"),
+        ({"certificate_arn": "arn:aws:iam::1:server-certificate/x"}, "is not an ACM certificate ARN"),
+        ({"ssl_policy": "ELBSecurityPolicy-2016-08"}, "TLS 1.2+"),
+        ({"prefix": "averyveryverylongname-staging"}, "longer than 32"),
+        ({"services": []}, "at least one service"),
+        ({"services": [dict(SERVICES[0], environment={"DB_PASSWORD": "x"})]}, "looks like a secret"),
+        ({"services": [dict(SERVICES[0], environment={"DATABASE_URL": "x"})]}, "looks like a secret"),
+        ({"services": [dict(SERVICES[0], secrets=["lower"])]}, "UPPER_CASE"),
+        ({"services": [SERVICES[0], SERVICES[0]]}, "duplicate"),
+        ({"services": [dict(SERVICES[0], min_count=3, desired_count=2)]}, "min_count <= desired_count"),
+        ({"services": [dict(SERVICES[0], read_only_root_filesystem="yes")]}, "true or false"),
+        ({"keep_images": 0}, "ecs_service_ecr_keep_images"),
+        ({"cpu_target": 101}, "ecs_service_cpu_target"),
+        ({"waf_rate_limit": 5}, "ecs_service_waf_rate_limit"),
+        ({"stop_timeout": True}, "ecs_service_stop_timeout"),
+        ({"container_user": "0"}, "non-root"),
+        ({"container_user": "root:root"}, "non-root"),
+        ({"cloudfront_aliases": ["assets.example.org"]}, "need ecs_service_cloudfront_certificate_arn"),
+        ({"cloudfront_certificate_arn": CERT.replace("us-east-1", "eu-west-1")}, "in us-east-1"),
+    ],
+)
+def test_bad_input_is_refused_with_a_clear_message(change, message):
+    errors = f.ecs_service_errors(dict(VALID, **change))
+    assert any(message in e for e in errors), errors
+
+
+def test_reference_names_are_not_secrets():
+    svc = dict(SERVICES[0], environment={"JWT_SECRET_ARN": "arn:...", "TOKEN_TTL": "3600"})
+    assert f.ecs_service_errors(dict(VALID, services=[svc])) == []
+
+
+def test_scaling_defaults():
+    assert f.ecs_scaling({"name": "x"}) == {"min": 1, "desired": 1, "max": 1}
+    assert f.ecs_scaling({"name": "x", "desired_count": 3}) == {"min": 3, "desired": 3, "max": 3}
+    assert f.ecs_scaling(SERVICES[0]) == {"min": 2, "desired": 2, "max": 6}
+
+
+def test_role_arns_from_iam_role_info_results():
+    results = [
+        {"iam_roles": [{"role_name": f"{PREFIX}-task-execution", "arn": "arn:exec"}]},
+        {"iam_roles": [{"role_name": f"{PREFIX}-task-api", "arn": "arn:api"}]},
+        {"iam_roles": []},
+    ]
+    assert f.ecs_role_arns(results, PREFIX, ["api", "worker"]) == {
+        "execution_role_arn": "arn:exec",
+        "task_role_arns": {"api": "arn:api", "worker": ""},
+    }
+
+
+# --- task definitions --------------------------------------------------------------------------------
+
+
+def test_task_definition_of_a_public_service():
+    api = f.ecs_task_definitions(SERVICES, CTX)[0]
+    params = api["params"]
+    assert api["family"] == params["family"] == f"{PREFIX}-api"
+    assert params["network_mode"] == "awsvpc" and params["launch_type"] == "FARGATE"
+    assert (params["cpu"], params["memory"]) == ("512", "1024")
+    assert params["execution_role_arn"] == CTX["execution_role_arn"]
+    assert params["task_role_arn"] == CTX["task_role_arns"]["api"]
+    assert params["volumes"] == [{"name": "tmp"}]
+    (container,) = params["containers"]
+    assert container["name"] == "api"
+    assert container["image"] == f"{CTX['repositories']['api']}:2026.11.23-abc"
+    assert container["user"] == "10001" and container["readonlyRootFilesystem"] is True
+    assert container["mountPoints"] == [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}]
+    assert container["essential"] is True and container["memoryReservation"] == 1024 and container["stopTimeout"] == 30
+    assert container["portMappings"] == [{"containerPort": 8000, "hostPort": 8000, "protocol": "tcp"}]
+    assert container["command"] == ["uvicorn", "app.main:app", "--port", "8000"]
+    assert container["environment"] == [
+        {"name": "DEBUG", "value": "false"},
+        {"name": "LOG_LEVEL", "value": "info"},
+        {"name": "WORKERS", "value": "4"},
+    ]
+    assert container["secrets"] == [
+        {
+            "name": "DATABASE_URL",
+            "valueFrom": f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:{PREFIX}/database/url",
+        },
+        {
+            "name": "JWT_SECRET",
+            "valueFrom": f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:{PREFIX}/identity/jwt-secret",
+        },
+    ]
+    assert not {e["name"] for e in container["environment"]} & {s["name"] for s in container["secrets"]}
+    assert container["logConfiguration"] == {
+        "logDriver": "awslogs",
+        "options": {
+            "awslogs-group": f"/platform/{PREFIX}/api",
+            "awslogs-region": "us-east-1",
+            "awslogs-stream-prefix": "ecs",
+        },
+    }
+    assert "healthCheck" not in container
+
+
+def test_task_definition_options():
+    worker = f.ecs_task_definitions(SERVICES, CTX)[1]["params"]
+    assert worker["volumes"] == [] and "mountPoints" not in worker["containers"][0]
+    assert worker["containers"][0]["readonlyRootFilesystem"] is False
+    assert "command" not in worker["containers"][0] and worker["containers"][0]["secrets"] == []
+    own_tag = f.ecs_task_definitions([dict(SERVICES[1], image_tag="v2")], CTX)[0]["params"]["containers"][0]
+    assert own_tag["image"].endswith("/worker:v2")
+    image = f.ecs_task_definitions([dict(SERVICES[1], image="public.ecr.aws/nginx/nginx:1.27")], CTX)[0]
+    assert image["params"]["containers"][0]["image"] == "public.ecr.aws/nginx/nginx:1.27"
+    checked = f.ecs_task_definitions(
+        [SERVICES[0]], dict(CTX, container_health_check=True, health_check_grace_period=90)
+    )[0]
+    health = checked["params"]["containers"][0]["healthCheck"]
+    assert health["command"] == ["CMD-SHELL", "curl -fsS http://127.0.0.1:8000/health || exit 1"]
+    assert health["startPeriod"] == 90
+
+
+def test_a_described_task_definition_with_aws_defaults_matches():
+    for entry in f.ecs_task_definitions(SERVICES, CTX):
+        have = described(entry)
+        assert f.ecs_task_definition_differences(entry, have) == []
+        # ecs_taskdefinition_info returns it snake_cased
+        assert f.ecs_task_definition_differences(entry, camel_dict_to_snake_dict(have)) == []
+
+
+@pytest.mark.parametrize(
+    ("mutate", "reason"),
+    [
+        (lambda td: td["containerDefinitions"][0].update(image="x:old"), "container.image"),
+        (lambda td: td.update(cpu="1024"), "cpu"),
+        (lambda td: td.update(memory="4096"), "memory"),
+        (lambda td: td.update(executionRoleArn="arn:other"), "executionRoleArn"),
+        (lambda td: td.update(taskRoleArn=""), "taskRoleArn"),
+        (lambda td: td.update(requiresCompatibilities=["EC2"]), "requiresCompatibilities"),
+        (lambda td: td.update(volumes=[]), "volumes"),
+        (lambda td: td.update(status="INACTIVE"), "status"),
+        (lambda td: td["containerDefinitions"][0].update(user="0"), "container.user"),
+        (
+            lambda td: td["containerDefinitions"][0].update(readonlyRootFilesystem=False),
+            "container.readonlyRootFilesystem",
+        ),
+        (
+            lambda td: td["containerDefinitions"][0]["environment"].append({"name": "X", "value": "1"}),
+            "container.environment",
+        ),
+        (lambda td: td["containerDefinitions"][0]["secrets"].pop(), "container.secrets"),
+        (lambda td: td["containerDefinitions"][0].update(command=["other"]), "container.command"),
+        (
+            lambda td: td["containerDefinitions"][0]["portMappings"][0].update(containerPort=81),
+            "container.portMappings",
+        ),
+        (
+            lambda td: td["containerDefinitions"][0]["logConfiguration"]["options"].update({"awslogs-group": "/x"}),
+            "container.logConfiguration",
+        ),
+        (
+            lambda td: td["containerDefinitions"][0].update(healthCheck={"command": ["CMD", "true"]}),
+            "container.healthCheck",
+        ),
+        (lambda td: td["containerDefinitions"].append({"name": "sidecar"}), "containerDefinitions"),
+    ],
+)
+def test_a_difference_asks_for_a_new_revision(mutate, reason):
+    entry = f.ecs_task_definitions(SERVICES, CTX)[0]
+    have = described(entry)
+    mutate(have)
+    assert reason in f.ecs_task_definition_differences(entry, have)
+
+
+def test_task_definition_plan_keeps_matching_revisions_and_registers_the_rest():
+    desired = f.ecs_task_definitions(SERVICES, CTX)
+    current = {"api": described(desired[0], revision=7), "worker": {}}
+    plan = f.ecs_task_definition_plan(desired, current)
+    assert plan["keep"] == {"api": f"{PREFIX}-api:7"}
+    assert [(e["service"], e["reasons"]) for e in plan["register"]] == [("worker", ["missing"])]
+    results = [{"item": "api", "family": "x"}, {"item": "worker"}]
+    assert f.ecs_by_service(results) == {"api": results[0], "worker": results[1]}
+
+
+def test_registered_revisions_and_revision_ranges():
+    results = [
+        {
+            "item": {"service": "api"},
+            "taskdefinition": {"taskDefinitionArn": "arn:aws:ecs:r:1:task-definition/p-api:4"},
+        },
+        {"item": {"service": "worker"}},  # check mode: nothing registered
+    ]
+    assert f.ecs_registered_task_definitions(results) == {"api": "p-api:4"}
+    assert f.ecs_task_definition_revisions([{"family": "p-api", "revision": 3}, {"item": "x"}]) == [
+        ["p-api", 1],
+        ["p-api", 2],
+        ["p-api", 3],
+    ]
+
+
+def test_round_trip_through_the_emulator_matches(aws):
+    """A task definition registered from ecs_task_definitions and described back compares equal."""
+    ecs = aws("ecs")
+    ctx = dict(CTX, prefix=f"t{uuid.uuid4().hex[:8]}")
+    for entry in f.ecs_task_definitions(SERVICES, ctx):
+        params = entry["params"]
+        ecs.register_task_definition(
+            family=params["family"],
+            networkMode=params["network_mode"],
+            requiresCompatibilities=[params["launch_type"]],
+            cpu=params["cpu"],
+            memory=params["memory"],
+            executionRoleArn=params["execution_role_arn"],
+            taskRoleArn=params["task_role_arn"],
+            containerDefinitions=params["containers"],
+            volumes=params["volumes"],
+            runtimePlatform=params["runtime_platform"],
+        )
+        have = ecs.describe_task_definition(taskDefinition=params["family"])["taskDefinition"]
+        assert f.ecs_task_definition_differences(entry, have) == []
+        assert f.ecs_task_definition_differences(entry, camel_dict_to_snake_dict(have)) == []
+        changed = copy.deepcopy(entry)
+        changed["params"]["containers"][0]["image"] += "-next"
+        assert f.ecs_task_definition_differences(changed, have) == ["container.image"]
+
+
+# --- services -------------------------------------------------------------------------------------------
+
+
+def test_new_services_are_created_with_the_deployment_safeguards():
+    plan = f.ecs_service_plan(SERVICES, {"api": f"{PREFIX}-api:1"}, {}, SERVICE_CTX)
+    api, worker = plan
+    assert api["reasons"] == ["missing"] and worker["reasons"] == ["missing"]
+    params = api["params"]
+    assert params["name"] == f"{PREFIX}-api" and params["cluster"] == PREFIX
+    assert params["task_definition"] == f"{PREFIX}-api:1"
+    assert worker["params"]["task_definition"] == f"{PREFIX}-worker"  # check mode: the family's latest
+    assert params["desired_count"] == 2
+    assert params["network_configuration"] == {
+        "subnets": ["subnet-a", "subnet-b"],
+        "security_groups": ["sg-app"],
+        "assign_public_ip": False,
+    }
+    assert params["deployment_configuration"] == {
+        "minimum_healthy_percent": 100,
+        "maximum_percent": 200,
+        "deployment_circuit_breaker": {"enable": True, "rollback": True},
+    }
+    assert params["load_balancers"] == [{"targetGroupArn": TG_API, "containerName": "api", "containerPort": 8000}]
+    assert params["health_check_grace_period_seconds"] == 60
+    assert params["launch_type"] == "FARGATE" and "capacity_provider_strategy" not in params
+    assert params["propagate_tags"] == "SERVICE" and params["enable_execute_command"] is False
+    assert params["tags"] == SERVICE_CTX["tags"] and params["force_new_deployment"] is False
+    assert worker["params"]["load_balancers"] == [] and "health_check_grace_period_seconds" not in worker["params"]
+
+
+def test_matching_services_need_no_call_and_keep_their_desired_count():
+    existing = {
+        "api": existing_service(SERVICES[0], f"{PREFIX}-api:3", desiredCount=5),  # autoscaled to 5
+        "worker": existing_service(SERVICES[1], f"{PREFIX}-worker:2"),
+    }
+    defs = {"api": f"{PREFIX}-api:3", "worker": f"{PREFIX}-worker:2"}
+    assert f.ecs_service_plan(SERVICES, defs, existing, SERVICE_CTX) == []
+
+
+def test_a_new_revision_or_an_out_of_range_count_updates_the_service():
+    existing = {
+        "api": existing_service(SERVICES[0], f"{PREFIX}-api:3", desiredCount=9),
+        "worker": existing_service(SERVICES[1], f"{PREFIX}-worker:2"),
+    }
+    plan = f.ecs_service_plan(
+        SERVICES, {"api": f"{PREFIX}-api:3", "worker": f"{PREFIX}-worker:3"}, existing, SERVICE_CTX
+    )
+    assert [(p["service"], p["reasons"]) for p in plan] == [("api", ["desiredCount"]), ("worker", ["taskDefinition"])]
+    assert plan[0]["params"]["desired_count"] == 6  # clamped to max_count
+    assert "tags" not in plan[0]["params"]  # ecs_service refuses to change tags of an existing service
+    assert plan[1]["params"]["force_new_deployment"] is False
+
+
+def test_drift_the_module_does_not_compare_forces_an_update():
+    drifted = existing_service(
+        SERVICES[1], f"{PREFIX}-worker:2", deploymentConfiguration={"maximumPercent": 200, "minimumHealthyPercent": 50}
+    )
+    (entry,) = f.ecs_service_plan([SERVICES[1]], {"worker": f"{PREFIX}-worker:2"}, {"worker": drifted}, SERVICE_CTX)
+    assert entry["reasons"] == ["deploymentConfiguration"] and entry["params"]["force_new_deployment"] is True
+    public_ip = existing_service(SERVICES[1], f"{PREFIX}-worker:2")
+    public_ip["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"] = "ENABLED"
+    (entry,) = f.ecs_service_plan([SERVICES[1]], {"worker": f"{PREFIX}-worker:2"}, {"worker": public_ip}, SERVICE_CTX)
+    assert entry["reasons"] == ["networkConfiguration"] and entry["params"]["force_new_deployment"] is True
+
+
+def test_fields_the_emulator_leaves_out_are_not_compared():
+    bare = existing_service(SERVICES[0], f"{PREFIX}-api:3")
+    for key in ("deploymentConfiguration", "healthCheckGracePeriodSeconds", "enableExecuteCommand"):
+        bare.pop(key)
+    assert f.ecs_service_plan([SERVICES[0]], {"api": f"{PREFIX}-api:3"}, {"api": bare}, SERVICE_CTX) == []
+
+
+def test_capacity_provider_strategy_replaces_the_launch_type():
+    ctx = dict(
+        SERVICE_CTX, capacity_provider_strategy=[{"capacity_provider": "FARGATE_SPOT", "weight": 1, "base": None}]
+    )
+    (entry, _) = f.ecs_service_plan(SERVICES, {}, {}, ctx)
+    assert "launch_type" not in entry["params"]
+    assert entry["params"]["capacity_provider_strategy"] == [{"capacity_provider": "FARGATE_SPOT", "weight": 1}]
+
+
+def test_existing_services_and_arns():
+    described_services = [
+        existing_service(SERVICES[0], "x:1"),
+        dict(existing_service(SERVICES[1], "y:1"), status="INACTIVE"),
+        {"serviceName": "other-prod-api", "status": "ACTIVE"},
+    ]
+    existing = f.ecs_existing_services(described_services, PREFIX)
+    assert list(existing) == ["api"]
+    created = [{"item": {"service": "worker"}, "service": {"serviceArn": "arn:worker"}}, {"item": {"service": "x"}}]
+    assert f.ecs_service_arns(existing, created) == {"api": existing["api"]["serviceArn"], "worker": "arn:worker"}
+
+
+# --- load balancing ---------------------------------------------------------------------------------------
+
+TG_CTX = {
+    "prefix": PREFIX,
+    "vpc_id": "vpc-1",
+    "tags": {"Project": "caseapp"},
+    "interval": 15,
+    "timeout": 5,
+    "healthy_threshold": 2,
+    "unhealthy_threshold": 3,
+    "deregistration_delay": 30,
+}
+
+
+def found_group(want, **extra):
+    have = {
+        "target_group_name": want["name"],
+        "target_group_arn": TG_API,
+        "port": want["port"],
+        "protocol": "HTTP",
+        "vpc_id": "vpc-1",
+        "target_type": "ip",
+        "health_check_protocol": "HTTP",
+        "health_check_port": "traffic-port",
+        "health_check_path": want["health_check_path"],
+        "health_check_interval_seconds": 15,
+        "health_check_timeout_seconds": 5,
+        "healthy_threshold_count": 2,
+        "unhealthy_threshold_count": 3,
+        "matcher": {"http_code": "200"},
+        "deregistration_delay_timeout_seconds": "30",
+        "tags": dict(want["tags"], Extra="kept"),
+    }
+    have.update(extra)
+    return have
+
+
+def test_target_groups_of_the_public_services_only():
+    (group,) = f.ecs_target_groups(SERVICES, TG_CTX)
+    assert group["service"] == "api" and group["name"] == "caseapp-prod-api"
+    assert (group["protocol"], group["port"], group["target_type"], group["vpc_id"]) == ("HTTP", 8000, "ip", "vpc-1")
+    assert group["health_check_path"] == "/health" and group["successful_response_codes"] == "200"
+    assert group["deregistration_delay_timeout"] == 30
+    assert group["tags"] == {"Project": "caseapp", "Name": "caseapp-prod-api", "Service": "api"}
+
+
+def test_target_group_plan_and_arns():
+    groups = f.ecs_target_groups(SERVICES, TG_CTX)
+    assert f.ecs_target_group_plan(groups, []) == groups
+    assert f.ecs_target_group_plan(groups, [found_group(groups[0])]) == []
+    assert f.ecs_target_group_plan(groups, [found_group(groups[0], health_check_path="/")]) == groups
+    assert (
+        f.ecs_target_group_plan(groups, [found_group(groups[0], deregistration_delay_timeout_seconds="300")]) == groups
+    )
+    assert f.ecs_target_group_arns(groups, [found_group(groups[0])]) == {"api": TG_API}
+    converged = [{"item": groups[0], "target_group_name": "caseapp-prod-api", "target_group_arn": "arn:new"}]
+    assert f.ecs_target_group_arns(groups, [], converged) == {"api": "arn:new"}
+    assert f.ecs_target_group_arns(groups, [], [{"item": groups[0]}]) == {}  # check mode
+
+
+def test_listeners_with_a_certificate_serve_https_and_redirect_http():
+    services = [*SERVICES, {"name": "admin", "port": 8100, "public": True}]
+    https, http = f.ecs_listeners(services, {"api": TG_API, "admin": TG_ADMIN}, CERT)
+    assert (https["Protocol"], https["Port"], https["SslPolicy"]) == (
+        "HTTPS",
+        443,
+        "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    )
+    assert https["Certificates"] == [{"CertificateArn": CERT}]
+    assert https["DefaultActions"] == [{"Type": "forward", "TargetGroupArn": TG_API}]
+    assert https["Rules"] == [
+        {
+            "Priority": 10,
+            "Conditions": [{"Field": "path-pattern", "Values": ["/admin/*"]}],
+            "Actions": [{"Type": "forward", "TargetGroupArn": TG_ADMIN}],
+        }
+    ]
+    assert (http["Protocol"], http["Port"]) == ("HTTP", 80)
+    redirect = http["DefaultActions"][0]
+    assert redirect["Type"] == "redirect"
+    assert redirect["RedirectConfig"]["Protocol"] == "HTTPS" and redirect["RedirectConfig"]["StatusCode"] == "HTTP_301"
+    assert all(
+        "Rules" not in listener
+        for listener in f.ecs_listeners(services, {"api": TG_API, "admin": TG_ADMIN}, CERT, with_rules=False)
+    )
+
+
+def test_listeners_without_a_certificate_forward_plain_http():
+    (http,) = f.ecs_listeners(SERVICES, {"api": TG_API})
+    assert (http["Protocol"], http["Port"], http["DefaultActions"][0]["Type"]) == ("HTTP", 80, "forward")
+    assert f.ecs_listeners([SERVICES[1]], {}) == []
+    with pytest.raises(AnsibleFilterError, match="no target group ARN for the public services api"):
+        f.ecs_listeners(SERVICES, {})
+
+
+def test_listener_rules_plan():
+    services = [*SERVICES, {"name": "admin", "port": 8100, "public": True}]
+    want = f.ecs_listeners(services, {"api": TG_API, "admin": TG_ADMIN}, CERT)
+    current = [
+        {
+            "port": 443,
+            "rules": [
+                {
+                    "priority": "default",
+                    "is_default": True,
+                    "actions": [{"type": "forward", "target_group_arn": TG_API}],
+                }
+            ],
+        },
+        {"port": 80, "rules": [{"priority": "default", "is_default": True}]},
+    ]
+    assert f.ecs_listener_rules_plan(current, want) == want
+    current[0]["rules"].append(
+        {
+            "priority": "10",
+            "is_default": False,
+            "conditions": [
+                {"field": "path-pattern", "values": ["/admin/*"], "path_pattern_config": {"values": ["/admin/*"]}}
+            ],
+            "actions": [{"type": "forward", "target_group_arn": TG_ADMIN}],
+        }
+    )
+    assert f.ecs_listener_rules_plan(current, want) == []
+    # a public service removed: its rule is stale and is purged
+    fewer = f.ecs_listeners(SERVICES, {"api": TG_API}, CERT)
+    assert f.ecs_listener_rules_plan(current, fewer) == fewer
+
+
+# --- autoscaling, WAF, ECR ----------------------------------------------------------------------------
+
+
+def test_scaling_policies_track_cpu_and_memory_between_min_and_max():
+    ctx = {"cluster": PREFIX, "prefix": PREFIX, "cpu_target": 60, "memory_target": 75}
+    cpu, memory, *_ = f.ecs_scaling_policies(SERVICES, ctx)
+    assert cpu["policy_name"] == f"{PREFIX}-api-cpu" and memory["policy_name"] == f"{PREFIX}-api-memory"
+    assert cpu["resource_id"] == f"service/{PREFIX}/{PREFIX}-api"
+    assert (cpu["minimum_tasks"], cpu["maximum_tasks"]) == (2, 6)
+    assert cpu["configuration"] == {
+        "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"},
+        "TargetValue": 60.0,
+        "ScaleInCooldown": 300,
+        "ScaleOutCooldown": 60,
+    }
+    assert (
+        memory["configuration"]["PredefinedMetricSpecification"]["PredefinedMetricType"]
+        == "ECSServiceAverageMemoryUtilization"
+    )
+    assert memory["configuration"]["TargetValue"] == 75.0
+    assert len(f.ecs_scaling_policies(SERVICES, ctx)) == 4
+
+
+def test_fingerprint_is_stable_and_sensitive():
+    ctx = {"cluster": PREFIX, "prefix": PREFIX, "cpu_target": 60, "memory_target": 75}
+    one = f.ecs_fingerprint(f.ecs_scaling_policies(SERVICES, ctx))
+    assert one == f.ecs_fingerprint(f.ecs_scaling_policies(copy.deepcopy(SERVICES), dict(ctx)))
+    assert one != f.ecs_fingerprint(f.ecs_scaling_policies(SERVICES, dict(ctx, cpu_target=61)))
+    assert len(one) == 16
+
+
+def test_waf_rules():
+    rules = f.ecs_waf_rules(PREFIX, 2000, {"AWSManagedRulesCommonRuleSet": ["SizeRestrictions_BODY"]})
+    assert [r["priority"] for r in rules] == [0, 1, 2, 3, 4]
+    rate = rules[0]
+    assert rate["action"] == {"block": {}}
+    assert rate["statement"] == {"rate_based_statement": {"limit": 2000, "aggregate_key_type": "IP"}}
+    managed = {r["name"]: r for r in rules[1:]}
+    assert set(managed) == set(f.WAF_MANAGED_RULE_GROUPS)
+    common = managed["AWSManagedRulesCommonRuleSet"]
+    assert common["override_action"] == {"none": {}}
+    assert common["statement"]["managed_rule_group_statement"]["rule_action_overrides"] == [
+        {"name": "SizeRestrictions_BODY", "action_to_use": {"count": {}}}
+    ]
+    assert (
+        "rule_action_overrides"
+        not in managed["AWSManagedRulesSQLiRuleSet"]["statement"]["managed_rule_group_statement"]
+    )
+    assert all(r["visibility_config"]["cloud_watch_metrics_enabled"] for r in rules)
+    with pytest.raises(AnsibleFilterError, match="unknown rule groups AWSManagedRulesBogus"):
+        f.ecs_waf_rules(PREFIX, 2000, {"AWSManagedRulesBogus": ["x"]})
+
+
+def test_lifecycle_policy_keeps_the_last_images():
+    (rule,) = f.ecs_lifecycle_policy(30)["rules"]
+    assert rule["selection"] == {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 30}
+    assert rule["action"] == {"type": "expire"}
+
+
+# --- CloudFront -------------------------------------------------------------------------------------------
+
+CF_CTX = {
+    "prefix": PREFIX,
+    "bucket": f"{PREFIX}-assets",
+    "region": "us-east-1",
+    "logs_bucket": f"{PREFIX}-logs",
+    "oai": "origin-access-identity/cloudfront/E2ABC",
+    "tags": {"Project": "caseapp"},
+}
+
+
+def as_config(want):
+    """The DistributionConfig CloudFront returns for ``want`` (plus fields the role does not set)."""
+    cert = want["viewer_certificate"]
+    return {
+        "CallerReference": want["caller_reference"],
+        "Comment": want["comment"],
+        "Enabled": True,
+        "DefaultRootObject": want["default_root_object"],
+        "PriceClass": want["price_class"],
+        "HttpVersion": "http2",
+        "IsIPV6Enabled": True,
+        "Aliases": {"Quantity": 0},
+        "Origins": {
+            "Quantity": 1,
+            "Items": [
+                {
+                    "Id": want["origins"][0]["id"],
+                    "DomainName": want["origins"][0]["domain_name"],
+                    "OriginPath": "",
+                    "S3OriginConfig": {
+                        "OriginAccessIdentity": want["origins"][0]["s3_origin_config"]["origin_access_identity"]
+                    },
+                    "ConnectionAttempts": 3,
+                }
+            ],
+        },
+        "DefaultCacheBehavior": {
+            "TargetOriginId": want["default_cache_behavior"]["target_origin_id"],
+            "ViewerProtocolPolicy": "redirect-to-https",
+            "AllowedMethods": {
+                "Quantity": 2,
+                "Items": ["HEAD", "GET"],
+                "CachedMethods": {"Quantity": 2, "Items": ["HEAD", "GET"]},
+            },
+            "CachePolicyId": f.CACHING_OPTIMIZED,
+            "Compress": True,
+        },
+        "Logging": {
+            "Enabled": True,
+            "IncludeCookies": False,
+            "Bucket": f"{PREFIX}-logs.s3.amazonaws.com",
+            "Prefix": "cloudfront/",
+        },
+        "ViewerCertificate": {"CloudFrontDefaultCertificate": True, "MinimumProtocolVersion": "TLSv1"}
+        if cert.get("cloudfront_default_certificate")
+        else {
+            "ACMCertificateArn": cert["acm_certificate_arn"],
+            "MinimumProtocolVersion": cert["minimum_protocol_version"],
+        },
+        "WebACLId": "",
+    }
+
+
+def test_cloudfront_distribution_arguments():
+    want = f.ecs_cloudfront_distribution(CF_CTX)
+    assert want["caller_reference"] == f"{PREFIX}-assets"
+    assert want["origins"][0]["domain_name"] == f"{PREFIX}-assets.s3.us-east-1.amazonaws.com"
+    assert want["origins"][0]["s3_origin_config"] == {
+        "origin_access_identity": "origin-access-identity/cloudfront/E2ABC"
+    }
+    assert want["default_cache_behavior"]["viewer_protocol_policy"] == "redirect-to-https"
+    assert want["logging"] == {
+        "enabled": True,
+        "include_cookies": False,
+        "bucket": f"{PREFIX}-logs.s3.amazonaws.com",
+        "prefix": "cloudfront/",
+    }
+    assert want["viewer_certificate"]["cloudfront_default_certificate"] is True
+    custom = f.ecs_cloudfront_distribution(dict(CF_CTX, aliases=["assets.example.org"], certificate_arn=CERT))
+    assert custom["viewer_certificate"] == {
+        "acm_certificate_arn": CERT,
+        "ssl_support_method": "sni-only",
+        "minimum_protocol_version": "TLSv1.2_2021",
+    }
+
+
+def test_cloudfront_differences():
+    want = f.ecs_cloudfront_distribution(CF_CTX)
+    assert f.ecs_cloudfront_differences(want, {}) == ["missing"]
+    have = as_config(want)
+    assert f.ecs_cloudfront_differences(want, have) == []
+    have["DefaultCacheBehavior"]["ViewerProtocolPolicy"] = "allow-all"
+    have["Logging"]["Enabled"] = False
+    assert f.ecs_cloudfront_differences(want, have) == ["DefaultCacheBehavior", "Logging"]
+    # an endpoint that leaves S3OriginConfig out (moto) reads as "no origin access identity"
+    bare = f.ecs_cloudfront_distribution(dict(CF_CTX, oai=""))
+    have = as_config(bare)
+    del have["Origins"]["Items"][0]["S3OriginConfig"]
+    assert f.ecs_cloudfront_differences(bare, have) == []
+    assert f.ecs_cloudfront_differences(want, have) == ["Origins.S3OriginConfig"]
+    custom = f.ecs_cloudfront_distribution(dict(CF_CTX, aliases=["a.example.org"], certificate_arn=CERT))
+    assert f.ecs_cloudfront_differences(custom, as_config(want)) == ["Aliases", "ViewerCertificate"]
+
+
+def test_cloudfront_find_by_the_assets_origin():
+    ours = {"Id": "E1", "Origins": {"Items": [{"DomainName": f"{PREFIX}-assets.s3.us-east-1.amazonaws.com"}]}}
+    other = {"Id": "E2", "Origins": {"Items": [{"DomainName": "elsewhere.s3.us-east-1.amazonaws.com"}]}}
+    assert f.ecs_cloudfront_find([other, ours], f"{PREFIX}-assets", "us-east-1") == ours
+    assert (
+        f.ecs_cloudfront_find({"E2": other, "E1": ours, "alias.example.org": ours}, f"{PREFIX}-assets", "us-east-1")
+        == ours
+    )
+    assert f.ecs_cloudfront_find([other], f"{PREFIX}-assets", "us-east-1") == {}
+
+
+# --- facts -----------------------------------------------------------------------------------------------
+
+
+def test_platform_ecs_has_exactly_the_contract_keys():
+    facts = f.ecs_facts(
+        SERVICES,
+        {
+            "prefix": PREFIX,
+            "region": "us-east-1",
+            "account": ACCOUNT,
+            "cluster_name": PREFIX,
+            "cluster_arn": f"arn:aws:ecs:us-east-1:{ACCOUNT}:cluster/{PREFIX}",
+            "alb": {"arn": "arn:alb", "dns_name": "alb.example"},
+            "target_group_arns": {"api": TG_API},
+            "task_definitions": {"api": f"{PREFIX}-api:3"},
+            "service_arns": {"api": "arn:api"},
+            "repositories": CTX["repositories"],
+            "web_acl_arn": "arn:waf",
+            "cloudfront_domain_name": "d1.cloudfront.net",
+        },
+    )
+    assert set(facts) == {
+        "cluster_name",
+        "cluster_arn",
+        "alb_arn",
+        "alb_dns_name",
+        "target_group_arns",
+        "services",
+        "repositories",
+        "web_acl_arn",
+        "cloudfront_domain_name",
+    }
+    assert facts["services"]["api"] == {
+        "name": f"{PREFIX}-api",
+        "arn": "arn:api",
+        "task_definition_arn": f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/{PREFIX}-api:3",
+    }
+    assert facts["services"]["worker"]["arn"] == f"arn:aws:ecs:us-east-1:{ACCOUNT}:service/{PREFIX}/{PREFIX}-worker"
+    assert facts["services"]["worker"]["task_definition_arn"] == ""
+    assert facts["alb_dns_name"] == "alb.example" and facts["web_acl_arn"] == "arn:waf"

@@ -1,0 +1,187 @@
+"""platform_ops.aws filters: names, tags, subnet layout, validation, plans."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+from ansible.errors import AnsibleFilterError
+from ansible_collections.platform_ops.aws.plugins.filter import platform as f
+
+VALID = {
+    "platform_name": "caseapp",
+    "platform_env": "prod",
+    "platform_region": "eu-central-1",
+    "platform_dr_region": "eu-west-1",
+    "platform_vpc_cidr": "172.20.0.0/18",
+    "platform_az_count": 3,
+    "platform_tags": {"CostCenter": "x"},
+    "platform_image_tag": "2026.11.23-abc",
+    "platform_migration_command": ["alembic", "upgrade", "head"],
+    "platform_alarm_emails": ["ops@example.org"],
+    "platform_services": [
+        {
+            "name": "api",
+            "port": 8000,
+            "cpu": 512,
+            "memory": 1024,
+            "desired_count": 2,
+            "min_count": 1,
+            "max_count": 4,
+            "public": True,
+        },
+        {"name": "worker", "port": 9000, "cpu": 256, "memory": 512, "secrets": ["DATABASE_URL"]},
+    ],
+}
+
+
+def test_names_and_tags():
+    assert f.resource_name("caseapp", "prod", "db") == "caseapp-prod-db"
+    assert f.resource_name("caseapp", "prod") == "caseapp-prod"
+    tags = f.standard_tags("caseapp", "prod", {"CostCenter": "legal", "Project": "evil"})
+    assert tags == {
+        "Project": "caseapp",
+        "Environment": "prod",
+        "ManagedBy": "ansible",
+        "DataClassification": "phi",
+        "CostCenter": "legal",
+    }
+    assert f.tag_filters("a", "b") == {"tag:Project": "a", "tag:Environment": "b", "tag:ManagedBy": "ansible"}
+
+
+@pytest.mark.parametrize("cidr", ["10.0.0.0/16", "172.16.32.0/20", "192.168.0.0/17"])
+def test_subnet_layout_is_disjoint_inside_the_vpc_and_stable(cidr):
+    two = f.subnet_layout(cidr, 2, ["a", "b", "c"])
+    three = f.subnet_layout(cidr, 3, ["a", "b", "c"])
+    vpc = ipaddress.ip_network(cidr)
+    nets = [ipaddress.ip_network(s["cidr"]) for s in three]
+    assert all(n.subnet_of(vpc) for n in nets)
+    assert all(not a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1 :])
+    assert len(three) == 9 and {s["tier"] for s in three} == {"public", "private", "database"}
+    # growing the AZ count never moves an existing subnet
+    assert all(entry in three for entry in two)
+
+
+def test_subnet_layout_errors():
+    with pytest.raises(AnsibleFilterError, match="offers 2 availability zones"):
+        f.subnet_layout("10.0.0.0/16", 3, ["a", "b"])
+    with pytest.raises(AnsibleFilterError, match="not a network CIDR"):
+        f.subnet_layout("10.0.0.1/16", 2)
+
+
+def test_valid_config_has_no_errors():
+    assert f.platform_config_errors(VALID) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        ({"platform_name": "Bad_Name"}, "platform_name"),
+        ({"platform_name": "ab"}, "platform_name"),
+        ({"platform_name": "a-very-long-platform-name"}, "platform_name"),
+        ({"platform_env": "qa"}, "platform_env"),
+        ({"platform_region": "mars-1"}, "platform_region"),
+        ({"platform_dr_region": "eu-central-1"}, "platform_dr_region"),
+        ({"platform_az_count": 4}, "platform_az_count"),
+        ({"platform_vpc_cidr": "8.8.0.0/16"}, "platform_vpc_cidr"),
+        ({"platform_vpc_cidr": "10.0.0.0/8"}, "platform_vpc_cidr"),
+        ({"platform_vpc_cidr": "10.0.0.0/24"}, "platform_vpc_cidr"),
+        ({"platform_tags": {"Project": "x"}}, "platform_tags"),
+        ({"platform_alarm_emails": ["not-an-email"]}, "platform_alarm_emails"),
+        ({"platform_certificate_arn": "arn:aws:iam::1:cert"}, "platform_certificate_arn"),
+        ({"platform_image_tag": "bad tag"}, "platform_image_tag"),
+        ({"platform_services": [{"name": "API", "port": 80}]}, "platform_services[0].name"),
+        ({"platform_services": [{"name": "api", "port": 0}]}, "platform_services[api].port"),
+        (
+            {"platform_services": [{"name": "api", "port": 80, "cpu": 256, "memory": 4096}]},
+            "platform_services[api].memory",
+        ),
+        (
+            {"platform_services": [{"name": "api", "port": 80, "desired_count": 5, "max_count": 2}]},
+            "min_count <= desired_count",
+        ),
+        (
+            {"platform_services": [{"name": "api", "port": 80, "environment": {"DB_PASSWORD": "x"}}]},
+            "looks like a secret",
+        ),
+        ({"platform_services": [{"name": "api", "port": 80, "secrets": ["lower"]}]}, "secrets"),
+        ({"platform_services": [{"name": "api", "port": 80, "colour": "red"}]}, "unknown keys colour"),
+        ({"platform_services": [{"name": "api", "port": 80}, {"name": "api", "port": 81}]}, "duplicate"),
+    ],
+)
+def test_bad_values_are_named(change, needle):
+    errors = f.platform_config_errors(dict(VALID, **change))
+    assert errors and any(needle in e for e in errors), errors
+
+
+def test_subnets_to_converge_skips_matching_subnets():
+    layout = f.subnet_layout("10.0.0.0/16", 2, ["a", "b"])
+    tags = f.standard_tags("p", "dev")
+    todo = f.subnets_to_converge(layout, [], "p-dev", tags)
+    assert len(todo) == 6 and todo[0]["tags"]["Name"] == "p-dev-public-a"
+    existing = [
+        {
+            "cidr_block": t["cidr"],
+            "availability_zone": t["az"],
+            "map_public_ip_on_launch": t["tier"] == "public",
+            "tags": t["tags"],
+            "id": f"subnet-{i}",
+        }
+        for i, t in enumerate(todo)
+    ]
+    assert f.subnets_to_converge(layout, existing, "p-dev", tags) == []
+    existing[0]["tags"] = {}
+    assert [t["cidr"] for t in f.subnets_to_converge(layout, existing, "p-dev", tags)] == [layout[0]["cidr"]]
+    by_tier = f.subnets_by_tier(existing, layout)
+    assert by_tier["public"] == ["subnet-0", "subnet-1"] and len(by_tier["database"]) == 2
+
+
+def test_nat_gateway_plan():
+    tags = f.standard_tags("p", "prod")
+    plan = f.nat_gateway_plan(["s1", "s2"], [], "p-prod", tags)
+    assert [c["subnet_id"] for c in plan["create"]] == ["s1", "s2"] and plan["ids"] == [None, None]
+    existing = [
+        {"subnet_id": "s1", "state": "available", "nat_gateway_id": "nat-1", "tags": dict(tags, Name="p-prod-nat-0")}
+    ]
+    plan = f.nat_gateway_plan(["s1", "s2"], existing, "p-prod", tags)
+    assert [c["subnet_id"] for c in plan["create"]] == ["s2"] and plan["ids"] == ["nat-1", None]
+    assert f.pick_nat_id(("nat-1", 0), []) == "nat-1"
+    assert f.pick_nat_id((None, 1), [{"item": {"index": 1}, "nat_gateway_id": "nat-2"}]) == "nat-2"
+
+
+def test_secret_names():
+    assert f.secret_name("DATABASE_URL", "caseapp", "prod") == "caseapp-prod/database/url"
+    assert f.secret_name("REDIS_AUTH_TOKEN", "caseapp", "prod") == "caseapp-prod/cache/auth-token"
+    assert f.secret_name("STRIPE_API_KEY", "caseapp", "prod") == "caseapp-prod/app/stripe-api-key"
+
+
+def test_operations_targets():
+    services = VALID["platform_services"] + [
+        {"name": "admin", "port": 7000, "public": True, "image_tag": "pinned", "health_path": "/ready"}
+    ]
+    assert f.rollout_targets(services, "c", "prod", "v2")[-1] == {"service": "c-prod-admin", "image_tag": "pinned"}
+    assert f.rollback_targets(["api"], "c", "prod") == [{"service": "c-prod-api", "revision": "previous"}]
+    assert f.rollback_targets(["api"], "c", "prod", "7") == [
+        {"service": "c-prod-api", "task_definition": "c-prod-api:7"}
+    ]
+    assert f.migration_service(services) == "worker"
+    with pytest.raises(AnsibleFilterError, match="not one of"):
+        f.migration_service(services, "nope")
+    targets = f.health_check_targets(services, "https://alb.example/", {})
+    assert targets == [
+        {"service": "api", "url": "https://alb.example/health"},
+        {"service": "admin", "url": "https://alb.example/admin/ready"},
+    ]
+    assert (
+        f.health_check_targets(services, "x", {"api": "http://127.0.0.1:8000/health"})[0]["url"]
+        == "http://127.0.0.1:8000/health"
+    )
+
+
+def test_outputs_table():
+    lines = f.outputs_table(
+        {"network": {"vpc_id": "vpc-1", "subnets": ["a", "b"], "sg": {"app": "sg-1"}}}, "c", "dev", "us-east-1"
+    )
+    assert lines[0] == "c-dev in us-east-1"
+    assert any(line.startswith("network.subnets") and line.endswith("a, b") for line in lines)
+    assert any(line.startswith("network.sg.app") for line in lines)
