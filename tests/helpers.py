@@ -63,9 +63,16 @@ def playbook(
     inventory: str = "inventories/local",
     cwd: Path = ROOT,
     timeout: int = 900,
+    env: dict | None = None,
 ) -> Run:
     cmd = [str(BIN / "ansible-playbook"), playbook_path, "-i", str(ROOT / inventory), *args]
     proc = subprocess.run(
-        cmd, cwd=cwd, env=ansible_env(endpoint), capture_output=True, text=True, timeout=timeout, check=False
+        cmd,
+        cwd=cwd,
+        env=ansible_env(endpoint, **(env or {})),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
     return Run(proc.returncode, proc.stdout + proc.stderr)
