@@ -8,14 +8,16 @@ tasks run, what changed and the AWS API requests the launcher counted, then one 
 
     bench: cold_s=… noop_s=… noop_over_cold=… noop_api_calls=…
 
-Part 2 measures the data tier on another fresh launcher: `--tags network,storage,identity` first
-without latency, then the launcher's scaled creation latency is switched on (RDS, ElastiCache and
-OpenSearch report "creating" for N seconds after their Create call) and `--tags database,cache,search`
-is timed:
+Part 2 measures the data tier, twice, each time on another fresh launcher: `--tags
+network,storage,identity` first, then `--tags database,cache,search` is timed: once without latency
+(the baseline: module and API overhead alone) and once with the launcher's scaled creation latency
+switched on (RDS, ElastiCache and OpenSearch report "creating" for N seconds after their Create call):
 
-    bench-data-tier: wall_s=… sum_latency_s=… max_latency_s=… wall_over_max=…
+    bench-data-tier: wall_s=… baseline_s=… added_s=… sum_latency_s=… max_latency_s=… added_over_max=… wall_over_max=…
 
-wall_over_max near 1 means the three are created concurrently; near sum/max means one after the other.
+added_s = wall_s - baseline_s is what the injected latency cost. added_over_max near 1 (or below: the
+creations also overlap the roles' other tasks) means the three are created concurrently; near
+sum/max means one after the other.
 Playbook output goes to .local/bench/<run>.log. See benchmarks/README.md.
 """
 
@@ -200,20 +202,30 @@ def bench_data_tier(inventory: str, deploy: str, latency: dict[str, float]) -> N
     if missing:
         print(f"bench-data-tier: skipped ({missing})")
         return
-    with contextlib.ExitStack() as stack:
-        moto = Launcher(stack, "moto-data-tier")
-        playbook(moto, "data-prep", [deploy, "-i", inventory, "--tags", "network,storage,identity"])
-        applied = moto.call("latency", latency)["latency"]
-        print(f"latency on for the data-tier run: {applied}")
-        run = playbook(moto, "data-tier", [deploy, "-i", inventory, "--tags", ",".join(DATA_TIER)])
-        windows = moto.call("requests")
-    if windows["parse_failures"]:
-        print(f"warning: the launcher could not parse {windows['parse_failures']}")
+    baseline = _data_tier_run(inventory, deploy, "baseline", {})["run"]
+    timed = _data_tier_run(inventory, deploy, "data-tier", latency)
+    run, applied = timed["run"], timed["latency"]
     waits = [applied.get(kind, 0.0) for kind in DATA_TIER.values()]
+    added = run["wall"] - baseline["wall"]
     print(
-        f"bench-data-tier: wall_s={run['wall']:.2f} sum_latency_s={sum(waits):.2f} "
-        f"max_latency_s={max(waits):.2f} wall_over_max={run['wall'] / max(*waits, 0.01):.2f}"
+        f"bench-data-tier: wall_s={run['wall']:.2f} baseline_s={baseline['wall']:.2f} added_s={added:.2f} "
+        f"sum_latency_s={sum(waits):.2f} max_latency_s={max(waits):.2f} "
+        f"added_over_max={added / max(*waits, 0.01):.2f} wall_over_max={run['wall'] / max(*waits, 0.01):.2f}"
     )
+
+
+def _data_tier_run(inventory: str, deploy: str, name: str, latency: dict[str, float]) -> dict:
+    """On a fresh launcher: network, storage and identity without latency, then the data tier timed with it."""
+    with contextlib.ExitStack() as stack:
+        moto = Launcher(stack, f"moto-{name}")
+        playbook(moto, f"{name}-prep", [deploy, "-i", inventory, "--tags", "network,storage,identity"])
+        applied = moto.call("latency", latency)["latency"] if latency else {}
+        print(f"{name}: creation latency {applied or 'off'}")
+        run = playbook(moto, name, [deploy, "-i", inventory, "--tags", ",".join(DATA_TIER)])
+        counted = moto.call("requests")
+    if counted["parse_failures"]:
+        print(f"warning: the launcher could not parse {counted['parse_failures']}")
+    return {"run": run, "latency": applied}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -36,18 +37,16 @@ def _wait_http(url: str, timeout: float = 30.0) -> None:
             time.sleep(0.2)
 
 
-@pytest.fixture(scope="session")
-def moto_endpoint(tmp_path_factory):
-    """A moto server started by the test harness for this session (one per xdist worker)."""
+@contextlib.contextmanager
+def moto_server(log: Path, **env: str):
+    """Start our moto launcher on a free loopback port with extra environment; yields its endpoint."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("moto") / "moto.log"
-    env = dict(os.environ, MOTO_ECS_SERVICE_RUNNING=os.environ.get("MOTO_ECS_SERVICE_RUNNING", "2"))
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, str(ROOT / "scripts" / "moto_launcher.py"), "--port", str(port)],
             stdout=out,
             stderr=subprocess.STDOUT,
-            env=env,
+            env=dict(os.environ, **env),
         )
     endpoint = f"http://127.0.0.1:{port}"
     try:
@@ -56,6 +55,14 @@ def moto_endpoint(tmp_path_factory):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint(tmp_path_factory):
+    """A moto server started by the test harness for this session (one per xdist worker)."""
+    running = os.environ.get("MOTO_ECS_SERVICE_RUNNING", "2")
+    with moto_server(tmp_path_factory.mktemp("moto") / "moto.log", MOTO_ECS_SERVICE_RUNNING=running) as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -18,10 +18,6 @@ reports failed tasks. A ``FAILED`` rolloutState can only be simulated (see the l
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 import uuid
@@ -30,6 +26,8 @@ from pathlib import Path
 import boto3
 import botocore.client
 import pytest
+
+from tests.conftest import moto_server
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
@@ -40,44 +38,12 @@ SECRET_ARN = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:caseapp-test-db-
 FAST = {"poll_interval": 0.1}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_http(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback only
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
 @pytest.fixture(scope="module")
 def failing_moto(tmp_path_factory):
     """A second moto server whose ECS deployments never complete and report 2 failed tasks."""
-    port = _free_port()
     log = tmp_path_factory.mktemp("moto-failing") / "moto.log"
-    env = dict(os.environ, MOTO_ECS_SERVICE_RUNNING="0", MOTO_ECS_SERVICE_FAILED_TASKS="2")
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "scripts" / "moto_launcher.py"), "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        _wait_http(f"{endpoint}/_platform_ops/requests")
+    with moto_server(log, MOTO_ECS_SERVICE_RUNNING="0", MOTO_ECS_SERVICE_FAILED_TASKS="2") as endpoint:
         yield endpoint
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def _client(service: str, endpoint: str):

@@ -21,10 +21,6 @@ task keeps RUNNING until the test's "container" thread has written its log lines
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -35,52 +31,22 @@ import boto3
 import botocore.client
 import pytest
 
+from tests.conftest import moto_server
+
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
 FAST = {"poll_interval": 0.1}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_http(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback only
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
 @pytest.fixture(scope="module")
 def held_moto(tmp_path_factory):
     """A second moto server on which tasks run until StopTask (no automatic progression)."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("moto-held") / "moto.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "scripts" / "moto_launcher.py"), "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=dict(os.environ),
-        )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        _wait_http(f"{endpoint}/_platform_ops/requests")
+    with moto_server(tmp_path_factory.mktemp("moto-held") / "moto.log") as endpoint:
         body = json.dumps({"model_name": "ecs::task", "transition": {"progression": "manual", "times": 10**9}})
         url = f"{endpoint}/moto-api/state-manager/set-transition"
         req = urllib.request.Request(url, data=body.encode(), method="POST")  # noqa: S310 - loopback only
         urllib.request.urlopen(req, timeout=10).close()  # noqa: S310 - loopback only
         yield endpoint
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def _client(service: str, endpoint: str):
