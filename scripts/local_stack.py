@@ -9,7 +9,9 @@
 
 State (pid files, logs) lives in .local/state/, the database in .local/postgres/. Nothing listens
 beyond 127.0.0.1. Ports: PLATFORM_LOCAL_MOTO_PORT (5000), PLATFORM_LOCAL_APP_PORT (8000); PostgreSQL
-picks a free port once and keeps it (data directory: PLATFORM_LOCAL_PG_DATA, default .local/postgres).
+picks a free port once and keeps it (data directory: PLATFORM_LOCAL_PG_DATA, default .local/postgres, or
+/tmp/platform_ops-<checkout hash>/postgres when root runs this from a checkout the postgres account cannot
+traverse).
 """
 
 from __future__ import annotations
@@ -89,6 +91,24 @@ def _wait(predicate, what: str, timeout: float = 30.0) -> None:
         time.sleep(0.2)
 
 
+def _spawn(name: str, argv: list[str], *, env: dict, cwd: Path, ready_url: str, what: str) -> int:
+    """Start a detached process logging to .local/state/<name>.log, record its pid, wait until ready_url answers."""
+    STATE.mkdir(parents=True, exist_ok=True)
+    with open(STATE / f"{name}.log", "ab") as log:
+        proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
+    (STATE / f"{name}.pid").write_text(str(proc.pid))
+    _wait(lambda: _http_ok(ready_url), what)
+    return proc.pid
+
+
 def moto_url() -> str:
     return f"http://127.0.0.1:{MOTO_PORT}"
 
@@ -98,21 +118,13 @@ def start_moto() -> str:
         return f"moto server     already running on {moto_url()}"
     if _http_ok(f"{moto_url()}/_platform_ops/requests"):
         return f"moto server     already running on {moto_url()} (started elsewhere)"
-    STATE.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env.setdefault("MOTO_ECS_SERVICE_RUNNING", "2")
-    with open(STATE / "moto.log", "ab") as log:
-        proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "scripts" / "moto_launcher.py"), "--port", str(MOTO_PORT)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,
-        )
-    (STATE / "moto.pid").write_text(str(proc.pid))
-    _wait(lambda: _http_ok(f"{moto_url()}/_platform_ops/requests"), "the moto server")
-    return f"moto server     started on {moto_url()} (pid {proc.pid}, log {STATE / 'moto.log'})"
+    argv = [sys.executable, str(ROOT / "scripts" / "moto_launcher.py"), "--port", str(MOTO_PORT)]
+    pid = _spawn(
+        "moto", argv, env=env, cwd=ROOT, ready_url=f"{moto_url()}/_platform_ops/requests", what="the moto server"
+    )
+    return f"moto server     started on {moto_url()} (pid {pid}, log {STATE / 'moto.log'})"
 
 
 def app_url() -> str:
@@ -130,26 +142,15 @@ def start_postgres() -> str:
 def start_app() -> str:
     if _read_pid("app") and _http_ok(f"{app_url()}/health/live"):
         return f"reference app   already running on {app_url()}"
-    STATE.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env.update(
         DATABASE_URL=local_postgres.url(PG_DATA),
         APP_VERSION=os.environ.get("PLATFORM_LOCAL_APP_VERSION", "local"),
         AWS_ENDPOINT_URL=moto_url(),
     )
-    with open(STATE / "app.log", "ab") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(APP_PORT)],
-            cwd=APP_DIR,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,
-        )
-    (STATE / "app.pid").write_text(str(proc.pid))
-    _wait(lambda: _http_ok(f"{app_url()}/health/live"), "the reference app")
-    return f"reference app   started on {app_url()} (pid {proc.pid}, log {STATE / 'app.log'})"
+    argv = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(APP_PORT)]
+    pid = _spawn("app", argv, env=env, cwd=APP_DIR, ready_url=f"{app_url()}/health/live", what="the reference app")
+    return f"reference app   started on {app_url()} (pid {pid}, log {STATE / 'app.log'})"
 
 
 def database_url() -> str:
