@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from checks import ENV, NAME, PREFIX, check, client, done, ec2_tag_filters, has_standard_tags
+from checks import ENV, NAME, PREFIX, REGION, check, client, done, ec2_tag_filters, has_standard_tags
 
 opensearch = client("opensearch")
 logs = client("logs")
@@ -28,6 +28,8 @@ if mode == "absent":
     names = [d["DomainName"] for d in opensearch.list_domain_names()["DomainNames"]]
     check(DOMAIN not in names, f"no OpenSearch domain {DOMAIN} is left")
     check(not log_groups(), "the search log groups are gone")
+    policies = [p["policyName"] for p in logs.describe_resource_policies()["resourcePolicies"]]
+    check(f"{DOMAIN}-logs" not in policies, "the log resource policy is gone")
     done()
     sys.exit(0)
 
@@ -116,8 +118,21 @@ for name in LOG_GROUPS:
         else False,
         f"{name} carries the standard tags",
     )
-# community.aws.opensearch has no log publishing option (see roles/search/README.md): not checked.
-print(
-    f"note LogPublishingOptions on the domain: {sorted((domain.get('LogPublishingOptions') or {}).keys()) or 'none (module gap)'}"
+publishing = config.get("LogPublishingOptions") or {}
+for name, kind in zip(LOG_GROUPS, ("SEARCH_SLOW_LOGS", "INDEX_SLOW_LOGS", "ES_APPLICATION_LOGS"), strict=True):
+    option = publishing.get(kind, {})
+    check(
+        option.get("Enabled") is True
+        and option.get("CloudWatchLogsLogGroupArn") == f"arn:aws:logs:{REGION}:{account}:log-group:{name}",
+        f"the domain publishes {kind} to {name}",
+    )
+resource_policies = {p["policyName"]: p for p in logs.describe_resource_policies()["resourcePolicies"]}
+log_policy = json.loads(resource_policies.get(f"{DOMAIN}-logs", {}).get("policyDocument", "{}"))
+log_statement = (log_policy.get("Statement") or [{}])[0]
+check(
+    log_statement.get("Principal") == {"Service": "es.amazonaws.com"}
+    and sorted(log_statement.get("Resource", [])) == sorted(f"{groups[n]['arn']}" for n in LOG_GROUPS if n in groups)
+    and log_statement.get("Condition", {}).get("ArnLike", {}).get("aws:SourceArn") == domain["ARN"],
+    "the log resource policy lets only this domain write into its log groups",
 )
 done()

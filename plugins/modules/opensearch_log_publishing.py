@@ -1,0 +1,359 @@
+#!/usr/bin/python
+
+# Copyright: Platform Ops Maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: opensearch_log_publishing
+version_added: 0.1.0
+short_description: Publish an OpenSearch domain's logs to CloudWatch Logs
+description:
+  - Ensures an Amazon OpenSearch Service domain publishes the given log types (slow logs, error logs,
+    audit logs) to CloudWatch Logs log groups, and that the CloudWatch Logs resource policy lets the
+    OpenSearch service write into exactly those log groups, for this domain only.
+  - C(community.aws.opensearch) has no log publishing options; this module fills that gap. It changes
+    nothing else of the domain.
+  - The current options (DescribeDomainConfig) and resource policy (DescribeResourcePolicies) are compared
+    with the desired ones; UpdateDomainConfig and PutResourcePolicy are called only when they differ.
+  - AWS refuses a configuration change while the domain is processing another one; run this after the
+    domain is active (for example after C(community.aws.opensearch_info) reports it is not processing).
+  - The log groups must exist; create them first (for example with C(amazon.aws.cloudwatchlogs_log_group)).
+author: Platform Ops Maintainers (@platform-ops)
+options:
+  state:
+    description:
+      - V(present) enables publishing of each type in O(log_groups) and writes the resource policy.
+      - V(absent) disables publishing of each type in O(log_groups) (when the domain exists) and deletes the
+        resource policy O(resource_policy_name).
+    type: str
+    choices: [present, absent]
+    default: present
+  domain_name:
+    description:
+      - Name of the OpenSearch domain (3 to 28 lowercase letters, digits and hyphens, starting with a letter).
+    type: str
+    required: true
+  log_groups:
+    description:
+      - Log type to CloudWatch Logs log group, by name or ARN.
+      - Log types are V(SEARCH_SLOW_LOGS), V(INDEX_SLOW_LOGS), V(ES_APPLICATION_LOGS) and V(AUDIT_LOGS)
+        (audit logs also need fine-grained access control on the domain).
+    type: dict
+    default: {}
+  purge:
+    description:
+      - With O(state=present), disable publishing of log types that are enabled on the domain but not in
+        O(log_groups).
+    type: bool
+    default: true
+  resource_policy_name:
+    description:
+      - Name of the CloudWatch Logs resource policy that allows C(es.amazonaws.com) to create log streams
+        and put log events into the O(log_groups), conditioned on this account and this domain's ARN.
+      - The whole policy document is owned by this module. Omit it to leave resource policies alone.
+      - Required when O(state=absent) or when O(log_groups) is not empty.
+    type: str
+notes:
+  - Supports C(check_mode) and C(diff) (the enabled log types and the policy document before and after).
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Ensure the search domain publishes its slow and error logs
+  platform_ops.aws.opensearch_log_publishing:
+    domain_name: caseapp-prod-search
+    log_groups:
+      SEARCH_SLOW_LOGS: /platform/caseapp-prod/search/search-slow-logs
+      INDEX_SLOW_LOGS: /platform/caseapp-prod/search/index-slow-logs
+      ES_APPLICATION_LOGS: /platform/caseapp-prod/search/es-application-logs
+    resource_policy_name: caseapp-prod-search-logs
+
+- name: Ensure the resource policy is gone
+  platform_ops.aws.opensearch_log_publishing:
+    domain_name: caseapp-prod-search
+    state: absent
+    resource_policy_name: caseapp-prod-search-logs
+"""
+
+RETURN = r"""
+domain_arn:
+  description: ARN of the domain; empty when it does not exist (O(state=absent) only).
+  returned: always
+  type: str
+  sample: arn:aws:es:us-east-1:123456789012:domain/caseapp-prod-search
+log_publishing_options:
+  description: The domain's log publishing options after the task (as predicted in check mode), by log type.
+  returned: always
+  type: dict
+  sample:
+    ES_APPLICATION_LOGS:
+      CloudWatchLogsLogGroupArn: arn:aws:logs:us-east-1:123456789012:log-group:/platform/caseapp-prod/search/es-application-logs
+      Enabled: true
+resource_policy:
+  description: The resource policy document after the task (as predicted in check mode); empty when there is none.
+  returned: when O(resource_policy_name) is set
+  type: dict
+  sample: {"Version": "2012-10-17", "Statement": []}
+"""
+
+import json
+import re
+
+try:
+    import botocore
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+LOG_TYPES = ("SEARCH_SLOW_LOGS", "INDEX_SLOW_LOGS", "ES_APPLICATION_LOGS", "AUDIT_LOGS")
+DOMAIN_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{2,27}$")
+LOG_GROUP_NAME_RE = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")
+POLICY_NAME_RE = re.compile(r"^.{1,255}$")
+
+
+@AWSRetry.jittered_backoff()
+def _describe_domain(client, name):
+    return client.describe_domain(DomainName=name)["DomainStatus"]
+
+
+@AWSRetry.jittered_backoff()
+def _describe_domain_config(client, name):
+    return client.describe_domain_config(DomainName=name)["DomainConfig"]
+
+
+@AWSRetry.jittered_backoff(catch_extra_error_codes=["ConflictException"])
+def _update_log_publishing(client, name, options):
+    return client.update_domain_config(DomainName=name, LogPublishingOptions=options)
+
+
+@AWSRetry.jittered_backoff()
+def _describe_resource_policies(client, token=None):
+    kwargs = {"limit": 50}
+    if token:
+        kwargs["nextToken"] = token
+    return client.describe_resource_policies(**kwargs)
+
+
+@AWSRetry.jittered_backoff()
+def _put_resource_policy(client, name, document):
+    return client.put_resource_policy(policyName=name, policyDocument=document)
+
+
+@AWSRetry.jittered_backoff()
+def _delete_resource_policy(client, name):
+    return client.delete_resource_policy(policyName=name)
+
+
+def _aws_error(module, error, msg):
+    module.fail_json_aws(error, msg=msg)
+
+
+def validate_params(module):
+    params = module.params
+    problems = []
+    if not DOMAIN_NAME_RE.match(params["domain_name"]):
+        problems.append(
+            f"domain_name {params['domain_name']!r} must be 3 to 28 lowercase letters, digits and hyphens, "
+            "starting with a letter"
+        )
+    for log_type, group in (params["log_groups"] or {}).items():
+        if log_type not in LOG_TYPES:
+            problems.append(f"log_groups key {log_type!r} is not a log type; use one of {', '.join(LOG_TYPES)}")
+        if not isinstance(group, str) or not group:
+            problems.append(f"log_groups[{log_type}] must be a log group name or ARN")
+        elif not group.startswith("arn:") and not LOG_GROUP_NAME_RE.match(group):
+            problems.append(f"log_groups[{log_type}] {group!r} is not a valid log group name")
+        elif group.startswith("arn:") and ":log-group:" not in group:
+            problems.append(f"log_groups[{log_type}] {group!r} is not a CloudWatch Logs log group ARN")
+    name = params["resource_policy_name"]
+    if name is not None and not POLICY_NAME_RE.match(name):
+        problems.append("resource_policy_name must be 1 to 255 characters")
+    if name is None and (params["state"] == "absent" or params["log_groups"]):
+        problems.append(
+            "resource_policy_name is required: OpenSearch can publish only into log groups a resource policy "
+            "opens to es.amazonaws.com (state=absent deletes that policy)"
+        )
+    if problems:
+        module.fail_json(msg="; ".join(problems))
+
+
+def log_group_arn(group, partition, region, account):
+    """The log group ARN without the trailing ':*' (the form OpenSearch stores)."""
+    if group.startswith("arn:"):
+        return group[:-2] if group.endswith(":*") else group
+    return f"arn:{partition}:logs:{region}:{account}:log-group:{group}"
+
+
+def policy_document(domain_arn, group_arns):
+    account = domain_arn.split(":")[4]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "OpenSearchPublishesLogs",
+                "Effect": "Allow",
+                "Principal": {"Service": "es.amazonaws.com"},
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": sorted(f"{arn}:*" for arn in group_arns),
+                "Condition": {"StringEquals": {"aws:SourceAccount": account}, "ArnLike": {"aws:SourceArn": domain_arn}},
+            }
+        ],
+    }
+
+
+def _normalise_policy(document):
+    """Parse a policy and make single values lists, so AWS's and our rendering compare equal."""
+    if isinstance(document, str):
+        document = json.loads(document)
+    statements = document.get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    out = []
+    for original in statements:
+        statement = dict(original)
+        for key in ("Action", "Resource"):
+            value = statement.get(key)
+            if isinstance(value, str):
+                statement[key] = [value]
+            elif isinstance(value, list):
+                statement[key] = sorted(value)
+        out.append(statement)
+    return {**document, "Statement": out}
+
+
+def current_policy(module, logs, name):
+    token = None
+    try:
+        while True:
+            page = _describe_resource_policies(logs, token)
+            for policy in page.get("resourcePolicies", []):
+                if policy.get("policyName") == name:
+                    return _normalise_policy(policy.get("policyDocument") or "{}")
+            token = page.get("nextToken")
+            if not token:
+                return None
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        _aws_error(module, e, "Failed to describe the CloudWatch Logs resource policies")
+
+
+def current_options(module, client, name):
+    """(domain ARN, {type: {CloudWatchLogsLogGroupArn, Enabled}}) or (None, {}) when the domain does not exist."""
+    try:
+        status = _describe_domain(client, name)
+        config = _describe_domain_config(client, name)
+    except is_boto3_error_code("ResourceNotFoundException"):
+        return None, {}
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
+        _aws_error(module, e, f"Failed to describe OpenSearch domain {name}")
+    options = (config.get("LogPublishingOptions") or {}).get("Options") or {}
+    normalised = {}
+    for log_type, option in options.items():
+        normalised[log_type] = {
+            "CloudWatchLogsLogGroupArn": option.get("CloudWatchLogsLogGroupArn", ""),
+            "Enabled": bool(option.get("Enabled")),
+        }
+    return status["ARN"], normalised
+
+
+def _enabled(options):
+    return {k: v["CloudWatchLogsLogGroupArn"] for k, v in sorted(options.items()) if v.get("Enabled")}
+
+
+def plan_options(current, desired_groups, purge, enable):
+    """The LogPublishingOptions to send ({} when nothing changes) and the options after the change."""
+    changes = {}
+    for log_type, arn in desired_groups.items():
+        wanted = {"CloudWatchLogsLogGroupArn": arn, "Enabled": enable}
+        have = current.get(log_type)
+        if enable and have != wanted:
+            changes[log_type] = wanted
+        elif not enable and have and have.get("Enabled"):
+            changes[log_type] = {**have, "Enabled": False}
+    if enable and purge:
+        for log_type, have in current.items():
+            if log_type not in desired_groups and have.get("Enabled"):
+                changes[log_type] = {**have, "Enabled": False}
+    return changes, {**current, **changes}
+
+
+def run(module, client, logs):
+    params = module.params
+    name = params["domain_name"]
+    present = params["state"] == "present"
+    domain_arn, current = current_options(module, client, name)
+    if domain_arn is None and present:
+        module.fail_json(msg=f"OpenSearch domain {name} does not exist: create it before publishing its logs")
+
+    changed = False
+    result = {"domain_arn": domain_arn or "", "log_publishing_options": current}
+    before = {"enabled_log_types": _enabled(current)}
+    after = {"enabled_log_types": _enabled(current)}
+
+    if domain_arn:
+        _, partition, _, region, account = domain_arn.split(":")[:5]
+        groups = {t: log_group_arn(g, partition, region, account) for t, g in (params["log_groups"] or {}).items()}
+        changes, planned = plan_options(current, groups, params["purge"], present)
+        if changes:
+            changed = True
+            if not module.check_mode:
+                try:
+                    # Every known type, not only the changed ones: AWS merges by type, moto replaces the map.
+                    _update_log_publishing(client, name, planned)
+                except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+                    _aws_error(module, e, f"Failed to update the log publishing options of OpenSearch domain {name}")
+            result["log_publishing_options"] = planned
+            after["enabled_log_types"] = _enabled(planned)
+    else:
+        groups = {}
+
+    policy_name = params["resource_policy_name"]
+    if policy_name is not None:
+        have = current_policy(module, logs, policy_name)
+        want = _normalise_policy(policy_document(domain_arn, groups.values())) if present and groups else None
+        before["resource_policy"] = have or {}
+        after["resource_policy"] = want or {}
+        result["resource_policy"] = want or {}
+        if want is not None and have != want:
+            changed = True
+            if not module.check_mode:
+                try:
+                    _put_resource_policy(logs, policy_name, json.dumps(want, sort_keys=True))
+                except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+                    _aws_error(module, e, f"Failed to put the CloudWatch Logs resource policy {policy_name}")
+        elif want is None and have is not None:
+            changed = True
+            if not module.check_mode:
+                try:
+                    _delete_resource_policy(logs, policy_name)
+                except is_boto3_error_code("ResourceNotFoundException"):
+                    pass
+                except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
+                    _aws_error(module, e, f"Failed to delete the CloudWatch Logs resource policy {policy_name}")
+
+    if module._diff:
+        result["diff"] = {"before": before, "after": after}
+    module.exit_json(changed=changed, **result)
+
+
+def main():
+    argument_spec = dict(
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        domain_name=dict(type="str", required=True),
+        log_groups=dict(type="dict", default={}),
+        purge=dict(type="bool", default=True),
+        resource_policy_name=dict(type="str"),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    validate_params(module)
+    run(module, module.client("opensearch"), module.client("logs"))
+
+
+if __name__ == "__main__":
+    main()
