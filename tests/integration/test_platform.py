@@ -196,6 +196,11 @@ def test_deploy_twice_second_run_changes_nothing(stack):
     ec2 = stack.client("ec2")
     vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [f"{STACK}-vpc"]}])["Vpcs"]
     assert len(vpcs) == 1 and vpcs[0]["CidrBlock"] == "10.20.0.0/16"
+    # provision.yml creates the flow log group after the storage role, so it is encrypted with the platform key.
+    key_arn = stack.client("kms").describe_key(KeyId=f"alias/{STACK}")["KeyMetadata"]["Arn"]
+    flow_group = f"/platform/{STACK}/vpc-flow-logs"
+    groups = stack.client("logs").describe_log_groups(logGroupNamePrefix=flow_group)["logGroups"]
+    assert [g.get("kmsKeyId") for g in groups] == [key_arn], groups
 
     # The second run is verbose on purpose: no secret value may appear even at -vvv.
     second = stack.run("deploy.yml", "-vvv")
