@@ -100,3 +100,13 @@ def moto_reset(moto_endpoint):
 def api_requests(endpoint: str) -> dict:
     with urllib.request.urlopen(f"{endpoint}/_platform_ops/requests", timeout=5) as resp:  # noqa: S310
         return json.load(resp)
+
+
+def api_operations(endpoint: str) -> dict:
+    """Requests the launcher served so far, per ``service.Operation``."""
+    return api_requests(endpoint)["by_operation"]
+
+
+def operations_delta(before: dict, after: dict) -> dict:
+    """The operations called between two ``api_operations`` readings, with their counts."""
+    return {op: after[op] - before.get(op, 0) for op in after if after[op] - before.get(op, 0)}

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import json
-import urllib.request
 import uuid
 
 import pytest
 from ansible_collections.platform_ops.aws.plugins.module_utils import cloudwatch as cw
 from botocore.exceptions import ClientError
 
+from tests.conftest import api_operations, operations_delta
+
 MODULE = "cloudwatch_dashboard"
 
 
 def _name() -> str:
     return f"test-dashboard-{uuid.uuid4().hex[:10]}"
-
-
-def _ops(endpoint: str) -> dict:
-    with urllib.request.urlopen(f"{endpoint}/_platform_ops/requests", timeout=5) as resp:  # noqa: S310 - loopback
-        return json.load(resp)["by_operation"]
-
-
-def _delta(before: dict, after: dict) -> dict:
-    return {op: after[op] - before.get(op, 0) for op in after if after[op] - before.get(op, 0)}
 
 
 def _body(title="ECS CPU", cluster="caseapp-test"):
@@ -90,14 +82,14 @@ def test_create_then_idempotent_regardless_of_key_order(run_module, cloudwatch, 
     reordered = json.dumps(
         {"widgets": [dict(reversed(list(w.items()))) for w in body["widgets"]]}, indent=4, sort_keys=True
     )
-    before = _ops(moto_endpoint)
+    before = api_operations(moto_endpoint)
     again = run_module(MODULE, {"dashboard_name": name, "body": reordered})
-    after = _ops(moto_endpoint)
+    after = api_operations(moto_endpoint)
     assert not again.failed, again
     assert not again.changed
     assert again["dashboard_arn"] == real["DashboardArn"]
     assert again["body"] == body
-    assert _delta(before, after) == {"monitoring.GetDashboard": 1}
+    assert operations_delta(before, after) == {"monitoring.GetDashboard": 1}
 
 
 def test_check_mode_create_changes_nothing(run_module, cloudwatch):
@@ -178,11 +170,11 @@ def test_bad_input_fails_before_any_aws_call(run_module, moto_endpoint, args, me
     full.update(args)
     if full["body"] is None:
         del full["body"]
-    before = _ops(moto_endpoint)
+    before = api_operations(moto_endpoint)
     result = run_module(MODULE, full)
     assert result.failed
     assert message in result["msg"]
-    assert _ops(moto_endpoint) == before
+    assert api_operations(moto_endpoint) == before
 
 
 def test_aws_rejection_carries_validation_messages(cloudwatch):

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import urllib.request
 import uuid
 
 import pytest
 
+from tests.conftest import api_operations, operations_delta
+
 MODULE = "ecs_cluster_settings"
-
-
-def _ops(endpoint: str) -> dict:
-    with urllib.request.urlopen(f"{endpoint}/_platform_ops/requests", timeout=5) as resp:  # noqa: S310 - loopback
-        return json.load(resp)["by_operation"]
-
-
-def _delta(before: dict, after: dict) -> dict:
-    return {op: after[op] - before.get(op, 0) for op in after if after[op] - before.get(op, 0)}
 
 
 @pytest.fixture
@@ -39,11 +30,11 @@ def test_enables_container_insights_then_is_idempotent(run_module, aws, cluster,
     assert _insights(aws, cluster) == "enabled"
     assert first["cluster_arn"].endswith(f":cluster/{cluster}")
 
-    before = _ops(moto_endpoint)
+    before = api_operations(moto_endpoint)
     again = run_module(MODULE, {"cluster": first["cluster_arn"], "container_insights": "enabled"})
     assert not again.failed, again
     assert not again.changed
-    assert _delta(before, _ops(moto_endpoint)) == {"ecs.DescribeClusters": 1}
+    assert operations_delta(before, api_operations(moto_endpoint)) == {"ecs.DescribeClusters": 1}
 
 
 def test_check_mode_with_diff_changes_nothing(run_module, aws, cluster):
@@ -68,8 +59,8 @@ def test_a_missing_cluster_fails_with_a_clear_message(run_module):
 
 
 def test_bad_cluster_name_fails_before_any_aws_call(run_module, moto_endpoint):
-    before = _ops(moto_endpoint)
+    before = api_operations(moto_endpoint)
     result = run_module(MODULE, {"cluster": "bad name!", "container_insights": "enabled"})
     assert result.failed
     assert "must be a cluster name" in result["msg"]
-    assert _delta(before, _ops(moto_endpoint)) == {}
+    assert operations_delta(before, api_operations(moto_endpoint)) == {}

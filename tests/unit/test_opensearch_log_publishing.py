@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import json
-import urllib.request
 import uuid
 
 import pytest
 
+from tests.conftest import api_operations, operations_delta
+
 MODULE = "opensearch_log_publishing"
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
-
-
-def _ops(endpoint: str) -> dict:
-    with urllib.request.urlopen(f"{endpoint}/_platform_ops/requests", timeout=5) as resp:  # noqa: S310 - loopback
-        return json.load(resp)["by_operation"]
-
-
-def _delta(before: dict, after: dict) -> dict:
-    return {op: after[op] - before.get(op, 0) for op in after if after[op] - before.get(op, 0)}
 
 
 @pytest.fixture
@@ -73,12 +65,12 @@ def test_publishes_logs_and_writes_a_scoped_policy_then_is_idempotent(run_module
     assert statement["Condition"]["ArnLike"]["aws:SourceArn"] == first["domain_arn"]
     assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == ACCOUNT
 
-    before = _ops(moto_endpoint)
+    before = api_operations(moto_endpoint)
     again = run_module(MODULE, args)
-    after = _ops(moto_endpoint)
+    after = api_operations(moto_endpoint)
     assert not again.failed, again
     assert not again.changed
-    writes = [op for op in _delta(before, after) if not op.split(".")[1].startswith("Describe")]
+    writes = [op for op in operations_delta(before, after) if not op.split(".")[1].startswith("Describe")]
     assert writes == [], f"a no-op run wrote: {writes}"
 
 
@@ -163,8 +155,8 @@ def test_a_missing_domain_fails_with_a_clear_message(run_module):
     ],
 )
 def test_bad_input_fails_before_any_aws_call(run_module, moto_endpoint, args, message):
-    before = _ops(moto_endpoint)
+    before = api_operations(moto_endpoint)
     result = run_module(MODULE, args)
     assert result.failed
     assert message in result["msg"]
-    assert _delta(before, _ops(moto_endpoint)) == {}
+    assert operations_delta(before, api_operations(moto_endpoint)) == {}
