@@ -151,10 +151,6 @@ def _delete_resource_policy(client, name):
     return client.delete_resource_policy(policyName=name)
 
 
-def _aws_error(module, error, msg):
-    module.fail_json_aws(error, msg=msg)
-
-
 def validate_params(module):
     params = module.params
     problems = []
@@ -240,7 +236,7 @@ def current_policy(module, logs, name):
             if not token:
                 return None
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        _aws_error(module, e, "Failed to describe the CloudWatch Logs resource policies")
+        module.fail_json_aws(e, msg="Failed to describe the CloudWatch Logs resource policies")
 
 
 def current_options(module, client, name):
@@ -251,7 +247,7 @@ def current_options(module, client, name):
     except is_boto3_error_code("ResourceNotFoundException"):
         return None, {}
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
-        _aws_error(module, e, f"Failed to describe OpenSearch domain {name}")
+        module.fail_json_aws(e, msg=f"Failed to describe OpenSearch domain {name}")
     options = (config.get("LogPublishingOptions") or {}).get("Options") or {}
     normalised = {}
     for log_type, option in options.items():
@@ -307,7 +303,9 @@ def run(module, client, logs):
                     # Every known type, not only the changed ones: AWS merges by type, moto replaces the map.
                     _update_log_publishing(client, name, planned)
                 except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-                    _aws_error(module, e, f"Failed to update the log publishing options of OpenSearch domain {name}")
+                    module.fail_json_aws(
+                        e, msg=f"Failed to update the log publishing options of OpenSearch domain {name}"
+                    )
             result["log_publishing_options"] = planned
             after["enabled_log_types"] = _enabled(planned)
     else:
@@ -326,7 +324,7 @@ def run(module, client, logs):
                 try:
                     _put_resource_policy(logs, policy_name, json.dumps(want, sort_keys=True))
                 except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-                    _aws_error(module, e, f"Failed to put the CloudWatch Logs resource policy {policy_name}")
+                    module.fail_json_aws(e, msg=f"Failed to put the CloudWatch Logs resource policy {policy_name}")
         elif want is None and have is not None:
             changed = True
             if not module.check_mode:
@@ -335,7 +333,7 @@ def run(module, client, logs):
                 except is_boto3_error_code("ResourceNotFoundException"):
                     pass
                 except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
-                    _aws_error(module, e, f"Failed to delete the CloudWatch Logs resource policy {policy_name}")
+                    module.fail_json_aws(e, msg=f"Failed to delete the CloudWatch Logs resource policy {policy_name}")
 
     if module._diff:
         result["diff"] = {"before": before, "after": after}
