@@ -341,6 +341,39 @@ def _patch_data_tier() -> None:
     opensearch.OpenSearchDomain.to_config_dict = to_config_dict
 
 
+def _patch_cloudfront_origin_access_control() -> None:
+    """Distribution origins drop ``OriginAccessControlId`` and ``S3OriginConfig``
+    (moto/cloudfront/models.py Origin keeps neither for the response), and
+    DeleteOriginAccessControl deletes a control that a distribution still uses, where AWS
+    answers 409 OriginAccessControlInUse. Answer what was stored, and refuse as AWS does."""
+    from moto.cloudfront.exceptions import CloudFrontException
+    from moto.cloudfront.models import CloudFrontBackend, Origin
+
+    original_init = Origin.__init__
+
+    def __init__(self, origin):
+        original_init(self, origin)
+        self.origin_access_control_id = origin.get("OriginAccessControlId") or ""
+        if "S3OriginConfig" in origin:
+            self.s3_origin_config = {"OriginAccessIdentity": self.s3_access_identity or ""}
+
+    original_delete = CloudFrontBackend.delete_origin_access_control
+
+    def delete_origin_access_control(self, control_id):
+        self.get_origin_access_control(control_id)
+        for distribution in self.distributions.values():
+            origins = distribution.distribution_config.Origins["Items"]
+            if any(getattr(o, "origin_access_control_id", "") == control_id for o in origins):
+                raise CloudFrontException(
+                    "OriginAccessControlInUse",
+                    "Cannot delete this origin access control because it's in use by one or more origins.",
+                )
+        return original_delete(self, control_id)
+
+    Origin.__init__ = __init__
+    CloudFrontBackend.delete_origin_access_control = delete_origin_access_control
+
+
 def patch_moto() -> None:
     _patch_data_tier()
     _patch_alb_default_attributes()
@@ -351,3 +384,4 @@ def patch_moto() -> None:
     _patch_get_bucket_replication()
     _patch_kms_key_arns()
     _patch_secure_transport()
+    _patch_cloudfront_origin_access_control()
