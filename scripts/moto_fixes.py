@@ -9,6 +9,9 @@ from __future__ import annotations
 import functools
 import json
 
+from moto.cloudfront.exceptions import CloudFrontException
+from moto.cloudfront.models import CloudFrontBackend, Origin
+from moto.cloudfront.responses import CloudFrontResponse
 from moto.core.responses import ActionResult
 from moto.kms.models import KmsBackend
 from moto.s3.exceptions import ReplicationConfigurationNotFoundError
@@ -345,10 +348,8 @@ def _patch_cloudfront_origin_access_control() -> None:
     """Distribution origins drop ``OriginAccessControlId`` and ``S3OriginConfig``
     (moto/cloudfront/models.py Origin keeps neither for the response), and
     DeleteOriginAccessControl deletes a control that a distribution still uses, where AWS
-    answers 409 OriginAccessControlInUse. Answer what was stored, and refuse as AWS does."""
-    from moto.cloudfront.exceptions import CloudFrontException
-    from moto.cloudfront.models import CloudFrontBackend, Origin
-
+    answers 409 OriginAccessControlInUse. ListOriginAccessControls ignores Marker and MaxItems,
+    so a paginator never gets past the first 100. Answer what was stored, refuse and page as AWS does."""
     original_init = Origin.__init__
 
     def __init__(self, origin):
@@ -370,8 +371,26 @@ def _patch_cloudfront_origin_access_control() -> None:
                 )
         return original_delete(self, control_id)
 
+    def list_origin_access_controls(self):
+        marker = self._get_param("Marker")
+        max_items = self._get_int_param("MaxItems") or 100
+        controls, next_marker = self.backend.list_origin_access_controls(marker=marker, max_items=max_items)
+        result = {
+            "OriginAccessControlList": {
+                "Marker": marker or "",
+                "MaxItems": max_items,
+                "IsTruncated": next_marker is not None,
+                "Quantity": len(controls),
+                "Items": controls,
+            }
+        }
+        if next_marker is not None:
+            result["OriginAccessControlList"]["NextMarker"] = next_marker
+        return ActionResult(result)
+
     Origin.__init__ = __init__
     CloudFrontBackend.delete_origin_access_control = delete_origin_access_control
+    CloudFrontResponse.list_origin_access_controls = list_origin_access_controls
 
 
 def patch_moto() -> None:
