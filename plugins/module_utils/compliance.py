@@ -68,6 +68,13 @@ CREDENTIALS_IN_URL_RE = re.compile(r"://[^/\s:@]+:[^/\s@]+@")
 ROOT_USERS = ("root", "0")
 TLS12_OPENSEARCH_POLICY_PREFIX = "Policy-Min-TLS-1-2"
 LEGACY_TLS = ("SSLv3", "TLSv1", "TLSv1.1")
+# A CloudFront origin's DomainName that is an S3 REST endpoint: <bucket>.s3.amazonaws.com,
+# <bucket>.s3.<region>.amazonaws.com, <bucket>.s3-<region>.amazonaws.com (dualstack too). Website
+# endpoints (s3-website-<region>, s3-website.<region>) serve HTTP only, are custom origins and do not match.
+S3_ORIGIN_DOMAIN_RE = re.compile(
+    r"^[a-z0-9][a-z0-9.-]*\.s3(?:\.dualstack)?(?:[.-](?:[a-z]{2}(?:-[a-z]+)+-\d+|external-1))?\.amazonaws\.com(?:\.cn)?$",
+    re.IGNORECASE,
+)
 UNEVALUATED = "could not be evaluated: "
 UNSUPPORTED_CODES = (
     "404",
@@ -210,6 +217,8 @@ _CATALOGUE = (
      "Turn on BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy and RestrictPublicBuckets (storage role)."),
     ("S3.POLICY_PUBLIC", "S3 bucket policies grant nothing to Principal * without conditions", "164.312(a)(1)", "critical", T_BUCKET,
      "Remove the Allow statement for Principal \"*\" or restrict it with a condition (aws:SourceVpce, aws:PrincipalOrgID...)."),
+    ("CLOUDFRONT.S3_ORIGIN_ACCESS", "CloudFront reads S3 origins through origin access control", "164.312(a)(1)", "medium", T_DISTRIBUTION,
+     "Read the bucket through an origin access control (OAC) with SigV4 signing and grant cloudfront.amazonaws.com s3:GetObject for this account's distributions in the bucket policy (ecs_service and storage roles). Origin access identities (OAI) are legacy and cannot read SSE-KMS objects."),
     ("EC2.OPEN_DATA_PORTS", "Security groups do not open data or admin ports to the internet", "164.312(a)(1)", "critical", T_SG,
      "Remove 0.0.0.0/0 and ::/0 ingress on data ports; allow only the app security group (network role)."),
     ("RDS.PUBLIC_ACCESS", "RDS instances are not publicly accessible", "164.312(a)(1)", "critical", T_DB,
@@ -1641,6 +1650,69 @@ def _cloudfront_tls(a):
         return _passfail(
             dist, version.startswith("TLSv1.2"), f"minimum protocol {version}", f"MinimumProtocolVersion is {version}"
         )
+
+    return _each(a.distributions(), evaluate)
+
+
+def _s3_origins(dist):
+    """The distribution's origins that read an S3 bucket's REST endpoint."""
+    return [
+        origin
+        for origin in (dist.get("Origins") or {}).get("Items", []) or []
+        if "S3OriginConfig" in origin or S3_ORIGIN_DOMAIN_RE.match(origin.get("DomainName") or "")
+    ]
+
+
+@check("CLOUDFRONT.S3_ORIGIN_ACCESS")
+def _cloudfront_s3_origin_access(a):
+    def signing_behavior(control_id):
+        """The OAC's SigningBehavior (read once per audit), None when it does not exist."""
+
+        def load():
+            resp = a.call(
+                "cloudfront", "get_origin_access_control", ignore=("NoSuchOriginAccessControl",), Id=control_id
+            )
+            if resp is None:
+                return None
+            config = (resp.get("OriginAccessControl") or {}).get("OriginAccessControlConfig") or {}
+            return config.get("SigningBehavior") or ""
+
+        return a.memo(f"cloudfront.oac.{control_id}", load)
+
+    def evaluate(dist):
+        origins = _s3_origins(dist["data"])
+        if not origins:
+            return result(dist, "NOT_APPLICABLE", "no S3 origin")
+        problems, controls, unsupported = [], [], None
+        for origin in origins:
+            oid = origin.get("Id", "?")
+            control_id = origin.get("OriginAccessControlId") or ""
+            if not control_id:
+                if (origin.get("S3OriginConfig") or {}).get("OriginAccessIdentity"):
+                    problems.append(f"{oid}: uses a legacy origin access identity, not an origin access control")
+                else:
+                    problems.append(
+                        f"{oid}: no origin access control or identity (the bucket must be public or CloudFront gets 403)"
+                    )
+                continue
+            try:
+                behavior = signing_behavior(control_id)
+            except Unsupported as e:
+                unsupported = e.api
+                behavior = "unknown"
+            if behavior is None:
+                problems.append(f"{oid}: origin access control {control_id} does not exist")
+            elif behavior == "never":
+                problems.append(
+                    f"{oid}: origin access control {control_id} has SigningBehavior never (requests are not signed)"
+                )
+            else:
+                controls.append(f"{oid}: {control_id}")
+        if problems:
+            return result(dist, "FAIL", "; ".join(problems))
+        if unsupported:
+            return result(dist, "NOT_APPLICABLE", f"{UNEVALUATED}{unsupported} unsupported")
+        return result(dist, "PASS", f"S3 origins read through origin access control ({', '.join(controls)})")
 
     return _each(a.distributions(), evaluate)
 

@@ -146,7 +146,7 @@ summary:
     could_not_evaluate: 0
     fail_by_severity: {critical: 0, high: 1, medium: 2, low: 1, info: 0}
     fail_at_or_above_threshold: 1
-    controls_evaluated: 47
+    controls_evaluated: 48
 findings:
   description: Every finding, one per control and resource.
   returned: always

@@ -13,6 +13,8 @@ import botocore.exceptions
 import pytest
 from ansible_collections.platform_ops.aws.plugins.module_utils import compliance
 
+from tests.conftest import api_operations, operations_delta
+
 ROOT = Path(__file__).resolve().parents[2]
 MODULE = "compliance_audit"
 REGION = "us-east-1"
@@ -500,25 +502,63 @@ class Stack:
             waf_client.associate_web_acl(WebACLArn=acl, ResourceArn=lb)
         return {"lb": lb, "https": https, "http": http}
 
-    def distribution(self, viewer_policy="redirect-to-https", min_tls="TLSv1.2_2021"):
+    def origin_access_control(self, name="assets", signing="always"):
         cf = self.aws("cloudfront")
-        origin_id = "assets"
         config = {
-            "CallerReference": self.prefix,
-            "Comment": f"{self.prefix} assets",
+            "Name": f"{self.prefix}-{name}",
+            "Description": f"{self.prefix} {name} bucket",
+            "SigningProtocol": "sigv4",
+            "SigningBehavior": signing,
+            "OriginAccessControlOriginType": "s3",
+        }
+        return cf.create_origin_access_control(OriginAccessControlConfig=config)["OriginAccessControl"]["Id"]
+
+    def s3_origin(self, origin_id="assets", *, access="oac", signing="always", domain=None):
+        """An S3 REST origin read through an OAC (``access`` an OAC id, or "oac" for a new one), "oai" or "none".
+
+        moto has no origin access identity API: "oai" names a made-up identity (nothing reads it back).
+        """
+        origin = {
+            "Id": origin_id,
+            "DomainName": domain or f"{self.prefix}-{origin_id}.s3.amazonaws.com",
+            "S3OriginConfig": {"OriginAccessIdentity": ""},
+        }
+        if access == "oai":
+            origin["S3OriginConfig"]["OriginAccessIdentity"] = "origin-access-identity/cloudfront/E2QWRUHEXAMPLE"
+        elif access == "oac":
+            origin["OriginAccessControlId"] = self.origin_access_control(origin_id, signing=signing)
+        elif access != "none":
+            origin["OriginAccessControlId"] = access
+        return origin
+
+    @staticmethod
+    def custom_origin(origin_id, domain):
+        return {
+            "Id": origin_id,
+            "DomainName": domain,
+            "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"},
+        }
+
+    def distribution(
+        self,
+        viewer_policy="redirect-to-https",
+        min_tls="TLSv1.2_2021",
+        *,
+        origin_access="oac",
+        signing="always",
+        origins=None,
+        name="assets",
+    ):
+        """A distribution of one S3 origin read as ``origin_access`` (see s3_origin), or of ``origins``."""
+        cf = self.aws("cloudfront")
+        origins = origins or [self.s3_origin(access=origin_access, signing=signing)]
+        config = {
+            "CallerReference": f"{self.prefix}-{name}",
+            "Comment": f"{self.prefix} {name}",
             "Enabled": True,
-            "Origins": {
-                "Quantity": 1,
-                "Items": [
-                    {
-                        "Id": origin_id,
-                        "DomainName": f"{self.prefix}-assets.s3.amazonaws.com",
-                        "S3OriginConfig": {"OriginAccessIdentity": ""},
-                    }
-                ],
-            },
+            "Origins": {"Quantity": len(origins), "Items": origins},
             "DefaultCacheBehavior": {
-                "TargetOriginId": origin_id,
+                "TargetOriginId": origins[0]["Id"],
                 "ViewerProtocolPolicy": viewer_policy,
                 "MinTTL": 0,
                 "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
@@ -825,6 +865,15 @@ BROKEN = {
     "VPC without flow logs": ("VPC.FLOW_LOGS", lambda s: s.vpc(flow_logs=False)),
     "CloudFront allows HTTP": ("CLOUDFRONT.VIEWER_HTTPS", lambda s: s.distribution(viewer_policy="allow-all")),
     "CloudFront allows TLS 1.0": ("CLOUDFRONT.TLS_POLICY", lambda s: s.distribution(min_tls="TLSv1")),
+    "CloudFront reads S3 through a legacy OAI": (
+        "CLOUDFRONT.S3_ORIGIN_ACCESS",
+        lambda s: s.distribution(origin_access="oai"),
+    ),
+    "CloudFront reads S3 without origin access": (
+        "CLOUDFRONT.S3_ORIGIN_ACCESS",
+        lambda s: s.distribution(origin_access="none"),
+    ),
+    "CloudFront OAC never signs": ("CLOUDFRONT.S3_ORIGIN_ACCESS", lambda s: s.distribution(signing="never")),
     "resource missing DataClassification": ("TAGS.REQUIRED", _topic_missing_tag),
 }
 
@@ -931,6 +980,70 @@ def test_trail_that_is_not_logging_fails(run_module, aws, stack, platform):
     res = audit(run_module, platform, controls=["CLOUDTRAIL.LOGGING"])
     assert not res.failed
     assert [(f["resource"], f["status"]) for f in res["findings"]] == [(arn, "PASS")]
+
+
+def test_cloudfront_s3_origin_access_names_each_origin(run_module, moto_endpoint, stack, platform):
+    s = stack
+    shared = s.origin_access_control("shared")
+    website = s.custom_origin("site", f"{s.prefix}-site.s3-website-{REGION}.amazonaws.com")
+    alb = s.custom_origin("api", f"{s.prefix}-alb.{REGION}.elb.amazonaws.com")
+    # an S3 origin through the OAC next to a website endpoint and a load balancer (custom origins: not checked)
+    good = s.distribution(name="good", origins=[s.s3_origin("assets", access=shared), website, alb])
+    # a second distribution on the same OAC: the control is read once
+    also_good = s.distribution(
+        name="regional",
+        origins=[s.s3_origin("media", access=shared, domain=f"{s.prefix}-media.s3.{REGION}.amazonaws.com")],
+    )
+    no_s3 = s.distribution(name="custom", origins=[website, alb])
+    bad = s.distribution(
+        name="bad",
+        origins=[
+            s.s3_origin("ok", access=shared),
+            s.s3_origin("legacy", access="oai"),
+            # an S3 REST endpoint set up as a custom origin, found by its domain name
+            s.custom_origin("open", f"{s.prefix}-open.s3-{REGION}.amazonaws.com"),
+            s.s3_origin("unsigned", signing="never"),
+        ],
+    )
+    before = api_operations(moto_endpoint)
+    res = audit(run_module, platform, controls=["CLOUDFRONT.S3_ORIGIN_ACCESS"], severity_threshold="medium")
+    calls = operations_delta(before, api_operations(moto_endpoint))
+
+    assert res.failed and "CLOUDFRONT.S3_ORIGIN_ACCESS" in res["msg"]
+    findings = {f["resource"]: f for f in res["findings"]}
+    assert set(findings) == {good, also_good, no_s3, bad}
+    assert (findings[good]["status"], findings[also_good]["status"]) == ("PASS", "PASS")
+    assert f"assets: {shared}" in findings[good]["detail"] and "site" not in findings[good]["detail"]
+    assert (findings[no_s3]["status"], findings[no_s3]["detail"]) == ("NOT_APPLICABLE", "no S3 origin")
+    failed = findings[bad]
+    assert failed["status"] == "FAIL" and failed["severity"] == "medium"
+    assert "ok:" not in failed["detail"]
+    assert "legacy: uses a legacy origin access identity" in failed["detail"]
+    assert "open: no origin access control or identity" in failed["detail"]
+    assert "unsigned: origin access control" in failed["detail"] and "not signed" in failed["detail"]
+    # one GetOriginAccessControl per distinct control (shared, unsigned), whatever the number of origins
+    assert calls["cloudfront.GetOriginAccessControl"] == 2, calls
+
+
+@pytest.mark.parametrize(
+    ("domain", "is_s3"),
+    [
+        ("b.s3.amazonaws.com", True),
+        ("my.bucket-1.s3.eu-west-1.amazonaws.com", True),
+        ("b.s3-us-west-2.amazonaws.com", True),
+        ("b.s3.dualstack.us-east-1.amazonaws.com", True),
+        ("b.s3.cn-north-1.amazonaws.com.cn", True),
+        ("b.s3-external-1.amazonaws.com", True),
+        ("b.s3-website-us-east-1.amazonaws.com", False),
+        ("b.s3-website.eu-west-1.amazonaws.com", False),
+        ("alb-1.us-east-1.elb.amazonaws.com", False),
+        ("app.example.org", False),
+        ("s3.amazonaws.com.example.org", False),
+    ],
+)
+def test_s3_origin_domain_names(domain, is_s3):
+    origin = {"Id": "o", "DomainName": domain, "CustomOriginConfig": {}}
+    assert compliance._s3_origins({"Origins": {"Items": [origin]}}) == ([origin] if is_s3 else [])
 
 
 # --------------------------------------------------------------------------------------------------
