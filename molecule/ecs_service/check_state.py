@@ -56,6 +56,11 @@ policies = [
 distributions = (cloudfront.list_distributions().get("DistributionList") or {}).get("Items") or []
 assets_origin = f"{PREFIX}-assets.s3.{REGION}.amazonaws.com"
 ours = [d for d in distributions if any(o["DomainName"] == assets_origin for o in d["Origins"]["Items"])]
+controls = [
+    c
+    for c in (cloudfront.list_origin_access_controls().get("OriginAccessControlList") or {}).get("Items") or []
+    if c["Name"] == f"{PREFIX}-assets"
+]
 
 if mode == "absent":
     check(not repos, f"no ECR repository {PREFIX}/* is left")
@@ -73,6 +78,7 @@ if mode == "absent":
     if targets:
         gap(f"{len(targets)} scalable target(s) remain: no module deregisters a scalable target (community.aws 10.0)")
     check(not ours, "the assets distribution is gone")
+    check(not controls, f"the origin access control {PREFIX}-assets is gone")
     done()
     sys.exit(0)
 
@@ -400,7 +406,18 @@ if ours:
     )
     cf_tags = {t["Key"]: t["Value"] for t in cloudfront.list_tags_for_resource(Resource=dist["ARN"])["Tags"]["Items"]}
     check(all(cf_tags.get(k) == v for k, v in STANDARD_TAGS.items()), "the distribution carries the standard tags")
-    gap(
-        "origin access identity: moto has no CloudFront OAI API; the scenario sets ecs_service_cloudfront_origin_access=none"
+    check(
+        len(controls) == 1
+        and controls[0]["SigningProtocol"] == "sigv4"
+        and controls[0]["SigningBehavior"] == "always"
+        and controls[0]["OriginAccessControlOriginType"] == "s3",
+        f"one origin access control {PREFIX}-assets signs every request to S3 (SigV4)",
+    )
+    origin = config["Origins"]["Items"][0]
+    check(
+        bool(controls)
+        and origin.get("OriginAccessControlId") == controls[0]["Id"]
+        and not (origin.get("S3OriginConfig") or {}).get("OriginAccessIdentity"),
+        "the assets origin reads through the origin access control, not a legacy origin access identity",
     )
 done()

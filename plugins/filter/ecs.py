@@ -904,8 +904,11 @@ def ecs_waf_rules(prefix, rate_limit, rule_action_overrides=None):
 def ecs_cloudfront_distribution(ctx):
     """``community.aws.cloudfront_distribution`` arguments for the assets bucket.
 
-    ``ctx``: prefix, bucket, region, logs_bucket, oai (``origin-access-identity/cloudfront/ID`` or
-    ""), aliases, certificate_arn, price_class, default_root_object, cache_policy_id, tags.
+    ``ctx``: prefix, bucket, region, logs_bucket, origin_access_control_id (the id of the origin
+    access control CloudFront signs its requests to the private bucket with; "" only in check mode
+    before it exists), aliases, certificate_arn, price_class, default_root_object, cache_policy_id,
+    tags. The origin has no origin access identity (OAI, the legacy way, which cannot read SSE-KMS
+    objects).
     With a certificate (custom aliases) the viewer minimum is TLSv1.2_2021; with the default
     ``*.cloudfront.net`` certificate CloudFront fixes the minimum itself (TLSv1).
     """
@@ -926,7 +929,8 @@ def ecs_cloudfront_distribution(ctx):
                 "id": origin_id,
                 "domain_name": f"{ctx['bucket']}.s3.{ctx['region']}.amazonaws.com",
                 "origin_path": "",
-                "s3_origin_config": {"origin_access_identity": ctx.get("oai") or ""},
+                "s3_origin_config": {"origin_access_identity": ""},
+                "origin_access_control_id": ctx.get("origin_access_control_id") or "",
             }
         ],
         "default_cache_behavior": {
@@ -969,8 +973,8 @@ def ecs_cloudfront_find(distributions, bucket, region):
 
 def ecs_cloudfront_differences(want, have):
     """Why the distribution config ``have`` (``DistributionConfig`` of ``get_distribution``) is not
-    ``want`` (``ecs_cloudfront_distribution``); empty when it is. An origin's
-    ``S3OriginConfig`` that the endpoint does not return counts as no origin access identity."""
+    ``want`` (``ecs_cloudfront_distribution``); empty when it is. An origin's ``S3OriginConfig``
+    or ``OriginAccessControlId`` that the endpoint does not return counts as none."""
     if not have:
         return ["missing"]
     diffs = []
@@ -992,10 +996,13 @@ def ecs_cloudfront_differences(want, have):
     wo = want["origins"][0]
     if len(origins) != 1 or origins[0].get("Id") != wo["id"] or origins[0].get("DomainName") != wo["domain_name"]:
         diffs.append("Origins")
-    elif ((origins[0].get("S3OriginConfig") or {}).get("OriginAccessIdentity") or "") != wo["s3_origin_config"][
-        "origin_access_identity"
-    ]:
-        diffs.append("Origins.S3OriginConfig")
+    else:
+        if ((origins[0].get("S3OriginConfig") or {}).get("OriginAccessIdentity") or "") != wo["s3_origin_config"][
+            "origin_access_identity"
+        ]:
+            diffs.append("Origins.S3OriginConfig")
+        if (origins[0].get("OriginAccessControlId") or "") != wo["origin_access_control_id"]:
+            diffs.append("Origins.OriginAccessControlId")
     behavior = have.get("DefaultCacheBehavior") or {}
     wb = want["default_cache_behavior"]
     if (
@@ -1036,7 +1043,7 @@ def ecs_facts(services, ctx):
 
     ``ctx``: cluster_name, cluster_arn, alb {arn, dns_name}, target_group_arns, task_definitions
     {service: "family:revision"}, service_arns {service: arn}, repositories, web_acl_arn,
-    cloudfront_domain_name, region, account, partition, prefix.
+    cloudfront_domain_name, cloudfront_distribution_arn, region, account, partition, prefix.
     """
     partition = ctx.get("partition", "aws")
     services_out = {}
@@ -1062,6 +1069,7 @@ def ecs_facts(services, ctx):
         "repositories": dict(ctx.get("repositories") or {}),
         "web_acl_arn": ctx.get("web_acl_arn") or "",
         "cloudfront_domain_name": ctx.get("cloudfront_domain_name") or "",
+        "cloudfront_distribution_arn": ctx.get("cloudfront_distribution_arn") or "",
     }
 
 

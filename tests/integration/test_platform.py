@@ -163,6 +163,12 @@ def _fragments(value: str) -> list[str]:
     return [p for p in parts if len(p) >= 12]
 
 
+def _origin_access_controls(stack: LocalStack) -> list[dict]:
+    """The local platform's CloudFront origin access controls (not taggable, so found by name)."""
+    found = stack.client("cloudfront").list_origin_access_controls()["OriginAccessControlList"]
+    return [c for c in found.get("Items") or [] if c["Name"] == f"{STACK}-assets"]
+
+
 def test_bad_input_fails_before_any_aws_call(moto_endpoint):
     before = api_requests(moto_endpoint)["total"]
     run = playbook(moto_endpoint, "deploy.yml", "-e", "platform_az_count=5", "-e", "platform_name=Bad_Name")
@@ -201,6 +207,17 @@ def test_deploy_twice_second_run_changes_nothing(stack):
     flow_group = f"/platform/{STACK}/vpc-flow-logs"
     groups = stack.client("logs").describe_log_groups(logGroupNamePrefix=flow_group)["logGroups"]
     assert [g.get("kmsKeyId") for g in groups] == [key_arn], groups
+    # CloudFront reads the private assets bucket through its origin access control, not an OAI.
+    (control,) = _origin_access_controls(stack)
+    cloudfront = stack.client("cloudfront")
+    (dist,) = [
+        d
+        for d in cloudfront.list_distributions()["DistributionList"]["Items"]
+        if d["Origins"]["Items"][0]["DomainName"].startswith(f"{STACK}-assets.s3.")
+    ]
+    origin = dist["Origins"]["Items"][0]
+    assert origin["OriginAccessControlId"] == control["Id"], origin
+    assert not origin["S3OriginConfig"]["OriginAccessIdentity"], origin
 
     # The second run is verbose on purpose: no secret value may appear even at -vvv.
     second = stack.run("deploy.yml", "-vvv")
@@ -278,3 +295,4 @@ def test_destroy_refuses_without_confirmation_then_leaves_nothing(stack):
     assert destroyed.returncode == 0, destroyed.tail(150)
     assert not ec2.describe_vpcs(Filters=[{"Name": "tag:Project", "Values": ["caseapp"]}])["Vpcs"]
     assert _tagged(stack) == []
+    assert _origin_access_controls(stack) == []

@@ -693,7 +693,7 @@ CF_CTX = {
     "bucket": f"{PREFIX}-assets",
     "region": "us-east-1",
     "logs_bucket": f"{PREFIX}-logs",
-    "oai": "origin-access-identity/cloudfront/E2ABC",
+    "origin_access_control_id": "E3OAC1",
     "tags": {"Project": "caseapp"},
 }
 
@@ -720,6 +720,7 @@ def as_config(want):
                     "S3OriginConfig": {
                         "OriginAccessIdentity": want["origins"][0]["s3_origin_config"]["origin_access_identity"]
                     },
+                    "OriginAccessControlId": want["origins"][0]["origin_access_control_id"],
                     "ConnectionAttempts": 3,
                 }
             ],
@@ -755,9 +756,9 @@ def test_cloudfront_distribution_arguments():
     want = f.ecs_cloudfront_distribution(CF_CTX)
     assert want["caller_reference"] == f"{PREFIX}-assets"
     assert want["origins"][0]["domain_name"] == f"{PREFIX}-assets.s3.us-east-1.amazonaws.com"
-    assert want["origins"][0]["s3_origin_config"] == {
-        "origin_access_identity": "origin-access-identity/cloudfront/E2ABC"
-    }
+    # read through the origin access control, never a (legacy) origin access identity
+    assert want["origins"][0]["origin_access_control_id"] == "E3OAC1"
+    assert want["origins"][0]["s3_origin_config"] == {"origin_access_identity": ""}
     assert want["default_cache_behavior"]["viewer_protocol_policy"] == "redirect-to-https"
     assert want["logging"] == {
         "enabled": True,
@@ -782,12 +783,18 @@ def test_cloudfront_differences():
     have["DefaultCacheBehavior"]["ViewerProtocolPolicy"] = "allow-all"
     have["Logging"]["Enabled"] = False
     assert f.ecs_cloudfront_differences(want, have) == ["DefaultCacheBehavior", "Logging"]
-    # an endpoint that leaves S3OriginConfig out (moto) reads as "no origin access identity"
-    bare = f.ecs_cloudfront_distribution(dict(CF_CTX, oai=""))
+    # an endpoint that leaves S3OriginConfig and OriginAccessControlId out reads as "none"
+    bare = f.ecs_cloudfront_distribution(dict(CF_CTX, origin_access_control_id=""))
     have = as_config(bare)
     del have["Origins"]["Items"][0]["S3OriginConfig"]
+    del have["Origins"]["Items"][0]["OriginAccessControlId"]
     assert f.ecs_cloudfront_differences(bare, have) == []
-    assert f.ecs_cloudfront_differences(want, have) == ["Origins.S3OriginConfig"]
+    assert f.ecs_cloudfront_differences(want, have) == ["Origins.OriginAccessControlId"]
+    # a distribution still reading through a legacy origin access identity is moved to the control
+    have = as_config(want)
+    have["Origins"]["Items"][0]["S3OriginConfig"]["OriginAccessIdentity"] = "origin-access-identity/cloudfront/E2ABC"
+    have["Origins"]["Items"][0]["OriginAccessControlId"] = ""
+    assert f.ecs_cloudfront_differences(want, have) == ["Origins.S3OriginConfig", "Origins.OriginAccessControlId"]
     custom = f.ecs_cloudfront_distribution(dict(CF_CTX, aliases=["a.example.org"], certificate_arn=CERT))
     assert f.ecs_cloudfront_differences(custom, as_config(want)) == ["Aliases", "ViewerCertificate"]
 
@@ -822,6 +829,7 @@ def test_platform_ecs_has_exactly_the_contract_keys():
             "repositories": CTX["repositories"],
             "web_acl_arn": "arn:waf",
             "cloudfront_domain_name": "d1.cloudfront.net",
+            "cloudfront_distribution_arn": f"arn:aws:cloudfront::{ACCOUNT}:distribution/E1",
         },
     )
     assert set(facts) == {
@@ -834,7 +842,9 @@ def test_platform_ecs_has_exactly_the_contract_keys():
         "repositories",
         "web_acl_arn",
         "cloudfront_domain_name",
+        "cloudfront_distribution_arn",
     }
+    assert facts["cloudfront_distribution_arn"] == f"arn:aws:cloudfront::{ACCOUNT}:distribution/E1"
     assert facts["services"]["api"] == {
         "name": f"{PREFIX}-api",
         "arn": "arn:api",
