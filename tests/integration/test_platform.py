@@ -223,6 +223,10 @@ def test_deploy_twice_second_run_changes_nothing(stack):
     second = stack.run("deploy.yml", "-vvv")
     assert second.returncode == 0, second.tail(150)
     assert second.recap["changed"] == 0, f"second run changed: {second.changed_tasks()}"
+    # The image has migrated already: the no-op deploy starts no one-off migration task.
+    assert "Migration skipped: image local already migrated" in second.output
+    cluster = stack.client("ecs").describe_clusters(clusters=[STACK], include=["TAGS"])["clusters"][0]
+    assert {t["key"]: t["value"] for t in cluster["tags"]}["PlatformMigration"].startswith("local/")
     secrets = _secret_values(stack)
     assert secrets, "the deploy generated no secrets"
     for name, value in secrets.items():
@@ -250,6 +254,8 @@ def test_migrations_created_real_tables(stack):
     again = stack.run("deploy.yml", "--tags", "migrate")
     assert again.returncode == 0, again.tail()
     assert again.recap["changed"] == 0
+    # An explicit --tags migrate always runs the one-off task (Alembic at head then changes nothing).
+    assert "Migration skipped" not in again.output and "Local database at revision 0002" in again.output
 
 
 def test_rollout_moves_services_to_the_new_tag(stack):
