@@ -103,7 +103,8 @@ for svc in SERVICES:
         any(r["selection"].get("countNumber") == 30 and r["action"]["type"] == "expire" for r in rules),
         f"{svc['name']}: the lifecycle policy keeps the last 30 images",
     )
-gap("ECR repository tags: community.aws.ecs_ecr (10.0) cannot tag repositories")
+    repo_tags = {t["Key"]: t["Value"] for t in ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"])["tags"]}
+    check(has_standard_tags(repo_tags), f"{svc['name']}: the repository carries the standard tags")
 
 # --- cluster ----------------------------------------------------------------------------------
 check(len(clusters) == 1, f"the cluster {PREFIX} is ACTIVE")
