@@ -393,6 +393,22 @@ def _patch_cloudfront_origin_access_control() -> None:
     CloudFrontResponse.list_origin_access_controls = list_origin_access_controls
 
 
+def _patch_opensearch_empty_access_policy() -> None:
+    """UpdateDomainConfig with AccessPolicies "" keeps the old policy (moto/opensearch/models.py
+    ``access_policies or domain.access_policies``); AWS removes it. Remove it as AWS does."""
+    from moto.opensearch.models import OpenSearchServiceBackend  # noqa: PLC0415
+
+    original = OpenSearchServiceBackend.update_domain_config
+
+    def update_domain_config(self, domain_name, *args, **kwargs):
+        domain = original(self, domain_name, *args, **kwargs)
+        if kwargs.get("access_policies") == "":
+            domain.access_policies = ""
+        return domain
+
+    OpenSearchServiceBackend.update_domain_config = update_domain_config
+
+
 def patch_moto() -> None:
     _patch_data_tier()
     _patch_alb_default_attributes()
@@ -404,3 +420,4 @@ def patch_moto() -> None:
     _patch_kms_key_arns()
     _patch_secure_transport()
     _patch_cloudfront_origin_access_control()
+    _patch_opensearch_empty_access_policy()
