@@ -108,7 +108,6 @@ diff:
 """
 
 import json
-import re
 
 try:
     import botocore
@@ -118,33 +117,24 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.platform_ops.aws.plugins.module_utils.opensearch import (
+    describe_domain,
+    domain_name_problem,
+    update_domain_config,
+)
 
-DOMAIN_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{2,27}$")
 POLICY_MAX = 102400
 # Words of the errors AWS answers while the domain is busy with another change.
 BUSY_WORDS = ("in progress", "processing", "currently being")
-
-
-@AWSRetry.jittered_backoff()
-def _describe_domain(client, name):
-    return client.describe_domain(DomainName=name)["DomainStatus"]
-
-
-@AWSRetry.jittered_backoff(catch_extra_error_codes=["ConflictException"])
-def _update_access_policies(client, name, document):
-    return client.update_domain_config(DomainName=name, AccessPolicies=document)
 
 
 def desired_policy(module):
     """The O(policy) as a dict; fails before any AWS request when it is not a policy document."""
     params = module.params
     problems = []
-    if not DOMAIN_NAME_RE.match(params["domain_name"]):
-        problems.append(
-            f"domain_name {params['domain_name']!r} must be 3 to 28 lowercase letters, digits and hyphens, "
-            "starting with a letter"
-        )
+    name_problem = domain_name_problem(params["domain_name"])
+    if name_problem:
+        problems.append(name_problem)
     policy = None
     if params["state"] == "present":
         raw = params["policy"]
@@ -177,7 +167,7 @@ def parse_policy(document):
 def read_domain(module, client, name):
     """The DomainStatus, or None when the domain does not exist (or is being deleted)."""
     try:
-        status = _describe_domain(client, name)
+        status = describe_domain(client, name)
     except is_boto3_error_code("ResourceNotFoundException"):
         return None
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
@@ -196,7 +186,7 @@ def _busy(status, error):
 
 def write_policy(module, client, name, status, document):
     try:
-        _update_access_policies(client, name, document)
+        update_domain_config(client, name, AccessPolicies=document)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         msg = f"Failed to update the access policy of OpenSearch domain {name}"
         if _busy(status, e):

@@ -111,26 +111,20 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.platform_ops.aws.plugins.module_utils.opensearch import (
+    describe_domain,
+    domain_name_problem,
+    update_domain_config,
+)
 
 LOG_TYPES = ("SEARCH_SLOW_LOGS", "INDEX_SLOW_LOGS", "ES_APPLICATION_LOGS", "AUDIT_LOGS")
-DOMAIN_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{2,27}$")
 LOG_GROUP_NAME_RE = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")
 POLICY_NAME_RE = re.compile(r"^.{1,255}$")
 
 
 @AWSRetry.jittered_backoff()
-def _describe_domain(client, name):
-    return client.describe_domain(DomainName=name)["DomainStatus"]
-
-
-@AWSRetry.jittered_backoff()
 def _describe_domain_config(client, name):
     return client.describe_domain_config(DomainName=name)["DomainConfig"]
-
-
-@AWSRetry.jittered_backoff(catch_extra_error_codes=["ConflictException"])
-def _update_log_publishing(client, name, options):
-    return client.update_domain_config(DomainName=name, LogPublishingOptions=options)
 
 
 @AWSRetry.jittered_backoff()
@@ -154,11 +148,9 @@ def _delete_resource_policy(client, name):
 def validate_params(module):
     params = module.params
     problems = []
-    if not DOMAIN_NAME_RE.match(params["domain_name"]):
-        problems.append(
-            f"domain_name {params['domain_name']!r} must be 3 to 28 lowercase letters, digits and hyphens, "
-            "starting with a letter"
-        )
+    name_problem = domain_name_problem(params["domain_name"])
+    if name_problem:
+        problems.append(name_problem)
     for log_type, group in (params["log_groups"] or {}).items():
         if log_type not in LOG_TYPES:
             problems.append(f"log_groups key {log_type!r} is not a log type; use one of {', '.join(LOG_TYPES)}")
@@ -242,7 +234,7 @@ def current_policy(module, logs, name):
 def current_options(module, client, name):
     """(domain ARN, {type: {CloudWatchLogsLogGroupArn, Enabled}}) or (None, {}) when the domain does not exist."""
     try:
-        status = _describe_domain(client, name)
+        status = describe_domain(client, name)
         config = _describe_domain_config(client, name)
     except is_boto3_error_code("ResourceNotFoundException"):
         return None, {}
@@ -301,7 +293,7 @@ def run(module, client, logs):
             if not module.check_mode:
                 try:
                     # Every known type, not only the changed ones: AWS merges by type, moto replaces the map.
-                    _update_log_publishing(client, name, planned)
+                    update_domain_config(client, name, LogPublishingOptions=planned)
                 except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
                     module.fail_json_aws(
                         e, msg=f"Failed to update the log publishing options of OpenSearch domain {name}"
