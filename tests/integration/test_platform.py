@@ -8,72 +8,15 @@ check against a stopped database -> destroy.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
-from pathlib import Path
-
-import boto3
 import psycopg
 import pytest
 
 from tests.conftest import api_requests
 from tests.helpers import ROOT, playbook
-
-sys.path.insert(0, str(ROOT / "scripts"))
-import local_postgres  # noqa: E402
+from tests.integration.stack import LocalStack, local_postgres, tagged
 
 STACK = "caseapp-local"  # inventories/local
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("platform")]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class LocalStack:
-    def __init__(self, endpoint: str):
-        self.endpoint = endpoint
-        # under /tmp itself: the postgres account must be able to reach it (mkdtemp makes 0700; open it to 0711)
-        base = Path(tempfile.mkdtemp(prefix="platform-it-"))
-        base.chmod(0o711)
-        self.pg_data = base / "postgres"
-        self.database_url = local_postgres.start(self.pg_data)
-        self.app_port = _free_port()
-        self.env = {"PLATFORM_LOCAL_PG_DATA": str(self.pg_data), "PLATFORM_LOCAL_APP_PORT": str(self.app_port)}
-        self.app = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(self.app_port)],
-            cwd=ROOT / "examples" / "app",
-            env=dict(os.environ, DATABASE_URL=self.database_url, APP_VERSION="it"),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.app_port}/health/live", timeout=2).close()  # noqa: S310
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-
-    def run(self, path: str, *args: str):
-        return playbook(self.endpoint, path, *args, env=self.env)
-
-    def client(self, service: str):
-        return boto3.client(service, region_name="us-east-1", endpoint_url=self.endpoint)
-
-    def close(self):
-        self.app.terminate()
-        self.app.wait(timeout=10)
-        local_postgres.stop(self.pg_data)
 
 
 @pytest.fixture(scope="module")
@@ -95,45 +38,9 @@ def _service_images(stack: LocalStack) -> dict[str, str]:
     return images
 
 
-def _gone(stack: LocalStack, arn: str) -> bool:
-    """Whether a still-listed resource is really on its way out, as AWS shows it for a while too:
-    a deleted NAT gateway, a KMS key pending deletion, a replication group deleting (the emulator
-    never finishes), an inactive ECS cluster/service or a deregistered task definition."""
-    service, resource = arn.split(":")[2], arn.split(":", 5)[5]
-    try:
-        if service == "ec2" and resource.startswith("natgateway/"):
-            (nat,) = stack.client("ec2").describe_nat_gateways(NatGatewayIds=[resource.split("/")[1]])["NatGateways"]
-            return nat["State"] in ("deleted", "deleting")
-        if service == "kms":
-            return stack.client("kms").describe_key(KeyId=arn)["KeyMetadata"]["KeyState"] == "PendingDeletion"
-        if service == "elasticache" and resource.startswith("replicationgroup:"):
-            groups = stack.client("elasticache").describe_replication_groups(ReplicationGroupId=resource.split(":")[1])
-            return groups["ReplicationGroups"][0]["Status"] == "deleting"
-        if service == "ecs" and resource.startswith("cluster/"):
-            (cluster,) = stack.client("ecs").describe_clusters(clusters=[arn])["clusters"]
-            return cluster["status"] == "INACTIVE"
-        if service == "ecs" and resource.startswith("service/"):
-            cluster = resource.split("/")[1]
-            found = stack.client("ecs").describe_services(cluster=cluster, services=[arn])["services"]
-            return not found or found[0]["status"] in ("INACTIVE", "DRAINING")
-        if service == "ecs" and resource.startswith("task-definition/"):
-            taskdef = stack.client("ecs").describe_task_definition(taskDefinition=arn)["taskDefinition"]
-            return taskdef["status"] == "INACTIVE"
-    except Exception:  # noqa: BLE001 - not describable any more: gone
-        return True
-    return False
-
-
 def _tagged(stack: LocalStack) -> list[str]:
-    """ARNs of live resources still tagged as the local platform's (Resource Groups Tagging API)."""
-    arns = []
-    for page in (
-        stack.client("resourcegroupstaggingapi")
-        .get_paginator("get_resources")
-        .paginate(TagFilters=[{"Key": "Project", "Values": ["caseapp"]}, {"Key": "Environment", "Values": ["local"]}])
-    ):
-        arns += [r["ResourceARN"] for r in page["ResourceTagMappingList"]]
-    return [arn for arn in arns if not _gone(stack, arn)]
+    """ARNs of live resources still tagged as the local platform's."""
+    return tagged(stack, "caseapp", "local")
 
 
 def _secret_values(stack: LocalStack) -> dict[str, str]:

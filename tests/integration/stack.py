@@ -1,0 +1,123 @@
+"""Harness shared by the whole-stack tests: a real PostgreSQL and the reference app on loopback
+beside a moto server, playbook runs against one inventory, and the "what is left" probes.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import boto3
+
+from tests.helpers import ROOT, playbook
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import local_postgres  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LocalStack:
+    """PostgreSQL + the reference app on loopback for ``inventory``, whose AWS calls go to ``endpoint``."""
+
+    def __init__(
+        self, endpoint: str, inventory: str = "inventories/local", region: str = "us-east-1", env: dict | None = None
+    ):
+        self.endpoint = endpoint
+        self.inventory = inventory
+        self.region = region
+        # under /tmp itself: the postgres account must be able to reach it (mkdtemp makes 0700; open it to 0711)
+        base = Path(tempfile.mkdtemp(prefix="platform-it-"))
+        base.chmod(0o711)
+        self.pg_data = base / "postgres"
+        self.database_url = local_postgres.start(self.pg_data)
+        self.app_port = free_port()
+        self.env = {"PLATFORM_LOCAL_PG_DATA": str(self.pg_data), "PLATFORM_LOCAL_APP_PORT": str(self.app_port)}
+        self.env.update(env or {})
+        self.app = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(self.app_port)],
+            cwd=ROOT / "examples" / "app",
+            env=dict(os.environ, DATABASE_URL=self.database_url, APP_VERSION="it"),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.app_port}/health/live", timeout=2).close()  # noqa: S310
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    def run(self, path: str, *args: str, timeout: int = 900):
+        return playbook(self.endpoint, path, *args, inventory=self.inventory, env=self.env, timeout=timeout)
+
+    def client(self, service: str, region: str | None = None):
+        return boto3.client(service, region_name=region or self.region, endpoint_url=self.endpoint)
+
+    def close(self):
+        self.app.terminate()
+        self.app.wait(timeout=10)
+        local_postgres.stop(self.pg_data)
+
+
+def gone(stack: LocalStack, arn: str) -> bool:
+    """Whether a still-listed resource is really on its way out, as AWS shows it for a while too:
+    a deleted NAT gateway, a KMS key pending deletion, a replication group deleting (the emulator
+    never finishes), an inactive ECS cluster/service or a deregistered task definition."""
+    service, region, resource = arn.split(":")[2], arn.split(":")[3], arn.split(":", 5)[5]
+    try:
+        if service == "ec2" and resource.startswith("natgateway/"):
+            (nat,) = stack.client("ec2", region).describe_nat_gateways(NatGatewayIds=[resource.split("/")[1]])[
+                "NatGateways"
+            ]
+            return nat["State"] in ("deleted", "deleting")
+        if service == "kms":
+            return stack.client("kms", region).describe_key(KeyId=arn)["KeyMetadata"]["KeyState"] == "PendingDeletion"
+        if service == "elasticache" and resource.startswith("replicationgroup:"):
+            groups = stack.client("elasticache", region).describe_replication_groups(
+                ReplicationGroupId=resource.split(":")[1]
+            )
+            return groups["ReplicationGroups"][0]["Status"] == "deleting"
+        if service == "ecs" and resource.startswith("cluster/"):
+            (cluster,) = stack.client("ecs", region).describe_clusters(clusters=[arn])["clusters"]
+            return cluster["status"] == "INACTIVE"
+        if service == "ecs" and resource.startswith("service/"):
+            cluster = resource.split("/")[1]
+            found = stack.client("ecs", region).describe_services(cluster=cluster, services=[arn])["services"]
+            return not found or found[0]["status"] in ("INACTIVE", "DRAINING")
+        if service == "ecs" and resource.startswith("task-definition/"):
+            taskdef = stack.client("ecs", region).describe_task_definition(taskDefinition=arn)["taskDefinition"]
+            return taskdef["status"] == "INACTIVE"
+    except Exception:  # noqa: BLE001 - not describable any more: gone
+        return True
+    return False
+
+
+def tagged(stack: LocalStack, project: str, environment: str, regions: tuple[str, ...] = ()) -> list[str]:
+    """ARNs of live resources still tagged as this platform's (Resource Groups Tagging API), in the
+    stack's region and in ``regions``."""
+    arns = []
+    for region in dict.fromkeys((stack.region, *regions)):
+        pages = (
+            stack.client("resourcegroupstaggingapi", region)
+            .get_paginator("get_resources")
+            .paginate(
+                TagFilters=[{"Key": "Project", "Values": [project]}, {"Key": "Environment", "Values": [environment]}]
+            )
+        )
+        for page in pages:
+            arns += [r["ResourceARN"] for r in page["ResourceTagMappingList"]]
+    return [arn for arn in dict.fromkeys(arns) if not gone(stack, arn)]
