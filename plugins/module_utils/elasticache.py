@@ -233,11 +233,33 @@ def kms_key_matches(wanted, current):
     return current.endswith("/" + wanted) or wanted.endswith("/" + current)
 
 
+# ElastiCache AUTH tokens (CreateReplicationGroup / ModifyReplicationGroup ``AuthToken``): 16 to 128
+# printable ASCII characters; the only non-alphanumeric characters allowed are ! & # $ ^ < > -.
+# Anything else is refused with "InvalidParameterValue: Invalid AuthToken provided".
+AUTH_TOKEN_MIN_LENGTH = 16
+AUTH_TOKEN_MAX_LENGTH = 128
+AUTH_TOKEN_SPECIAL_CHARACTERS = "!&#$^<>-"  # noqa: S105 - a character class, not a secret
+_AUTH_TOKEN_RE = re.compile(r"^[A-Za-z0-9!&#$^<>-]*$")
+# The punctuation Secrets Manager's GetRandomPassword can produce (ASCII string.punctuation) minus
+# the characters ElastiCache allows, plus the space: pass it as ExcludeCharacters to generate a
+# valid token.
+GET_RANDOM_PASSWORD_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"  # noqa: S105 - documented alphabet
+AUTH_TOKEN_EXCLUDE_CHARACTERS = (
+    "".join(ch for ch in GET_RANDOM_PASSWORD_PUNCTUATION if ch not in AUTH_TOKEN_SPECIAL_CHARACTERS) + " "
+)
+
+
 def auth_token_problem(token):
-    """A reason the auth token is invalid (never containing the token), or None."""
-    if not 16 <= len(token) <= 128:
-        return f"auth_token must be 16 to 128 characters long (got {len(token)})"
-    bad = [ch for ch in token if not 33 <= ord(ch) <= 126 or ch in '@"/']
-    if bad:
-        return "auth_token may contain only printable ASCII characters without spaces, '@', '\"' or '/'"
+    """A reason the auth token is invalid (never containing the token or any of its characters), or None."""
+    if not AUTH_TOKEN_MIN_LENGTH <= len(token) <= AUTH_TOKEN_MAX_LENGTH:
+        return (
+            f"auth_token must be {AUTH_TOKEN_MIN_LENGTH} to {AUTH_TOKEN_MAX_LENGTH} characters long (got {len(token)})"
+        )
+    if not _AUTH_TOKEN_RE.match(token):
+        bad = sum(1 for ch in token if not _AUTH_TOKEN_RE.match(ch))
+        return (
+            "auth_token may contain only ASCII letters, digits and the characters "
+            + " ".join(AUTH_TOKEN_SPECIAL_CHARACTERS)
+            + f" ({bad} character{'s' if bad != 1 else ''} of it {'are' if bad != 1 else 'is'} not allowed)"
+        )
     return None

@@ -102,7 +102,9 @@ options:
     type: bool
   auth_token:
     description:
-      - The AUTH token (password), 16 to 128 printable characters without spaces, V(@), V(") or V(/).
+      - The AUTH token (password), 16 to 128 ASCII characters, only letters, digits and the special
+        characters V(!), V(&), V(#), V($), V(^), V(<), V(>) and V(-) (ElastiCache refuses any other
+        character with C(InvalidParameterValue: Invalid AuthToken provided)).
       - Sent on creation. On an existing group it is sent only with O(auth_token_update_strategy)
         (ElastiCache does not return the token, so such a task always reports a change).
       - Mutually exclusive with O(auth_token_secret_id).
@@ -124,6 +126,19 @@ options:
       - Read this key of a JSON secret instead of using the whole secret string.
       - Requires O(auth_token_secret_id).
     type: str
+  auth_token_secret_replace_invalid:
+    description:
+      - When the token read from O(auth_token_secret_id) is not a valid AUTH token (for example one
+        generated under an older, wider character rule) and is about to be sent, replace it instead of
+        failing - a new valid token of the same length (at least 16, at most 128 characters) is generated
+        with C(GetRandomPassword), stored as the secret's new C(AWSCURRENT) version (C(PutSecretValue))
+        and sent. A warning says so; the value is never shown.
+      - The token is only sent when the group is created (then nothing uses the old value yet) or with
+        O(auth_token_update_strategy); it is never replaced otherwise.
+      - Not supported with O(auth_token_secret_key) (the other keys of a JSON secret are not rewritten).
+      - In check mode nothing is written; a warning says the token would be replaced.
+    type: bool
+    default: false
   auth_token_update_strategy:
     description:
       - Send O(auth_token) (or the token of O(auth_token_secret_id)) to an existing group with this strategy (V(ROTATE) keeps the old token
@@ -244,6 +259,8 @@ EXAMPLES = r"""
     at_rest_encryption_enabled: true
     transit_encryption_enabled: true
     auth_token_secret_id: caseapp-prod/cache/auth-token
+    # a token generated under an older rule (with characters ElastiCache refuses) is replaced
+    auth_token_secret_replace_invalid: true
 
 - name: Rotate the auth token to the value now stored in one key of a JSON secret
   platform_ops.aws.elasticache_replication_group:
@@ -370,6 +387,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.platform_ops.aws.plugins.module_utils.elasticache import (
+    AUTH_TOKEN_EXCLUDE_CHARACTERS,
+    AUTH_TOKEN_MAX_LENGTH,
+    AUTH_TOKEN_MIN_LENGTH,
     BOTO_ERRORS,
     MAINTENANCE_WINDOW_RE,
     SNAPSHOT_WINDOW_RE,
@@ -393,7 +413,9 @@ from ansible_collections.platform_ops.aws.plugins.module_utils.elasticache impor
 )
 from ansible_collections.platform_ops.aws.plugins.module_utils.secretsmanager import (
     extract_source_value,
+    get_random_password,
     get_secret_string,
+    put_secret_value,
 )
 
 # Option -> ModifyReplicationGroup parameter.
@@ -485,6 +507,8 @@ def validate_params(module):
             problems.append(f"{name} must be between {low} and {high} (got {p[name]})")
     if p["auth_token_secret_id"] is not None and not p["auth_token_secret_id"].strip():
         problems.append("auth_token_secret_id must not be empty")
+    if p["auth_token_secret_replace_invalid"] and p["auth_token_secret_key"] is not None:
+        problems.append("auth_token_secret_replace_invalid cannot be used with auth_token_secret_key")
     if p["security_group_ids"] is not None and not all(p["security_group_ids"]):
         problems.append("security_group_ids must not contain empty strings")
     if problems:
@@ -527,8 +551,9 @@ def read_auth_token_secret(module):
     """
     p = module.params
     secret_id, key = p["auth_token_secret_id"], p["auth_token_secret_key"]
+    client = module.client("secretsmanager")
     try:
-        secret_string = get_secret_string(module.client("secretsmanager"), secret_id)
+        secret_string = get_secret_string(client, secret_id)
     except ValueError as e:  # a binary secret
         module.fail_json(msg=f"Cannot read the auth token: {e}")
     except is_boto3_error_code("InvalidRequestException") as e:
@@ -552,8 +577,46 @@ def read_auth_token_secret(module):
     module.no_log_values.add(token)
     problem = auth_token_problem(token)
     if problem:
+        if p["auth_token_secret_replace_invalid"]:
+            return replace_invalid_token(module, client, secret_id, len(token), problem)
         where = f"secret {secret_id}" + (f" (JSON key {key})" if key else "")
-        module.fail_json(msg=f"The auth token in {where} is invalid: {problem}")
+        module.fail_json(
+            msg=f"The auth token in {where} is invalid: {problem}. Store a valid token in the secret"
+            " (or set auth_token_secret_replace_invalid=true to have one generated and stored)"
+        )
+    return token
+
+
+def replace_invalid_token(module, client, secret_id, length, problem):
+    """Generate a valid token, store it as the secret's new current version and return it.
+
+    In check mode nothing is generated or written: a warning, and None (no token to send).
+    """
+    length = min(max(length, AUTH_TOKEN_MIN_LENGTH), AUTH_TOKEN_MAX_LENGTH)
+    if module.check_mode:
+        module.warn(
+            f"The auth token in secret {secret_id} is invalid ({problem}); a valid {length}-character token"
+            " would be generated and stored in the secret"
+        )
+        return None
+    try:
+        token = get_random_password(client, length, exclude_characters=AUTH_TOKEN_EXCLUDE_CHARACTERS)
+    except BOTO_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Failed to generate a valid auth token to replace the one in secret {secret_id}")
+    module.no_log_values.add(token)
+    if auth_token_problem(token):
+        # GetRandomPassword honours ExcludeCharacters; never store a token ElastiCache would refuse.
+        module.fail_json(
+            msg=f"Secrets Manager generated an invalid auth token for secret {secret_id}; nothing was stored"
+        )
+    try:
+        put_secret_value(client, secret_id, token)
+    except BOTO_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Failed to store the replacement auth token in secret {secret_id}")
+    module.warn(
+        f"The auth token in secret {secret_id} was invalid ({problem}); a valid {length}-character token was"
+        " generated and stored as the secret's current version"
+    )
     return token
 
 
@@ -920,6 +983,7 @@ def main():
         auth_token=dict(type="str", no_log=True),
         auth_token_secret_id=dict(type="str", no_log=False),
         auth_token_secret_key=dict(type="str", no_log=False),
+        auth_token_secret_replace_invalid=dict(type="bool", default=False),
         auth_token_update_strategy=dict(type="str", choices=["SET", "ROTATE", "DELETE"]),
         automatic_failover_enabled=dict(type="bool"),
         multi_az_enabled=dict(type="bool"),

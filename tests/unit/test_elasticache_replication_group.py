@@ -370,7 +370,8 @@ def test_delete_with_final_snapshot(run_module, ec, group):
     ("extra", "message"),
     [
         ({"auth_token": "short"}, "auth_token must be 16 to 128 characters long (got 5)"),
-        ({"auth_token": "has/slash" + "x" * 16}, "auth_token may contain only printable ASCII"),
+        ({"auth_token": "has/slash" + "x" * 16}, "auth_token may contain only ASCII letters, digits and"),
+        ({"auth_token": "has/slash%percent" + "x" * 16}, "(2 characters of it are not allowed)"),
         ({"kms_key_id": "k", "at_rest_encryption_enabled": False}, "kms_key_id requires at_rest_encryption_enabled"),
         ({"automatic_failover_enabled": False}, "multi_az_enabled=true requires automatic_failover_enabled=true"),
         ({"snapshot_window": "3am"}, "snapshot_window must look like hh24:mi-hh24:mi"),
@@ -514,7 +515,7 @@ def _secretsmanager_calls(before: dict, after: dict) -> dict:
 
 
 def test_create_with_token_from_secret_never_outputs_it(run_module, ec, sm, moto_endpoint):
-    token = "FromSecret-" + uuid.uuid4().hex + "!#$%"
+    token = "FromSecret-" + uuid.uuid4().hex + "!&#$^<>-"
     secret_id = _secret(sm, token)
     rg_id = _name()
     result = run_module(MODULE, _from_secret(rg_id, secret_id), diff=True)
@@ -587,11 +588,119 @@ def test_invalid_token_in_secret_fails_without_showing_it(run_module, ec, sm):
     result = run_module(MODULE, _from_secret(rg_id, secret_id))
     assert result.failed
     assert (
-        f"The auth token in secret {secret_id} is invalid: auth_token may contain only printable ASCII" in result["msg"]
+        f"The auth token in secret {secret_id} is invalid: auth_token may contain only ASCII letters, digits"
+        in result["msg"]
     )
+    assert "set auth_token_secret_replace_invalid=true" in result["msg"]
     assert bad not in json.dumps(result)
     with pytest.raises(botocore.exceptions.ClientError):
         _describe(ec, rg_id)
+
+
+# A token the old role generated (exclude_characters '@"/ '): printable, but with characters
+# ElastiCache refuses ("InvalidParameterValue: Invalid AuthToken provided").
+OLD_RULE_TOKEN = "Old%Rule(token)*" + uuid.uuid4().hex + "+=?_~"
+
+
+def test_old_rule_token_is_replaced_on_creation_when_asked(run_module, ec, sm, moto_endpoint):
+    secret_id = _secret(sm, OLD_RULE_TOKEN)
+    rg_id = _name()
+    args = _from_secret(rg_id, secret_id, auth_token_secret_replace_invalid=True)
+
+    checked = run_module(MODULE, args, check_mode=True)
+    assert checked.changed and not checked.failed, checked
+    assert "would be generated and stored in the secret" in json.dumps(checked.get("warnings", []))
+    assert sm.get_secret_value(SecretId=secret_id)["SecretString"] == OLD_RULE_TOKEN  # check mode wrote nothing
+
+    result = run_module(MODULE, args)
+    assert result.changed and not result.failed, result
+    assert "was generated and stored as the secret's current version" in json.dumps(result.get("warnings", []))
+    new = sm.get_secret_value(SecretId=secret_id)["SecretString"]
+    assert new != OLD_RULE_TOKEN
+    assert len(new) == len(OLD_RULE_TOKEN)
+    assert ec_utils.auth_token_problem(new) is None
+    assert new not in json.dumps(result) and OLD_RULE_TOKEN not in json.dumps(result)
+    assert _describe(ec, rg_id)["AuthTokenEnabled"] is True
+
+    # the next run neither reads nor rewrites the secret
+    before = _requests(moto_endpoint)
+    again = run_module(MODULE, args)
+    assert not again.changed and not again.failed, again
+    assert _secretsmanager_calls(before, _requests(moto_endpoint)) == {}
+    assert sm.get_secret_value(SecretId=secret_id)["SecretString"] == new
+
+
+def test_replaced_token_is_clamped_to_the_allowed_length(run_module, ec, sm):
+    secret_id = _secret(sm, "short/bad")
+    rg_id = _name()
+    result = run_module(MODULE, _from_secret(rg_id, secret_id, auth_token_secret_replace_invalid=True))
+    assert result.changed and not result.failed, result
+    new = sm.get_secret_value(SecretId=secret_id)["SecretString"]
+    assert len(new) == 16 and ec_utils.auth_token_problem(new) is None
+
+
+def test_existing_group_never_reads_or_replaces_the_secret(run_module, ec, sm, group, moto_endpoint):
+    secret_id = _secret(sm, OLD_RULE_TOKEN)
+    before = _requests(moto_endpoint)
+    result = run_module(
+        MODULE, _from_secret(group, secret_id, auth_token_secret_replace_invalid=True, auth_token_update_strategy=None)
+    )
+    assert not result.changed and not result.failed, result
+    assert _secretsmanager_calls(before, _requests(moto_endpoint)) == {}
+    assert sm.get_secret_value(SecretId=secret_id)["SecretString"] == OLD_RULE_TOKEN
+
+
+def test_rotate_replaces_an_invalid_token_when_asked(run_module, ec, sm, group):
+    secret_id = _secret(sm, OLD_RULE_TOKEN)
+    args = {
+        "replication_group_id": group,
+        "auth_token_secret_id": secret_id,
+        "auth_token_secret_replace_invalid": True,
+        "auth_token_update_strategy": "ROTATE",
+        "apply_immediately": True,
+    }
+    result = run_module(MODULE, args)
+    assert result.changed and not result.failed, result
+    new = sm.get_secret_value(SecretId=secret_id)["SecretString"]
+    assert ec_utils.auth_token_problem(new) is None
+    assert new not in json.dumps(result)
+
+
+def test_role_generates_tokens_from_the_allowed_characters_only():
+    """The cache role's exclude_characters is exactly the module's set, and GetRandomPassword can then
+    only produce letters, digits and ! & # $ ^ < > -."""
+    import string
+    from pathlib import Path
+
+    import yaml
+
+    tasks = yaml.safe_load((Path(__file__).parents[2] / "roles/cache/tasks/present.yml").read_text())
+    secret_task = next(t for t in tasks if "platform_ops.aws.secretsmanager_generated_secret" in t)
+    exclude = secret_task["platform_ops.aws.secretsmanager_generated_secret"]["exclude_characters"]
+    assert exclude == ec_utils.AUTH_TOKEN_EXCLUDE_CHARACTERS
+    possible = set(string.ascii_letters + string.digits + string.punctuation) - set(exclude)
+    assert possible == set(string.ascii_letters + string.digits + "!&#$^<>-")
+    assert " " in exclude
+
+
+@pytest.mark.parametrize(
+    ("token", "ok"),
+    [
+        ("A" * 16, True),
+        ("A" * 128, True),
+        ("A" * 15, False),
+        ("A" * 129, False),
+        ("Aa1!&#$^<>-" + "x" * 10, True),
+        *[("x" * 20 + ch, False) for ch in "\"%'()*+,./:;=?@[\\]_`{|}~ "],
+        ("x" * 20 + "é", False),
+        ("x" * 20 + "\t", False),
+    ],
+)
+def test_auth_token_problem_follows_elasticache(token, ok):
+    problem = ec_utils.auth_token_problem(token)
+    assert (problem is None) is ok, problem
+    if problem:
+        assert token not in problem
 
 
 def test_rotate_with_token_from_secret(run_module, ec, sm, group):
@@ -619,6 +728,10 @@ def test_rotate_with_token_from_secret(run_module, ec, sm, group):
         ({"auth_token": TOKEN}, "parameters are mutually exclusive: auth_token|auth_token_secret_id"),
         ({"transit_encryption_enabled": False}, "auth_token_secret_id requires transit_encryption_enabled=true"),
         ({"auth_token_secret_id": " "}, "auth_token_secret_id must not be empty"),
+        (
+            {"auth_token_secret_replace_invalid": True, "auth_token_secret_key": "k"},
+            "auth_token_secret_replace_invalid cannot be used with auth_token_secret_key",
+        ),
     ],
 )
 def test_secret_option_bad_input(run_module, ec, sm, extra, message):
