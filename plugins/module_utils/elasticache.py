@@ -53,43 +53,50 @@ class ElastiCacheWaitError(Exception):
 
 # ---------------------------------------------------------------- boto3 calls
 
+# Error codes retried with a jittered backoff besides AWSRetry's own (RequestLimitExceeded,
+# Throttling, InternalFailure, InternalError, ServiceUnavailable, Unavailable,
+# TooManyRequestsException): the throttling and 5xx codes of the JSON protocols. botocore's
+# standard retry mode (the playbooks' aws_config) retries them too; this covers a module run with
+# legacy retries and a throttling burst longer than botocore's attempts.
+RETRY_CODES = ["ThrottlingException", "ServiceUnavailableException", "InternalServerError", "InternalServiceError"]
 
-@AWSRetry.jittered_backoff()
+
+@AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
 def _describe_replication_groups(client, replication_group_id):
     return client.describe_replication_groups(ReplicationGroupId=replication_group_id)
 
 
-@AWSRetry.jittered_backoff()
+@AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
 def _describe_cache_clusters(client, cache_cluster_id):
     return client.describe_cache_clusters(CacheClusterId=cache_cluster_id)
 
 
-@AWSRetry.jittered_backoff()
+@AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
 def _list_tags_for_resource(client, arn):
     return client.list_tags_for_resource(ResourceName=arn)
 
 
-@AWSRetry.jittered_backoff()
+@AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
 def add_tags(client, arn, tags):
     return client.add_tags_to_resource(ResourceName=arn, Tags=ansible_dict_to_boto3_tag_list(tags))
 
 
-@AWSRetry.jittered_backoff()
+@AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
 def remove_tags(client, arn, keys):
     return client.remove_tags_from_resource(ResourceName=arn, TagKeys=list(keys))
 
 
-@AWSRetry.jittered_backoff()
+@AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
 def create_replication_group(client, params):
     return client.create_replication_group(**params)["ReplicationGroup"]
 
 
-@AWSRetry.jittered_backoff()
+@AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
 def modify_replication_group(client, params):
     return client.modify_replication_group(**params)["ReplicationGroup"]
 
 
-@AWSRetry.jittered_backoff()
+@AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
 def delete_replication_group(client, params):
     return client.delete_replication_group(**params)["ReplicationGroup"]
 

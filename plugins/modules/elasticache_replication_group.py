@@ -838,6 +838,17 @@ def build_create_params(p, auth_token=None):
     return params
 
 
+def existing_after_retry(module, client, error):
+    rg_id = module.params["replication_group_id"]
+    try:
+        group = get_replication_group(client, rg_id)
+    except BOTO_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Failed to describe replication group {rg_id}", changed=True)
+    if group is None or group.get("Status") in ("deleting", "deleted"):
+        module.fail_json_aws(error, msg=f"Failed to create replication group {rg_id}")
+    return group
+
+
 def create(module, client):
     p = module.params
     validate_create(module)
@@ -847,7 +858,11 @@ def create(module, client):
         return True, {}, diff
     try:
         group = create_replication_group(client, build_create_params(p, auth_token))
-    except BOTO_ERRORS as e:
+    except is_boto3_error_code("ReplicationGroupAlreadyExists") as e:
+        # A retried request whose first attempt was accepted (a 5xx answer after the write): the
+        # group this run asked for exists now. Anything else is a real failure.
+        group = existing_after_retry(module, client, e)
+    except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
         module.fail_json_aws(e, msg=f"Failed to create replication group {p['replication_group_id']}")
     if p["wait"]:
         group = wait_for(module, client, "available", changed=True)

@@ -420,6 +420,10 @@ class _StubClient:
     def describe_replication_groups(self, ReplicationGroupId):  # noqa: N803 - boto3 argument name
         self.calls += 1
         status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
+        if status and status.startswith("error:"):
+            raise botocore.exceptions.ClientError(
+                {"Error": {"Code": status[len("error:") :], "Message": "injected"}}, "DescribeReplicationGroups"
+            )
         if status is None:
             raise botocore.exceptions.ClientError(
                 {"Error": {"Code": "ReplicationGroupNotFoundFault", "Message": "not found"}},
@@ -461,6 +465,55 @@ def test_wait_until_deleted_and_failures():
     with pytest.raises(ec_utils.ElastiCacheWaitError, match=r"Timed out after 10 s .* \(last status: modifying\)"):
         ec_utils.wait_for_replication_group(client, "rg", "available", 10, sleep=clock.sleep, clock=clock)
     assert sum(clock.sleeps) == 10
+
+
+@pytest.fixture
+def no_retry_sleep(monkeypatch):
+    """AWSRetry's jittered backoff sleeps through amazon.aws's cloud module: make it instant."""
+    from ansible_collections.amazon.aws.plugins.module_utils import cloud
+
+    slept = []
+    monkeypatch.setattr(cloud.time, "sleep", slept.append)
+    return slept
+
+
+@pytest.mark.parametrize(
+    "code", ["Throttling", "ThrottlingException", "RequestLimitExceeded", "InternalFailure", "ServiceUnavailable"]
+)
+def test_wait_retries_throttling_and_server_errors(no_retry_sleep, code):
+    statuses = ["creating", f"error:{code}", f"error:{code}", "available"]
+    client, clock = _StubClient(statuses), _Clock()
+    group = ec_utils.wait_for_replication_group(client, "rg", "available", 600, sleep=clock.sleep, clock=clock)
+    assert group["Status"] == "available"
+    assert client.calls == 4
+    assert len(no_retry_sleep) == 2  # two AWSRetry backoffs, then the waiter's own poll
+
+
+def test_wait_does_not_retry_a_real_error(no_retry_sleep):
+    client, clock = _StubClient(["error:AccessDenied"]), _Clock()
+    with pytest.raises(botocore.exceptions.ClientError):
+        ec_utils.wait_for_replication_group(client, "rg", "available", 600, sleep=clock.sleep, clock=clock)
+    assert client.calls == 1 and not no_retry_sleep
+
+
+def test_create_answered_already_exists_after_a_retried_write(run_module, ec, monkeypatch):
+    """A 5xx after the write, retried: CreateReplicationGroup then answers AlreadyExists for OUR group."""
+    from ansible_collections.platform_ops.aws.plugins.modules import elasticache_replication_group as mod
+
+    real_create = mod.create_replication_group
+
+    def create_then_already_exists(client, params):
+        real_create(client, params)
+        raise botocore.exceptions.ClientError(
+            {"Error": {"Code": "ReplicationGroupAlreadyExists", "Message": "exists"}}, "CreateReplicationGroup"
+        )
+
+    monkeypatch.setattr(mod, "create_replication_group", create_then_already_exists)
+    rg_id = _name()
+    result = run_module(MODULE, _base(rg_id))
+    assert result.changed and not result.failed, result
+    assert result["replication_group"]["replication_group_id"] == rg_id
+    assert _describe(ec, rg_id)["Status"] == "available"
 
 
 @pytest.mark.parametrize(
