@@ -3,16 +3,25 @@
 # Copyright: Platform Ops Maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""S3 helpers for platform_ops.aws.s3_bucket_replication.
+"""S3 helpers for platform_ops.aws.s3_bucket_replication, s3_bucket_logging and s3_bucket_availability.
 
 boto3 calls (behind AWSRetry) and the pure functions that build a bucket replication
 configuration from module parameters and normalise an existing one, so that the module
 can compare "what is" with "what the task wants" without being fooled by the different
 ways AWS spells the same configuration (``Filter: {}`` vs ``Filter: {Prefix: ""}``, a
 legacy top-level ``Prefix``, a missing ``DeleteMarkerReplication`` meaning disabled, ...).
+
+Server access logging: the configuration is written without ``TargetGrants``. Grants are ACLs, and
+a target bucket with ACLs disabled (ObjectOwnership ``BucketOwnerEnforced``, the S3 default since
+April 2023) refuses them with ``AccessControlListNotSupported``; AWS wants the target bucket's
+policy to let ``logging.s3.amazonaws.com`` write instead.
+
+IAM propagation: a role created seconds earlier may be refused by the service that is to assume it
+(``retry_iam_propagation``).
 """
 
 import re
+import time
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
@@ -29,6 +38,7 @@ STORAGE_CLASSES = [
     "GLACIER_IR",
 ]
 
+BUCKET_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 BUCKET_ARN_RE = re.compile(r"^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 
@@ -272,3 +282,145 @@ def to_ansible(configuration):
     if not configuration:
         return {}
     return camel_dict_to_snake_dict(configuration)
+
+
+# --------------------------------------------------------------------------- IAM propagation
+
+# How long a service may keep refusing a role created a moment ago: IAM is eventually consistent,
+# and AWS documents that a new role can take "several seconds" (in practice up to a minute) to be
+# usable by another service.
+IAM_PROPAGATION_TIMEOUT = 60.0
+
+
+def retry_iam_propagation(
+    call, is_propagation_error, *, timeout=IAM_PROPAGATION_TIMEOUT, sleep=time.sleep, clock=time.monotonic
+):
+    """``call()``, retried while it fails with an error ``is_propagation_error(exc)`` recognises.
+
+    Only that error is retried (everything else is raised at once), with a delay growing from 2 s
+    to 10 s, until ``timeout`` seconds have passed; then the last error is raised. ``sleep`` and
+    ``clock`` are injectable so that tests do not wait.
+    """
+    deadline = clock() + timeout
+    delay = 2.0
+    while True:
+        try:
+            return call()
+        except Exception as exc:  # pylint: disable=broad-except
+            if not is_propagation_error(exc):
+                raise
+            remaining = deadline - clock()
+            if remaining <= 0:
+                raise
+            sleep(min(delay, remaining))
+            delay = min(delay * 1.5, 10.0)
+
+
+# --------------------------------------------------------------------------- server access logging
+
+_logging_retry = AWSRetry.jittered_backoff(catch_extra_error_codes=["OperationAborted"])
+
+
+@_logging_retry
+def get_bucket_logging(client, bucket):
+    """The bucket's ``LoggingEnabled`` (boto3 shape), or None when logging is off."""
+    return client.get_bucket_logging(Bucket=bucket).get("LoggingEnabled") or None
+
+
+@_logging_retry
+def put_bucket_logging(client, bucket, logging_enabled):
+    """Set (``logging_enabled`` a dict) or switch off (None) the bucket's server access logging."""
+    status = {"LoggingEnabled": logging_enabled} if logging_enabled else {}
+    client.put_bucket_logging(Bucket=bucket, BucketLoggingStatus=status)
+
+
+def validate_logging_items(items, default_target):
+    """Messages for everything wrong with the ``buckets`` option of s3_bucket_logging."""
+    errors = []
+    seen = set()
+    for position, item in enumerate(items):
+        where = f"buckets[{position}]"
+        name = item.get("name") or ""
+        if not BUCKET_NAME_RE.match(name):
+            errors.append(f"{where}.name {name!r} is not a valid S3 bucket name")
+        elif name in seen:
+            errors.append(f"{where}.name {name!r} is listed more than once")
+        seen.add(name)
+        if item.get("state", "present") != "present":
+            continue
+        target = item.get("target_bucket") or default_target
+        if not target:
+            errors.append(f"{where} ({name}): target_bucket is required (on the item or for the whole task)")
+        elif not BUCKET_NAME_RE.match(target):
+            errors.append(f"{where} ({name}): target_bucket {target!r} is not a valid S3 bucket name")
+        prefix = item.get("target_prefix") or ""
+        if len(prefix) > 1024:
+            errors.append(f"{where} ({name}): target_prefix is longer than 1024 characters")
+    return errors
+
+
+def desired_logging(item, default_target, current):
+    """``LoggingEnabled`` the task wants for one bucket (None: logging off).
+
+    Never carries ``TargetGrants``; keeps an existing ``TargetObjectKeyFormat`` (not managed here).
+    """
+    if item.get("state", "present") != "present":
+        return None
+    wanted = {
+        "TargetBucket": item.get("target_bucket") or default_target,
+        "TargetPrefix": item.get("target_prefix") or "",
+    }
+    if current and current.get("TargetObjectKeyFormat"):
+        wanted["TargetObjectKeyFormat"] = current["TargetObjectKeyFormat"]
+    return wanted
+
+
+def logging_differences(current, desired):
+    """What differs between two ``LoggingEnabled`` values (only target bucket and prefix are managed)."""
+    if not current and not desired:
+        return []
+    if not current:
+        return ["logging is off"]
+    if not desired:
+        return ["logging would be switched off"]
+    found = []
+    if current.get("TargetBucket") != desired.get("TargetBucket"):
+        found.append(f"target bucket {current.get('TargetBucket')} -> {desired.get('TargetBucket')}")
+    if (current.get("TargetPrefix") or "") != (desired.get("TargetPrefix") or ""):
+        found.append(f"target prefix {current.get('TargetPrefix') or ''!r} -> {desired.get('TargetPrefix') or ''!r}")
+    return found
+
+
+def logging_to_ansible(logging_enabled):
+    """``LoggingEnabled`` -> {target_bucket, target_prefix} (empty when logging is off)."""
+    if not logging_enabled:
+        return {}
+    return {
+        "target_bucket": logging_enabled.get("TargetBucket"),
+        "target_prefix": logging_enabled.get("TargetPrefix") or "",
+    }
+
+
+# --------------------------------------------------------------------------- bucket name availability
+
+
+@AWSRetry.jittered_backoff()
+def _head_bucket(client, bucket):
+    return client.head_bucket(Bucket=bucket)
+
+
+def bucket_availability(client, bucket):
+    """``ours`` (HeadBucket 200: exists and this account may use it), ``taken`` (403: it exists and
+    belongs to another account) or ``free`` (404: nobody has it). Bucket names are global across
+    all AWS accounts.
+
+    A bucket in another region of this account answers with a redirect that botocore follows, so it
+    is also ``ours``. Other errors are raised.
+    """
+    try:
+        _head_bucket(client, bucket)
+        return "ours"
+    except is_boto3_error_code(["404", "NoSuchBucket", "NotFound"]):
+        return "free"
+    except is_boto3_error_code(["403", "AccessDenied", "Forbidden"]):  # pylint: disable=duplicate-except
+        return "taken"
