@@ -25,6 +25,7 @@ except ImportError:
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.platform_ops.aws.plugins.module_utils.idempotency import create_once, single_attempt_client
 
 # What CreateUserPool applies when no password policy is given; used to complete a partial
 # password_policy on create (the API treats an omitted Require* flag of a given policy as false).
@@ -95,9 +96,38 @@ def get_user_pool_mfa_config(client, pool_id):
     return result
 
 
-@AWSRetry.jittered_backoff()
-def create_user_pool(client, request):
-    return client.create_user_pool(**request)["UserPool"]
+class DuplicateNamesError(ValueError):
+    """More than one resource carries a name that should identify one; ``ids`` names them all."""
+
+    def __init__(self, message, ids):
+        super().__init__(message)
+        self.ids = ids
+
+
+def find_one_user_pool(client, name):
+    """The description of the one pool named ``name``, None without one; DuplicateNamesError with several."""
+    pools = find_user_pools_by_name(client, name)
+    if len(pools) > 1:
+        ids = sorted(pool["Id"] for pool in pools)
+        raise DuplicateNamesError(f"{len(pools)} user pools are named {name!r} ({', '.join(ids)})", ids)
+    return describe_user_pool(client, pools[0]["Id"]) if pools else None
+
+
+def create_user_pool(module, client, request):
+    """CreateUserPool exactly once: ``(pool, adopted, retried error codes)``.
+
+    CreateUserPool takes no idempotency token and pool names are not unique, so a retry of a request
+    that AWS applied but answered with a 5xx (or a timeout) makes a second pool with the same name.
+    The request is sent by a client that never retries; after an error whose outcome is unknown the
+    pool is looked up by name and adopted when it exists, and the request is sent again only when it
+    does not. Raises DuplicateNamesError when the lookup finds several pools with the name.
+    """
+    single = single_attempt_client(module, "cognito-idp")
+    outcome = create_once(
+        lambda: single.create_user_pool(**request)["UserPool"],
+        lambda: find_one_user_pool(client, request["PoolName"]),
+    )
+    return outcome.value, outcome.adopted, outcome.errors
 
 
 @AWSRetry.jittered_backoff()
@@ -163,9 +193,25 @@ def describe_user_pool_client(client, pool_id, client_id):
     return client.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)["UserPoolClient"]
 
 
-@AWSRetry.jittered_backoff()
-def create_user_pool_client(client, request):
-    return client.create_user_pool_client(**request)["UserPoolClient"]
+def find_one_user_pool_client(client, pool_id, name):
+    """The description of the one app client of ``pool_id`` named ``name`` (None, or DuplicateNamesError)."""
+    matches = [item for item in list_user_pool_clients(client, pool_id) if item.get("ClientName") == name]
+    if len(matches) > 1:
+        ids = sorted(item["ClientId"] for item in matches)
+        raise DuplicateNamesError(
+            f"{len(matches)} app clients of user pool {pool_id} are named {name!r} ({', '.join(ids)})", ids
+        )
+    return describe_user_pool_client(client, pool_id, matches[0]["ClientId"]) if matches else None
+
+
+def create_user_pool_client(module, client, request):
+    """CreateUserPoolClient exactly once (no idempotency token either): ``(app client, adopted, retried codes)``."""
+    single = single_attempt_client(module, "cognito-idp")
+    outcome = create_once(
+        lambda: single.create_user_pool_client(**request)["UserPoolClient"],
+        lambda: find_one_user_pool_client(client, request["UserPoolId"], request["ClientName"]),
+    )
+    return outcome.value, outcome.adopted, outcome.errors
 
 
 @AWSRetry.jittered_backoff()

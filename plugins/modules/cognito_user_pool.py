@@ -16,6 +16,11 @@ description:
     given to its default, so the update request is built from the current pool with the requested
     changes laid over it; settings the module has no option for (Lambda triggers, email and SMS
     configuration, message templates, ...) are kept as they are.
+  - C(CreateUserPool) takes no idempotency token, so a retry of a request that AWS applied but answered
+    with an error (HTTP 5xx, a timeout) would make a second pool. The module sends it without automatic
+    retries; after an error whose outcome is unknown it looks the pool up by name and uses it when it
+    exists (with a warning), and sends the request again only when it does not. Throttling is retried
+    with backoff.
   - MFA is set with C(SetUserPoolMfaConfig) (SMS and email MFA settings already on the pool are kept).
   - O(user_groups) are converged in the same call. Groups not listed are deleted only with
     O(purge_groups=true).
@@ -532,12 +537,23 @@ def create_pool(module, client):
         module.exit_json(**result)
 
     try:
-        pool = cognito.create_user_pool(client, request)
+        pool, adopted, retried = cognito.create_user_pool(module, client, request)
         pool_id = pool["Id"]
+        if adopted:
+            module.warn(
+                f"CreateUserPool answered {', '.join(retried)}; user pool {pool_id} ({params['name']}) had been "
+                "created all the same and is used (not created twice)"
+            )
         if set_mfa:
             cognito.set_user_pool_mfa_config(client, mfa_request(client, pool_id, {}, mode, token))
         for group in to_create:
             cognito.create_group(client, dict(group, UserPoolId=pool_id))
+    except cognito.DuplicateNamesError as e:
+        module.fail_json(
+            msg=f"After an error from CreateUserPool, {e}; user pool names are "
+            "not unique in AWS. Delete the extra pool so that the name identifies one pool.",
+            user_pool_ids=e.ids,
+        )
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg=f"Failed to create user pool {params['name']}")
     pool, mfa, groups = read_pool(module, client, pool_id)

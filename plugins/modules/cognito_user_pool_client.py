@@ -14,6 +14,9 @@ description:
   - Only the settings the task sets are managed. C(UpdateUserPoolClient) resets every setting it is
     not given to its default, so the update request is built from the current client with the
     requested changes laid over it.
+  - C(CreateUserPoolClient) takes no idempotency token; the module sends it without automatic retries
+    and, after an error whose outcome is unknown (HTTP 5xx, a timeout), uses the client that the request
+    created (found by name) instead of creating a second one. Throttling is retried with backoff.
   - O(generate_secret) can only be chosen when the client is created; the module fails when the task
     asks to change it on an existing client (delete and recreate the client instead).
   - The client secret is never returned, logged or shown in a diff; read it with
@@ -445,9 +448,20 @@ def create_client(module, client):
     if module.check_mode:
         exit_with(module, result, predicted)
     try:
-        created = cognito.create_user_pool_client(client, request)
+        created, adopted, retried = cognito.create_user_pool_client(module, client, request)
+    except cognito.DuplicateNamesError as e:
+        module.fail_json(
+            msg=f"After an error from CreateUserPoolClient, {e}; delete the extra client so that the name "
+            "identifies one client.",
+            client_ids=e.ids,
+        )
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         _fail_aws(module, e, f"Failed to create app client {params['name']} in user pool {params['user_pool_id']}")
+    if adopted:
+        module.warn(
+            f"CreateUserPoolClient answered {', '.join(retried)}; app client {created['ClientId']} "
+            f"({params['name']}) had been created all the same and is used (not created twice)"
+        )
     exit_with(module, result, hide_secret(module, created))
 
 
