@@ -60,12 +60,27 @@ def ecs_target_group_name(service, prefix):
 
 
 def ecs_secret_arn(env_name, platform_name, platform_env, region, account, *, partition="aws"):
-    """Secrets Manager ARN (without the random suffix) of the secret a container sees as ``env_name``."""
+    """Secrets Manager partial ARN (without the random suffix) of the secret a container sees as ``env_name``.
+
+    Only a stand-in for a secret that does not exist yet (check mode): ECS and IAM need the full ARN
+    that CreateSecret/DescribeSecret return (``...:secret:<name>-AbCdEf``). Secrets Manager reads an
+    ARN whose name ends in ``-`` and six characters (``.../jwt-secret``) as a full ARN and then does
+    not find the secret.
+    """
     from ansible_collections.platform_ops.aws.plugins.filter.platform import secret_name  # noqa: PLC0415
 
     return (
         f"arn:{partition}:secretsmanager:{region}:{account}:secret:{secret_name(env_name, platform_name, platform_env)}"
     )
+
+
+def ecs_secret_references(services, platform_name, platform_env):
+    """``{env_name: secret name}`` of every secret the service specs list (``DATABASE_URL`` ->
+    ``{prefix}/database/url``), to look the full ARNs up once."""
+    from ansible_collections.platform_ops.aws.plugins.filter.platform import secret_name  # noqa: PLC0415
+
+    names = sorted({s for svc in services or [] for s in (svc.get("secrets") or [])})
+    return {env: secret_name(env, platform_name, platform_env) for env in names}
 
 
 def ecs_role_arns(results, prefix, services):
@@ -206,6 +221,134 @@ def ecs_service_errors(config):
     return errors
 
 
+# --- preflight (playbooks/include/validate.yml) -------------------------------------------------
+
+CERTIFICATE_ARN_RE = re.compile(
+    r"^arn:(?P<partition>aws|aws-cn|aws-us-gov):acm:(?P<region>[a-z]{2}(-gov)?-[a-z]+-\d):(?P<account>\d{12}):"
+    r"certificate/(?P<id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"
+)
+# CloudFront takes viewer certificates from ACM in us-east-1 only.
+CLOUDFRONT_CERTIFICATE_REGION = "us-east-1"
+
+
+def _url_host(url):
+    match = re.match(r"^https?://([^/:?#]+)", str(url or ""))
+    return match.group(1).lower() if match else ""
+
+
+def ecs_certificate_checks(config):
+    """The certificates the run needs, for ``platform_ops.aws.acm_certificate_check``:
+    ``[{variable, arn, region, domains}]`` (``domains``: host names the certificate must cover).
+
+    ``config``: the keys of ``ecs_preflight_errors``. Only certificates whose ARN is well formed are
+    listed (the syntax checks name the others before any AWS call).
+    """
+    checks = []
+    cert = str(config.get("certificate_arn") or "")
+    match = CERTIFICATE_ARN_RE.match(cert)
+    if match:
+        hosts = [h for h in (_url_host(config.get("healthcheck_base_url")), str(config.get("dns_name") or "")) if h]
+        checks.append(
+            {
+                "variable": "platform_certificate_arn",
+                "arn": cert,
+                "region": match.group("region"),
+                "domains": sorted(set(hosts)),
+            }
+        )
+    dr_cert = str(config.get("dr_certificate_arn") or "")
+    match = CERTIFICATE_ARN_RE.match(dr_cert)
+    if match and config.get("platform_dr_region"):
+        checks.append(
+            {"variable": "platform_dr_certificate_arn", "arn": dr_cert, "region": match.group("region"), "domains": []}
+        )
+    cf_cert = str(config.get("cloudfront_certificate_arn") or "")
+    match = CERTIFICATE_ARN_RE.match(cf_cert)
+    if match and config.get("cloudfront_enabled"):
+        checks.append(
+            {
+                "variable": "ecs_service_cloudfront_certificate_arn",
+                "arn": cf_cert,
+                "region": match.group("region"),
+                "domains": sorted({str(a).lower() for a in config.get("cloudfront_aliases") or []}),
+            }
+        )
+    return checks
+
+
+def ecs_preflight_errors(config):
+    """Checks of the certificates and the health check URL that need no AWS call; returns messages.
+
+    ``config``: platform_env, platform_region, platform_dr_region, certificate_arn,
+    dr_certificate_arn, cloudfront_enabled, cloudfront_certificate_arn, cloudfront_aliases,
+    healthcheck_base_url, healthcheck_urls, dns_name, services, healthcheck (bool: the run may
+    include the health check stage).
+    """
+    errors = []
+    env = config.get("platform_env")
+    region = str(config.get("platform_region") or "")
+    cert = str(config.get("certificate_arn") or "")
+    if not cert and env in ("staging", "prod"):
+        errors.append(
+            f"platform_certificate_arn is empty: {env} must serve HTTPS (HIPAA: encryption in transit); set it to an "
+            f"ISSUED ACM certificate in {region or 'platform_region'} (only local and dev may serve plain HTTP)"
+        )
+    match = CERTIFICATE_ARN_RE.match(cert)
+    if cert and not match:
+        errors.append(
+            f"platform_certificate_arn {cert!r} is not an ACM certificate ARN "
+            "(arn:aws:acm:<region>:<account>:certificate/<uuid>)"
+        )
+    elif match and match.group("region") != region:
+        errors.append(
+            f"platform_certificate_arn is in {match.group('region')}, but the load balancer is in platform_region "
+            f"{region}: an ALB takes certificates from ACM in its own region only"
+        )
+    dr_region = str(config.get("platform_dr_region") or "")
+    dr_cert = str(config.get("dr_certificate_arn") or "")
+    match = CERTIFICATE_ARN_RE.match(dr_cert)
+    if dr_cert and not match:
+        errors.append(f"platform_dr_certificate_arn {dr_cert!r} is not an ACM certificate ARN")
+    elif match and dr_region and match.group("region") != dr_region:
+        errors.append(
+            f"platform_dr_certificate_arn is in {match.group('region')}, but the DR load balancer is in "
+            f"platform_dr_region {dr_region}"
+        )
+    if config.get("cloudfront_enabled"):
+        aliases = config.get("cloudfront_aliases") or []
+        cf_cert = str(config.get("cloudfront_certificate_arn") or "")
+        match = CERTIFICATE_ARN_RE.match(cf_cert)
+        if aliases and not cf_cert:
+            errors.append(
+                "ecs_service_cloudfront_aliases need ecs_service_cloudfront_certificate_arn "
+                f"(an ISSUED ACM certificate in {CLOUDFRONT_CERTIFICATE_REGION})"
+            )
+        if cf_cert and not match:
+            errors.append(f"ecs_service_cloudfront_certificate_arn {cf_cert!r} is not an ACM certificate ARN")
+        elif match and match.group("region") != CLOUDFRONT_CERTIFICATE_REGION:
+            errors.append(
+                f"ecs_service_cloudfront_certificate_arn is in {match.group('region')}: CloudFront takes "
+                f"certificates from ACM in {CLOUDFRONT_CERTIFICATE_REGION} only"
+            )
+    base = str(config.get("healthcheck_base_url") or "")
+    if base and not re.match(r"^https?://[^/\s]+", base):
+        errors.append(f"healthcheck_base_url {base!r} must be an http(s) URL")
+    elif cert and base.startswith("http://"):
+        errors.append(
+            f"healthcheck_base_url {base!r} must be https:// with platform_certificate_arn set (HTTP only redirects)"
+        )
+    if cert and config.get("healthcheck") and not base and not config.get("dns_name"):
+        overrides = config.get("healthcheck_urls") or {}
+        public = [s.get("name") for s in _public(config.get("services") or []) if isinstance(s, dict)]
+        if any(name not in overrides for name in public):
+            errors.append(
+                "healthcheck_base_url is empty: with platform_certificate_arn set the load balancer's own DNS name "
+                "can never match the certificate; set healthcheck_base_url to https://<a name the certificate covers, "
+                "pointing at the load balancer> (or platform_dns_name)"
+            )
+    return errors
+
+
 def _counts(svc):
     desired = svc.get("desired_count")
     desired = 1 if desired is None else desired
@@ -229,7 +372,8 @@ def ecs_task_definitions(services, ctx):
     """The task definition each service spec asks for, as ``community.aws.ecs_taskdefinition`` arguments.
 
     ``ctx``: prefix, platform_name, platform_env, region, account, partition, repositories
-    {service: uri}, image_tag, execution_role_arn, task_role_arns {service: arn}, user,
+    {service: uri}, image_tag, execution_role_arn, task_role_arns {service: arn}, secret_arns
+    {env_name: full Secrets Manager ARN} (a secret missing there gets its partial ARN), user,
     stop_timeout, log_stream_prefix, container_health_check (bool), cpu_architecture.
     Returns ``[{service, family, params}]``; ``params`` hold camelCase container definitions.
     """
@@ -251,7 +395,8 @@ def ecs_task_definitions(services, ctx):
             "secrets": [
                 {
                     "name": s,
-                    "valueFrom": ecs_secret_arn(
+                    "valueFrom": (ctx.get("secret_arns") or {}).get(s)
+                    or ecs_secret_arn(
                         s,
                         ctx["platform_name"],
                         ctx["platform_env"],
@@ -1094,8 +1239,11 @@ class FilterModule:
         return {
             "ecs_target_group_name": ecs_target_group_name,
             "ecs_secret_arn": ecs_secret_arn,
+            "ecs_secret_references": ecs_secret_references,
             "ecs_role_arns": ecs_role_arns,
             "ecs_service_errors": ecs_service_errors,
+            "ecs_preflight_errors": ecs_preflight_errors,
+            "ecs_certificate_checks": ecs_certificate_checks,
             "ecs_scaling": ecs_scaling,
             "ecs_task_definitions": ecs_task_definitions,
             "ecs_task_definition_differences": ecs_task_definition_differences,

@@ -853,3 +853,131 @@ def test_platform_ecs_has_exactly_the_contract_keys():
     assert facts["services"]["worker"]["arn"] == f"arn:aws:ecs:us-east-1:{ACCOUNT}:service/{PREFIX}/{PREFIX}-worker"
     assert facts["services"]["worker"]["task_definition_arn"] == ""
     assert facts["alb_dns_name"] == "alb.example" and facts["web_acl_arn"] == "arn:waf"
+
+
+# --- full secret ARNs -----------------------------------------------------------------------------
+
+FULL_JWT = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:{PREFIX}/identity/jwt-secret-AbCdEf"
+FULL_DB = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:{PREFIX}/database/url-Zy9XwV"
+
+
+def test_secret_references_name_every_secret_once():
+    refs = f.ecs_secret_references(
+        SERVICES + [{"name": "x", "secrets": ["DATABASE_URL", "STRIPE_KEY"]}], "caseapp", "prod"
+    )
+    assert refs == {
+        "DATABASE_URL": f"{PREFIX}/database/url",
+        "JWT_SECRET": f"{PREFIX}/identity/jwt-secret",
+        "STRIPE_KEY": f"{PREFIX}/app/stripe-key",
+    }
+    assert f.ecs_secret_references([{"name": "x"}], "caseapp", "prod") == {}
+
+
+def test_task_definitions_reference_the_full_secret_arns():
+    """``.../jwt-secret`` ends in "-" and six characters: Secrets Manager would read it as a full ARN."""
+    ctx = dict(CTX, secret_arns={"JWT_SECRET": FULL_JWT, "DATABASE_URL": FULL_DB})
+    container = f.ecs_task_definitions(SERVICES, ctx)[0]["params"]["containers"][0]
+    assert container["secrets"] == [
+        {"name": "DATABASE_URL", "valueFrom": FULL_DB},
+        {"name": "JWT_SECRET", "valueFrom": FULL_JWT},
+    ]
+    # a revision registered with partial ARNs differs from the plan: it is replaced
+    old = f.ecs_task_definitions(SERVICES, CTX)[0]["params"]["containers"][0]
+    assert "secrets" in f._container_differences(container, old)
+
+
+# --- preflight: certificates and the health check URL ----------------------------------------------
+
+PREFLIGHT = {
+    "platform_env": "prod",
+    "platform_region": "us-east-1",
+    "platform_dr_region": "",
+    "certificate_arn": CERT,
+    "cloudfront_enabled": True,
+    "cloudfront_certificate_arn": "",
+    "cloudfront_aliases": [],
+    "healthcheck_base_url": "https://app.example.org",
+    "healthcheck_urls": {},
+    "dns_name": "",
+    "services": SERVICES,
+    "healthcheck": True,
+}
+
+
+def test_preflight_accepts_a_valid_configuration():
+    assert f.ecs_preflight_errors(PREFLIGHT) == []
+    assert (
+        f.ecs_preflight_errors(dict(PREFLIGHT, platform_env="local", certificate_arn="", healthcheck_base_url="")) == []
+    )
+    assert f.ecs_preflight_errors(dict(PREFLIGHT, platform_env="dev", certificate_arn="")) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        ({"certificate_arn": ""}, "platform_certificate_arn is empty: prod must serve HTTPS"),
+        ({"platform_env": "staging", "certificate_arn": ""}, "platform_certificate_arn is empty: staging"),
+        ({"certificate_arn": "arn:aws:iam::123456789012:server-certificate/x"}, "is not an ACM certificate ARN"),
+        ({"certificate_arn": CERT.replace("us-east-1", "eu-west-1")}, "platform_certificate_arn is in eu-west-1"),
+        (
+            {"cloudfront_certificate_arn": CERT.replace("us-east-1", "eu-west-1")},
+            "ecs_service_cloudfront_certificate_arn is in eu-west-1",
+        ),
+        ({"cloudfront_certificate_arn": "not-an-arn"}, "ecs_service_cloudfront_certificate_arn 'not-an-arn'"),
+        ({"cloudfront_aliases": ["cdn.example.org"]}, "need ecs_service_cloudfront_certificate_arn"),
+        ({"healthcheck_base_url": ""}, "healthcheck_base_url is empty"),
+        ({"healthcheck_base_url": "http://app.example.org"}, "must be https://"),
+        ({"healthcheck_base_url": "app.example.org"}, "must be an http(s) URL"),
+        (
+            {"platform_dr_region": "us-west-2", "dr_certificate_arn": CERT},
+            "platform_dr_certificate_arn is in us-east-1",
+        ),
+    ],
+)
+def test_preflight_names_the_variable(change, needle):
+    errors = f.ecs_preflight_errors(dict(PREFLIGHT, **change))
+    assert any(needle in e for e in errors), errors
+
+
+def test_preflight_health_check_url_alternatives():
+    no_url = dict(PREFLIGHT, healthcheck_base_url="")
+    assert f.ecs_preflight_errors(dict(no_url, dns_name="app.example.org")) == []
+    assert f.ecs_preflight_errors(dict(no_url, healthcheck_urls={"api": "https://api.example.org/health"})) == []
+    # a run without the health check stage (--tags rollout, destroy) does not need it
+    assert f.ecs_preflight_errors(dict(no_url, healthcheck=False)) == []
+    # CloudFront disabled: its certificate is not looked at
+    assert f.ecs_preflight_errors(dict(PREFLIGHT, cloudfront_enabled=False, cloudfront_certificate_arn="x")) == []
+
+
+def test_certificate_checks_list_each_certificate_with_its_region_and_names():
+    cf_cert = CERT.replace("0f0e0d0c", "1f0e0d0c")
+    checks = f.ecs_certificate_checks(
+        dict(
+            PREFLIGHT,
+            cloudfront_certificate_arn=cf_cert,
+            cloudfront_aliases=["CDN.example.org"],
+            dns_name="www.example.org",
+        )
+    )
+    assert checks == [
+        {
+            "variable": "platform_certificate_arn",
+            "arn": CERT,
+            "region": "us-east-1",
+            "domains": ["app.example.org", "www.example.org"],
+        },
+        {
+            "variable": "ecs_service_cloudfront_certificate_arn",
+            "arn": cf_cert,
+            "region": "us-east-1",
+            "domains": ["cdn.example.org"],
+        },
+    ]
+    assert f.ecs_certificate_checks(dict(PREFLIGHT, certificate_arn="", cloudfront_certificate_arn="bad")) == []
+    dr = CERT.replace("us-east-1", "us-west-2")
+    assert f.ecs_certificate_checks(dict(PREFLIGHT, platform_dr_region="us-west-2", dr_certificate_arn=dr))[1] == {
+        "variable": "platform_dr_certificate_arn",
+        "arn": dr,
+        "region": "us-west-2",
+        "domains": [],
+    }
