@@ -22,6 +22,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.platform_ops.aws.plugins.module_utils.idempotency import create_once, single_attempt_client
 
 # Fields of a DescribeTaskDefinition result that RegisterTaskDefinition accepts again.
 REGISTRABLE_TASK_DEFINITION_FIELDS = (
@@ -92,9 +93,35 @@ def describe_task_definition(client, task_definition):
     return response["taskDefinition"], response.get("tags") or []
 
 
-@AWSRetry.jittered_backoff()
-def register_task_definition(client, params):
-    return client.register_task_definition(**params)["taskDefinition"]
+def register_task_definition(module, client, params):
+    """A revision of ``params["family"]`` equal to ``params``: ``(taskDefinition, registered, retried codes)``.
+
+    RegisterTaskDefinition takes no idempotency token: every call that AWS applies makes a new revision,
+    including a retry of a request that AWS applied but answered with a 5xx or a timeout. So:
+
+    * the family's latest ACTIVE revision is reused when it is what would be registered (a re-run, or a
+      run after one that failed after registering, registers nothing);
+    * the request is sent by a client that never retries; after an error whose outcome is unknown the
+      family is read again and a new revision equal to ``params`` is adopted; the request is sent
+      again only when there is none. Throttling is retried with backoff.
+
+    ``registered`` is False when an existing revision was reused.
+    """
+    family = params["family"]
+    latest, latest_tags = describe_task_definition(client, family)
+    if same_registration(latest, latest_tags, params):
+        return latest, False, []
+    floor = latest["revision"] if latest else 0
+    single = single_attempt_client(module, "ecs")
+
+    def find():
+        current, tags = describe_task_definition(client, family)
+        if current is not None and current["revision"] > floor and same_registration(current, tags, params):
+            return current
+        return None
+
+    outcome = create_once(lambda: single.register_task_definition(**params)["taskDefinition"], find)
+    return outcome.value, True, outcome.errors
 
 
 @AWSRetry.jittered_backoff()
@@ -259,6 +286,22 @@ def registrable_task_definition(task_definition, tags, container_definitions):
     if tags:
         params["tags"] = copy.deepcopy(tags)
     return params
+
+
+def comparable_registration(params):
+    """RegisterTaskDefinition parameters in a comparable form (container definitions normalised, tags as a dict)."""
+    params = dict(params)
+    params["containerDefinitions"] = normalise_container_definitions(params.get("containerDefinitions") or [])
+    params["tags"] = {t["key"]: t["value"] for t in params.get("tags") or []}
+    return normalise_container_definitions([params])[0]
+
+
+def same_registration(task_definition, tags, params):
+    """Whether registering ``params`` would repeat ``task_definition`` (an ACTIVE revision with ``tags``)."""
+    if task_definition is None or task_definition.get("status", "ACTIVE") != "ACTIVE":
+        return False
+    existing = registrable_task_definition(task_definition, tags, task_definition.get("containerDefinitions") or [])
+    return comparable_registration(existing) == comparable_registration(params)
 
 
 def parse_task_definition_ref(ref):

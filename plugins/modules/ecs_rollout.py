@@ -11,7 +11,12 @@ version_added: 0.1.0
 description:
   - For each listed service, reads the task definition the service runs, derives the next revision
     from it (every registrable field is copied; only the image, environment and secrets of one
-    container change) and registers it only when it differs from the current one.
+    container change) and registers it only when it differs from the current one. When the family's
+    latest ACTIVE revision is already exactly that revision (a re-run after a failed or interrupted run),
+    it is reused instead of registering an identical one.
+  - C(RegisterTaskDefinition) takes no idempotency token; it is sent without automatic retries and, after
+    an error whose outcome is unknown (HTTP 5xx, a timeout), the family is read again and the revision the
+    request registered is used, so a retry never registers a duplicate. Throttling is retried with backoff.
   - Points each changed service at its new revision. All services are updated first, then the module
     waits for all of them in one loop until the PRIMARY deployment's C(rolloutState) is C(COMPLETED).
   - When a deployment reports C(FAILED) or does not complete within O(wait_timeout), the service is
@@ -639,8 +644,15 @@ def ensure_present(module, client):
             continue
         try:
             if plan["register_params"] is not None:
-                target_arn = register_task_definition(client, plan["register_params"])["taskDefinitionArn"]
-                result["new_task_definition"] = target_arn
+                registered, is_new, retried = register_task_definition(module, client, plan["register_params"])
+                target_arn = registered["taskDefinitionArn"]
+                if is_new:
+                    result["new_task_definition"] = target_arn
+                if retried:
+                    module.warn(
+                        f"RegisterTaskDefinition answered {', '.join(retried)}; "
+                        f"{short_task_definition(target_arn)} was registered once"
+                    )
             else:
                 target_arn = plan["target_arn"]
             service = update_service(client, cluster, plan["name"], target_arn)

@@ -240,13 +240,13 @@ from ansible_collections.platform_ops.aws.plugins.module_utils.ecs import (
     describe_task_definition,
     describe_tasks,
     env_value,
-    normalise_container_definitions,
     pick_container,
     poll_delays,
     register_task_definition,
     registrable_task_definition,
     replace_image_tag,
     run_task,
+    same_registration,
     short_task_definition,
     sleep_until_next_poll,
     tail_log_stream,
@@ -286,14 +286,6 @@ def validate_params(module):
     return launch_type
 
 
-def _comparable(params):
-    """Register parameters in a comparable form (container definitions normalised, tags as a dict)."""
-    params = dict(params)
-    params["containerDefinitions"] = normalise_container_definitions(params.get("containerDefinitions") or [])
-    params["tags"] = {t["key"]: t["value"] for t in params.get("tags") or []}
-    return normalise_container_definitions([params])[0]
-
-
 def task_definition_with_image(module, client, source, tags, container_name):
     """The task definition to run: ``source``, or a copy under run_family with the image replaced.
 
@@ -314,21 +306,25 @@ def task_definition_with_image(module, client, source, tags, container_name):
     family = params["run_family"] or f"{source['family']}-run"
     desired = registrable_task_definition(source, tags, containers)
     desired["family"] = family
-    try:
-        current, current_tags = describe_task_definition(client, family)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to describe task definition family {family}")
-    if current is not None and current.get("status", "ACTIVE") == "ACTIVE":
-        existing = registrable_task_definition(current, current_tags, current.get("containerDefinitions") or [])
-        if _comparable(existing) == _comparable(desired):
-            return current, False, image
     if module.check_mode:
+        try:
+            current, current_tags = describe_task_definition(client, family)
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+            module.fail_json_aws(e, msg=f"Failed to describe task definition family {family}")
+        if same_registration(current, current_tags, desired):
+            return current, False, image
         planned = dict(source, family=family, containerDefinitions=containers, taskDefinitionArn=f"{family}:(new)")
         return planned, True, image
     try:
-        return register_task_definition(client, desired), True, image
+        task_definition, registered, retried = register_task_definition(module, client, desired)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg=f"Failed to register task definition {family} with image {image}")
+    if retried:
+        module.warn(
+            f"RegisterTaskDefinition answered {', '.join(retried)}; "
+            f"{short_task_definition(task_definition['taskDefinitionArn'])} was registered once"
+        )
+    return task_definition, registered, image
 
 
 def build_request(module, launch_type, task_definition, container_name):
