@@ -16,6 +16,12 @@ description:
     nothing else of the domain.
   - The current options (DescribeDomainConfig) and resource policy (DescribeResourcePolicies) are compared
     with the desired ones; UpdateDomainConfig and PutResourcePolicy are called only when they differ.
+  - AWS accepts C(LogPublishingOptions) only when a CloudWatch Logs resource policy already lets
+    C(es.amazonaws.com) create log streams and put log events in the log groups. The policy is therefore
+    written first; while OpenSearch does not see it yet (propagation) and answers
+    C(ValidationException ... Resource Access Policy ... does not grant sufficient permissions), the
+    update is retried with a backoff (2 s doubling to 16 s) for up to O(policy_propagation_timeout) seconds.
+    With O(state=absent) publishing is disabled first, then the policy is deleted.
   - AWS refuses a configuration change while the domain is processing another one; run this after the
     domain is active (for example after C(community.aws.opensearch_info) reports it is not processing).
   - The log groups must exist; create them first (for example with C(amazon.aws.cloudwatchlogs_log_group)).
@@ -53,7 +59,15 @@ options:
         and put log events into the O(log_groups), conditioned on this account and this domain's ARN.
       - The whole policy document is owned by this module. Omit it to leave resource policies alone.
       - Required when O(state=absent) or when O(log_groups) is not empty.
+      - CloudWatch Logs allows at most 10 resource policies per account and region and 5120 characters per
+        policy document; use one policy per domain. A new policy that would exceed either limit fails before
+        anything is written, naming the limit.
     type: str
+  policy_propagation_timeout:
+    description:
+      - Seconds to keep retrying C(UpdateDomainConfig) while OpenSearch does not yet see the resource policy.
+    type: int
+    default: 60
 notes:
   - Supports C(check_mode) and C(diff) (the enabled log types and the policy document before and after).
 extends_documentation_fragment:
@@ -102,6 +116,7 @@ resource_policy:
 
 import json
 import re
+import time
 
 try:
     import botocore
@@ -112,8 +127,13 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.platform_ops.aws.plugins.module_utils.opensearch import (
+    MAX_RESOURCE_POLICIES,
+    MAX_RESOURCE_POLICY_LENGTH,
+    RETRY_CODES,
     describe_domain,
     domain_name_problem,
+    is_log_policy_not_yet_effective,
+    retry_while_log_policy_propagates,
     update_domain_config,
 )
 
@@ -121,13 +141,17 @@ LOG_TYPES = ("SEARCH_SLOW_LOGS", "INDEX_SLOW_LOGS", "ES_APPLICATION_LOGS", "AUDI
 LOG_GROUP_NAME_RE = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")
 POLICY_NAME_RE = re.compile(r"^.{1,255}$")
 
+# The propagation retry's sleep and clock (unit tests replace them to stay fast).
+_sleep = time.sleep
+_clock = time.monotonic
 
-@AWSRetry.jittered_backoff()
+
+@AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
 def _describe_domain_config(client, name):
     return client.describe_domain_config(DomainName=name)["DomainConfig"]
 
 
-@AWSRetry.jittered_backoff()
+@AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
 def _describe_resource_policies(client, token=None):
     kwargs = {"limit": 50}
     if token:
@@ -135,12 +159,12 @@ def _describe_resource_policies(client, token=None):
     return client.describe_resource_policies(**kwargs)
 
 
-@AWSRetry.jittered_backoff()
+@AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
 def _put_resource_policy(client, name, document):
     return client.put_resource_policy(policyName=name, policyDocument=document)
 
 
-@AWSRetry.jittered_backoff()
+@AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
 def _delete_resource_policy(client, name):
     return client.delete_resource_policy(policyName=name)
 
@@ -168,6 +192,8 @@ def validate_params(module):
             "resource_policy_name is required: OpenSearch can publish only into log groups a resource policy "
             "opens to es.amazonaws.com (state=absent deletes that policy)"
         )
+    if not 0 <= params["policy_propagation_timeout"] <= 900:
+        problems.append("policy_propagation_timeout must be 0 to 900 seconds")
     if problems:
         module.fail_json(msg="; ".join(problems))
 
@@ -216,19 +242,45 @@ def _normalise_policy(document):
     return {**document, "Statement": out}
 
 
-def current_policy(module, logs, name):
+def serialise_policy(document):
+    """The policy as sent to PutResourcePolicy: compact JSON (its length counts against the 5120 limit)."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"))
+
+
+def current_policies(module, logs, name):
+    """(the policy ``name`` normalised or None, the names of all resource policies of the region)."""
     token = None
+    found = None
+    names = []
     try:
         while True:
             page = _describe_resource_policies(logs, token)
             for policy in page.get("resourcePolicies", []):
+                names.append(policy.get("policyName"))
                 if policy.get("policyName") == name:
-                    return _normalise_policy(policy.get("policyDocument") or "{}")
+                    found = _normalise_policy(policy.get("policyDocument") or "{}")
             token = page.get("nextToken")
             if not token:
-                return None
+                return found, names
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg="Failed to describe the CloudWatch Logs resource policies")
+
+
+def policy_limit_problem(name, document_text, existing_names, region):
+    """Why PutResourcePolicy would be refused by CloudWatch Logs' quotas, or None."""
+    if len(document_text) > MAX_RESOURCE_POLICY_LENGTH:
+        return (
+            f"the CloudWatch Logs resource policy {name} would be {len(document_text)} characters long; CloudWatch Logs"
+            f" allows at most {MAX_RESOURCE_POLICY_LENGTH} per policy. Publish fewer log types or use shorter"
+            " log group names"
+        )
+    if name not in existing_names and len(existing_names) >= MAX_RESOURCE_POLICIES:
+        return (
+            f"CloudWatch Logs allows at most {MAX_RESOURCE_POLICIES} resource policies per account and region and"
+            f" {region} already has {len(existing_names)} ({', '.join(sorted(existing_names))}); delete one that is"
+            f" no longer used before the resource policy {name} can be created"
+        )
+    return None
 
 
 def current_options(module, client, name):
@@ -271,6 +323,53 @@ def plan_options(current, desired_groups, purge, enable):
     return changes, {**current, **changes}
 
 
+def apply_options(module, client, name, options, present):
+    """UpdateDomainConfig with the log publishing options; after a policy write, wait for it to take effect."""
+    timeout = module.params["policy_propagation_timeout"] if present else 0
+    try:
+        # Every known type, not only the changed ones: AWS merges by type, moto replaces the map.
+        retry_while_log_policy_propagates(
+            lambda: update_domain_config(client, name, LogPublishingOptions=options),
+            timeout,
+            sleep=_sleep,
+            clock=_clock,
+        )
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        if is_log_policy_not_yet_effective(e):
+            module.fail_json_aws(
+                e,
+                msg=f"OpenSearch still refuses the log publishing options of domain {name} after {timeout} s:"
+                f" it does not see a CloudWatch Logs resource policy letting es.amazonaws.com write into the log"
+                f" groups (resource policy {module.params['resource_policy_name']}). Check that the log groups"
+                " exist in this region, then run again",
+                changed=True,
+            )
+        module.fail_json_aws(
+            e, msg=f"Failed to update the log publishing options of OpenSearch domain {name}", changed=True
+        )
+
+
+def write_policy(module, logs, policy_name, want):
+    if want is not None:
+        try:
+            _put_resource_policy(logs, policy_name, serialise_policy(want))
+        except is_boto3_error_code("LimitExceededException") as e:
+            module.fail_json_aws(
+                e,
+                msg=f"CloudWatch Logs refused the resource policy {policy_name}: at most {MAX_RESOURCE_POLICIES}"
+                f" resource policies per account and region, {MAX_RESOURCE_POLICY_LENGTH} characters each",
+            )
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
+            module.fail_json_aws(e, msg=f"Failed to put the CloudWatch Logs resource policy {policy_name}")
+    else:
+        try:
+            _delete_resource_policy(logs, policy_name)
+        except is_boto3_error_code("ResourceNotFoundException"):
+            pass
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
+            module.fail_json_aws(e, msg=f"Failed to delete the CloudWatch Logs resource policy {policy_name}")
+
+
 def run(module, client, logs):
     params = module.params
     name = params["domain_name"]
@@ -279,53 +378,49 @@ def run(module, client, logs):
     if domain_arn is None and present:
         module.fail_json(msg=f"OpenSearch domain {name} does not exist: create it before publishing its logs")
 
-    changed = False
     result = {"domain_arn": domain_arn or "", "log_publishing_options": current}
     before = {"enabled_log_types": _enabled(current)}
     after = {"enabled_log_types": _enabled(current)}
 
+    groups, changes, planned = {}, {}, current
     if domain_arn:
         _, partition, _, region, account = domain_arn.split(":")[:5]
         groups = {t: log_group_arn(g, partition, region, account) for t, g in (params["log_groups"] or {}).items()}
         changes, planned = plan_options(current, groups, params["purge"], present)
         if changes:
-            changed = True
-            if not module.check_mode:
-                try:
-                    # Every known type, not only the changed ones: AWS merges by type, moto replaces the map.
-                    update_domain_config(client, name, LogPublishingOptions=planned)
-                except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-                    module.fail_json_aws(
-                        e, msg=f"Failed to update the log publishing options of OpenSearch domain {name}"
-                    )
             result["log_publishing_options"] = planned
             after["enabled_log_types"] = _enabled(planned)
-    else:
-        groups = {}
 
+    # The policy: planned (and checked against CloudWatch Logs' quotas) before anything is written.
     policy_name = params["resource_policy_name"]
+    policy_change = False
+    want = None
     if policy_name is not None:
-        have = current_policy(module, logs, policy_name)
+        have, existing = current_policies(module, logs, policy_name)
         want = _normalise_policy(policy_document(domain_arn, groups.values())) if present and groups else None
         before["resource_policy"] = have or {}
         after["resource_policy"] = want or {}
         result["resource_policy"] = want or {}
-        if want is not None and have != want:
-            changed = True
-            if not module.check_mode:
-                try:
-                    _put_resource_policy(logs, policy_name, json.dumps(want, sort_keys=True))
-                except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-                    module.fail_json_aws(e, msg=f"Failed to put the CloudWatch Logs resource policy {policy_name}")
-        elif want is None and have is not None:
-            changed = True
-            if not module.check_mode:
-                try:
-                    _delete_resource_policy(logs, policy_name)
-                except is_boto3_error_code("ResourceNotFoundException"):
-                    pass
-                except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
-                    module.fail_json_aws(e, msg=f"Failed to delete the CloudWatch Logs resource policy {policy_name}")
+        policy_change = (want is not None and have != want) or (want is None and have is not None)
+        if want is not None and policy_change:
+            problem = policy_limit_problem(policy_name, serialise_policy(want), existing, module.region)
+            if problem:
+                module.fail_json(msg=f"Cannot publish the logs of OpenSearch domain {name}: {problem}")
+
+    changed = bool(changes) or policy_change
+    if changed and not module.check_mode:
+        if present:
+            # OpenSearch validates the log groups' resource policy when it receives the options.
+            if policy_change:
+                write_policy(module, logs, policy_name, want)
+            if changes:
+                apply_options(module, client, name, planned, present)
+        else:
+            # Stop publishing before the permission to publish goes away.
+            if changes:
+                apply_options(module, client, name, planned, present)
+            if policy_change:
+                write_policy(module, logs, policy_name, want)
 
     if module._diff:
         result["diff"] = {"before": before, "after": after}
@@ -339,6 +434,7 @@ def main():
         log_groups=dict(type="dict", default={}),
         purge=dict(type="bool", default=True),
         resource_policy_name=dict(type="str"),
+        policy_propagation_timeout=dict(type="int", default=60),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     validate_params(module)
