@@ -42,6 +42,29 @@ Extra endpoints (never reached by AWS SDKs):
   the configured latencies; ``{}`` switches them off. Windows already open keep their length.
 
 ``POST /moto-api/reset`` (moto's own) also forgets the open creation windows.
+
+AWS rules (``--rules`` or ``PLATFORM_LOCAL_RULES``; default ``none``): ``all``, ``none`` or a comma
+list of rule names, e.g. ``service_linked_roles,ecs_image_pull``. A rule makes the emulator refuse
+what real AWS refuses although moto accepts it; rules live in ``scripts/moto_rules.py`` (``RULES``)
+and ``scripts/moto_faults.py`` (``RULES``), each documented there with AWS's behaviour. An unknown
+name stops the launcher with the list of known ones. ``build_app()`` applies moto_fixes.patch_moto(),
+moto_faults' always-on fixes, then the selected rules.
+
+* ``GET  /_platform_ops/rules``           -> ``{"enabled": [...], "available": {"name": "summary", ...}}``
+
+Faults (``--faults`` or ``PLATFORM_LOCAL_FAULTS``; default off), see moto_faults.parse_faults:
+``throttle=0.2,seed=7`` answers a share of the AWS API requests with the protocol's throttling
+error; ``error_after_write=secretsmanager.CreateSecret:1+ecs.RunTask:2`` lets the next such writes
+take effect and answers HTTP 500 instead; ``error_after_write_share=0.1`` does so for any mutating
+operation; ``only=ecs.*+logs.*`` / ``except=sts.*`` narrow them. JSON works too:
+``{"throttle": 0.2, "error_after_write": {"ecs.RunTask": 1}}``.
+
+* ``GET  /_platform_ops/faults``          -> ``{"config": {...}, "remaining": {...}, "injected":
+  {"throttle": {"ecs.RunTask": 2}, "error_after_write": {...}}, "total": N}``
+* ``POST /_platform_ops/faults``          -> body (JSON object or the string form) replaces the
+  configuration and zeroes the counters; ``{}`` switches faults off.
+
+Faulted requests are counted in ``/_platform_ops/requests`` like any other request.
 Everything else goes to moto unchanged.
 """
 
@@ -60,6 +83,10 @@ import time
 import xml.etree.ElementTree as ET  # noqa: S405 - parses responses of our own moto server
 from collections import Counter
 from urllib.parse import parse_qs
+
+_SCRIPTS = os.path.dirname(os.path.abspath(__file__))
+if _SCRIPTS not in sys.path:
+    sys.path.insert(0, _SCRIPTS)
 
 _CRED_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
 _OPS_PREFIX = "/_platform_ops/"
@@ -355,6 +382,34 @@ def parse_latency(spec) -> dict[str, float]:
     return dict(sorted(latency.items()))
 
 
+def available_rules() -> dict:
+    """Every named rule: moto_rules.RULES (H1) and moto_faults.RULES, name -> function."""
+    import moto_faults  # noqa: PLC0415
+    import moto_rules  # noqa: PLC0415
+
+    clash = set(moto_rules.RULES) & set(moto_faults.RULES)
+    if clash:
+        raise RuntimeError(f"rule names defined twice: {sorted(clash)}")
+    return dict(sorted((moto_rules.RULES | moto_faults.RULES).items()))
+
+
+def parse_rules(spec: str | None, known=None) -> list[str]:
+    """``"all"``, ``"none"``/``""`` or ``"a,b"`` -> the rule names; raises ValueError naming the known ones."""
+    known = list(known if known is not None else available_rules())
+    text = (spec or "").replace(" ", "")
+    if text in ("", "none"):
+        return []
+    if text == "all":
+        return sorted(known)
+    names = [name for name in text.split(",") if name]
+    unknown = [name for name in names if name not in known]
+    if unknown or not names:
+        raise ValueError(
+            f"unknown rule(s) {', '.join(unknown) or repr(spec)}; known: all, none, {', '.join(sorted(known))}"
+        )
+    return sorted(set(names))
+
+
 # Which kind creates / rewrites a (service, operation)
 _CREATES = {(k["service"], op): name for name, k in KINDS.items() for op in k["create"]}
 _REWRITES = {(k["service"], op): name for name, k in KINDS.items() for op in k["rewrite"]}
@@ -366,9 +421,18 @@ _REWRITES = {(k["service"], op): name for name, k in KINDS.items() for op in k["
 class CountingMiddleware:
     """WSGI middleware: counts AWS API requests by service and operation; scales creation latency."""
 
-    def __init__(self, app, latency: dict[str, float] | None = None, clock=time.monotonic):
+    def __init__(
+        self,
+        app,
+        latency: dict[str, float] | None = None,
+        clock=time.monotonic,
+        faults=None,
+        rules: dict | None = None,
+    ):
         self.app = app
         self.clock = clock
+        self.faults = faults  # moto_faults.Faults, or None: no fault injection possible
+        self.rules = rules or {"enabled": [], "available": {}}
         self.lock = threading.Lock()
         self.counts: Counter[str] = Counter()
         self.rewritten: Counter[str] = Counter()
@@ -426,6 +490,21 @@ class CountingMiddleware:
                 with self.lock:
                     self.latency = latency
             return self._json(start_response, {"latency": dict(self.latency)})
+        if path == "rules":
+            return self._json(start_response, self.rules)
+        if path == "faults" and self.faults is not None:
+            if method == "POST":
+                import moto_faults  # noqa: PLC0415
+
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                raw = environ["wsgi.input"].read(length) if length else b"{}"
+                try:
+                    text = raw.decode("utf-8", "replace").strip() or "{}"
+                    spec = json.loads(text) if text[:1] in '{"' else text
+                    self.faults.configure(moto_faults.parse_faults(spec))
+                except ValueError as exc:
+                    return self._json(start_response, {"error": str(exc)}, "400 Bad Request")
+            return self._json(start_response, self.faults.snapshot())
         return self._json(start_response, {"error": f"unknown path {_OPS_PREFIX}{path}"}, "404 Not Found")
 
     # --- latency
@@ -507,22 +586,81 @@ class CountingMiddleware:
             return self.app(environ, start_response)
         region, service = _scope_of(environ)
         operation = _operation_of(environ, body, service)
+        key = f"{service}.{operation}"
         with self.lock:
-            self.counts[f"{service}.{operation}"] += 1
+            self.counts[key] += 1
+        if self.faults is not None and self.faults.active:
+            import moto_faults  # noqa: PLC0415
+
+            if self.faults.throttle(key):
+                return self._fault(start_response, moto_faults.protocol_of(environ, service, body), "throttle")
+            if self.faults.may_fail_write(key):
+                return self._after_write(
+                    environ, start_response, body, region=region, service=service, operation=operation
+                )
+        return self._forward(environ, start_response, body, region=region, service=service, operation=operation)
+
+    def _forward(self, environ, start_response, body, *, region, service, operation):
         if self._wants_buffering(service, operation):
             return self._scaled(environ, start_response, body, region=region, service=service, operation=operation)
         return self.app(environ, start_response)
 
+    def _fault(self, start_response, protocol: str, kind: str):
+        import moto_faults  # noqa: PLC0415
 
-def build_app(latency: dict[str, float] | None = None):
+        status, headers, payload = moto_faults.error_response(protocol, kind)
+        start_response(status, headers)
+        return [payload]
+
+    def _after_write(self, environ, start_response, body, *, region, service, operation):
+        """Let moto perform the write; when it succeeded and a fault is due, answer HTTP 500 instead."""
+        import moto_faults  # noqa: PLC0415
+
+        captured: dict = {}
+
+        def capture(status, headers, exc_info=None):
+            captured.update(status=status, headers=headers)
+            return lambda _data: None
+
+        result = self._forward(environ, capture, body, region=region, service=service, operation=operation)
+        try:
+            payload = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        if captured["status"].startswith("2") and self.faults.fail_write(f"{service}.{operation}"):
+            return self._fault(start_response, moto_faults.protocol_of(environ, service, body), "error_after_write")
+        start_response(captured["status"], captured["headers"])
+        return [payload]
+
+
+def _summary(rule) -> str:
+    """The first sentence of a rule's docstring."""
+    paragraph = " ".join((rule.__doc__ or "").strip().split("\n\n")[0].split())
+    return paragraph.split(". ")[0].rstrip(".") + "." if paragraph else ""
+
+
+def build_app(latency: dict[str, float] | None = None, rules: list[str] | None = None, faults: dict | None = None):
+    """moto's app behind the middleware, with moto_fixes, moto_faults' fixes and the named rules applied."""
+    import moto_faults  # noqa: PLC0415
     from moto.server import DomainDispatcherApplication, create_backend_app  # noqa: PLC0415
-
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from moto_fixes import patch_moto  # noqa: PLC0415
 
     patch_moto()
-
-    return CountingMiddleware(DomainDispatcherApplication(create_backend_app), latency=latency)
+    moto_faults.apply_fixes()
+    known = available_rules()
+    selected = parse_rules(",".join(rules)) if rules else []
+    for name in selected:
+        known[name]()
+    summaries = {name: _summary(fn) for name, fn in known.items()}
+    app = CountingMiddleware(
+        DomainDispatcherApplication(create_backend_app),
+        latency=latency,
+        faults=moto_faults.Faults(faults or {}),
+        rules={"enabled": selected, "available": summaries},
+    )
+    moto_faults.set_latency_source(lambda kind: app.latency.get(kind, 0.0))
+    return app
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -535,11 +673,26 @@ def main(argv: list[str] | None = None) -> int:
         help="seconds a new resource stays 'being created', e.g. rds=20,elasticache=15,opensearch=25,nat=5,"
         f"cloudfront=10 (env PLATFORM_LOCAL_LATENCY; default off; types: {', '.join(KINDS)})",
     )
+    parser.add_argument(
+        "--rules",
+        default=os.environ.get("PLATFORM_LOCAL_RULES", "none"),
+        help="AWS rules to enforce: all, none or a comma list of names (env PLATFORM_LOCAL_RULES; default none)",
+    )
+    parser.add_argument(
+        "--faults",
+        default=os.environ.get("PLATFORM_LOCAL_FAULTS", ""),
+        help="fault injection, e.g. throttle=0.2,seed=7 or error_after_write=ecs.RunTask:1 "
+        "(env PLATFORM_LOCAL_FAULTS; default off)",
+    )
     args = parser.parse_args(argv)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         parser.error("the local stack binds to loopback only")
     try:
         latency = parse_latency(args.latency)
+        rules = parse_rules(args.rules)
+        import moto_faults  # noqa: PLC0415
+
+        faults = moto_faults.parse_faults(args.faults)
     except ValueError as exc:
         parser.error(str(exc))
     os.environ.setdefault("MOTO_PORT", str(args.port))
@@ -550,7 +703,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if latency:
         print(f"moto launcher: scaled creation latency {latency}", flush=True)
-    run_simple(args.host, args.port, build_app(latency), threaded=True)
+    if rules:
+        print(f"moto launcher: AWS rules {', '.join(rules)}", flush=True)
+    if faults:
+        print(f"moto launcher: faults {json.dumps(faults)}", flush=True)
+    run_simple(args.host, args.port, build_app(latency, rules=rules, faults=faults), threaded=True)
     return 0
 
 
