@@ -151,6 +151,14 @@ def _list_tasks(client, **params):
     return paginator.paginate(**params).build_full_result().get("taskArns", [])
 
 
+def list_running_family_tasks(client, cluster, family):
+    """ARNs of the tasks of ``family`` whose desired status is RUNNING (PENDING and RUNNING tasks).
+
+    ListTasks accepts ``startedBy`` only as its single filter, so callers filter on it themselves.
+    """
+    return _list_tasks(client, cluster=cluster, family=family, desiredStatus="RUNNING")
+
+
 def list_stopped_service_tasks(client, cluster, service_name):
     return _list_tasks(client, cluster=cluster, serviceName=service_name, desiredStatus="STOPPED")
 

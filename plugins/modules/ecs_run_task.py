@@ -16,6 +16,10 @@ description:
   - Fails when the container exits with a non-zero code (or without one); the message names the exit
     code, the stop reason and the last log lines.
   - Running a task is not idempotent; every run reports RV(ignore:changed=true).
+  - C(RunTask) carries a client token derived from the request and O(run_id), so the retries of one
+    request (by botocore, or after an HTTP 5xx or a timeout) start one task at most.
+  - With O(attach_running), a task of the same family started with the same O(started_by) that has not
+    stopped yet is waited for instead of starting a second one (a re-run after an error or Ctrl-C).
 author: Platform Ops Maintainers (@platform-ops)
 options:
   cluster:
@@ -81,8 +85,26 @@ options:
   started_by:
     description:
       - Value of the task's C(startedBy) field (at most 128 characters).
+      - Name the job (for example V(ansible-migrate)); O(attach_running) looks for running tasks by it.
     type: str
     default: ansible
+  run_id:
+    description:
+      - Identifies this run. The C(RunTask) client token is derived from the cluster, the request and
+        O(run_id); ECS keeps a token for up to 24 hours and answers a repeated request with the task it
+        started the first time, so a repeat with the same O(run_id) starts no second task.
+      - Defaults to a new random value on every invocation (each invocation may start a task; the retries
+        within it cannot start a second one).
+    type: str
+  attach_running:
+    description:
+      - Before starting a task, look for a task of the same family in the cluster, started with the same
+        O(started_by), that has not stopped. When it runs the same task definition with the same command
+        and environment, wait for it (and report it) instead of starting a second one. When it runs
+        something else, fail naming it rather than run two at once.
+      - Set V(false) to always start a new task.
+    type: bool
+    default: true
   wait:
     description:
       - Wait for the task to stop and check its exit code.
@@ -219,8 +241,13 @@ log_lines:
   type: list
   elements: str
   sample: ["INFO  [alembic.runtime.migration] Running upgrade  -> 0001, initial schema"]
+attached:
+  description: Whether the module waited for a task already running (O(attach_running)) instead of starting one.
+  returned: always
+  type: bool
+  sample: false
 would_run:
-  description: What would run (check mode only).
+  description: What would run (check mode only); C(attach_to) names a running task that would be waited for instead.
   returned: check mode
   type: dict
   sample: {"cluster": "caseapp-prod", "task_definition": "caseapp-prod-backend:7", "command": ["alembic", "upgrade", "head"]}
@@ -228,6 +255,7 @@ would_run:
 
 import copy
 import time
+import uuid
 
 try:
     import botocore
@@ -240,6 +268,7 @@ from ansible_collections.platform_ops.aws.plugins.module_utils.ecs import (
     describe_task_definition,
     describe_tasks,
     env_value,
+    list_running_family_tasks,
     pick_container,
     poll_delays,
     register_task_definition,
@@ -251,6 +280,7 @@ from ansible_collections.platform_ops.aws.plugins.module_utils.ecs import (
     sleep_until_next_poll,
     tail_log_stream,
 )
+from ansible_collections.platform_ops.aws.plugins.module_utils.idempotency import idempotency_token
 
 MESSAGE_LOG_LINES = 20
 
@@ -278,6 +308,8 @@ def validate_params(module):
         module.fail_json(msg="poll_interval must be a positive number of seconds")
     if params["log_lines"] < 0 or params["log_lines"] > 10000:
         module.fail_json(msg="log_lines must be between 0 and 10000")
+    if params["run_id"] is not None and not params["run_id"].strip():
+        module.fail_json(msg="run_id must not be empty when given")
     for key in ("image", "image_tag", "run_family"):
         if params[key] is not None and not params[key].strip():
             module.fail_json(msg=f"{key} must not be empty when given")
@@ -365,6 +397,53 @@ def build_request(module, launch_type, task_definition, container_name):
     return request
 
 
+def _container_override(overrides, name):
+    for item in (overrides or {}).get("containerOverrides") or []:
+        if item.get("name") == name:
+            return item
+    return {}
+
+
+def _comparable_override(override):
+    environment = sorted((item.get("name"), item.get("value")) for item in override.get("environment") or [])
+    return {"command": list(override.get("command") or []), "environment": environment}
+
+
+def same_run(task, request, container_name):
+    """Whether ``task`` runs what ``request`` would start (task definition, command, environment)."""
+    if task.get("taskDefinitionArn") != request["taskDefinition"]:
+        return False
+    wanted = _container_override(request.get("overrides"), container_name)
+    actual = _container_override(task.get("overrides"), container_name)
+    return _comparable_override(wanted) == _comparable_override(actual)
+
+
+def running_task_to_attach(module, client, request, family, container_name):
+    """The task already running what ``request`` would start (None); fails on a different run of the job."""
+    params = module.params
+    cluster = params["cluster"]
+    try:
+        arns = list_running_family_tasks(client, cluster, family)
+        tasks = describe_tasks(client, cluster, arns) if arns else []
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg=f"Failed to list the running tasks of family {family} in cluster {cluster}")
+    running = [t for t in tasks if t.get("startedBy") == params["started_by"] and t.get("lastStatus") != "STOPPED"]
+    running.sort(key=lambda t: str(t.get("createdAt") or ""))
+    for task in running:
+        if same_run(task, request, container_name):
+            return task
+    if running:
+        other = running[0]
+        module.fail_json(
+            msg=f"Task {other['taskArn'].rsplit('/', 1)[-1]} ({short_task_definition(other.get('taskDefinitionArn'))}, "
+            f"started by {params['started_by']}) is still {other.get('lastStatus')} in cluster {cluster} with another "
+            f"task definition, command or environment; wait for it to stop (or stop it) before running "
+            f"{short_task_definition(request['taskDefinition'])}, or set attach_running: false",
+            running_task_arn=other["taskArn"],
+        )
+    return None
+
+
 def wait_for_stop(module, client, cluster, task_arn, task):
     deadline = time.monotonic() + module.params["wait_timeout"]
     delays = poll_delays(module.params["poll_interval"])
@@ -409,6 +488,8 @@ def main():
         command=dict(type="list", elements="str"),
         environment=dict(type="dict"),
         started_by=dict(type="str", default="ansible"),
+        run_id=dict(type="str"),
+        attach_running=dict(type="bool", default=True),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=1800),
         poll_interval=dict(type="float", default=5),
@@ -459,7 +540,12 @@ def main():
         log_group=log_group,
         registered=registered,
         image=image,
+        attached=False,
     )
+    family = task_definition.get("family") or params["run_family"]
+    running = None
+    if params["attach_running"] and task_definition["taskDefinitionArn"].startswith("arn:"):
+        running = running_task_to_attach(module, client, request, family, container_name)
 
     if module.check_mode:
         would_run = {
@@ -474,22 +560,37 @@ def main():
             "subnets": params["subnets"],
             "security_groups": params["security_groups"],
             "started_by": params["started_by"],
+            "attach_to": running["taskArn"] if running else None,
         }
         module.exit_json(changed=True, would_run=would_run, msg="Check mode: the task was not run", **result)
 
-    try:
-        response = run_task(client, request)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to run task {short_task_definition(task_definition['taskDefinitionArn'])}")
-    tasks = response.get("tasks") or []
-    if not tasks:
-        reasons = "; ".join(
-            f"{f.get('arn', '')}: {f.get('reason', '')} {f.get('detail', '')}".strip()
-            for f in response.get("failures") or []
+    if running is not None:
+        task = running
+        result["attached"] = True
+        module.warn(
+            f"Task {task['taskArn'].rsplit('/', 1)[-1]} (started by {params['started_by']}) already runs "
+            f"{short_task_definition(request['taskDefinition'])} with the same command; waiting for it instead "
+            "of starting a second one"
         )
-        module.fail_json(msg=f"ECS did not start the task: {reasons or 'no reason given'}", **result)
+    else:
+        # The same token on every retry of this request (botocore's, AWSRetry's): ECS starts one task.
+        run_id = params["run_id"] or str(uuid.uuid4())
+        request["clientToken"] = idempotency_token("ecs.RunTask", params["cluster"], request, run_id)
+        try:
+            response = run_task(client, request)
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+            module.fail_json_aws(
+                e, msg=f"Failed to run task {short_task_definition(task_definition['taskDefinitionArn'])}"
+            )
+        tasks = response.get("tasks") or []
+        if not tasks:
+            reasons = "; ".join(
+                f"{f.get('arn', '')}: {f.get('reason', '')} {f.get('detail', '')}".strip()
+                for f in response.get("failures") or []
+            )
+            module.fail_json(msg=f"ECS did not start the task: {reasons or 'no reason given'}", **result)
+        task = tasks[0]
 
-    task = tasks[0]
     task_arn = task["taskArn"]
     task_id = task_arn.rsplit("/", 1)[-1]
     result.update(task_arn=task_arn, task_id=task_id, last_status=task.get("lastStatus"))
