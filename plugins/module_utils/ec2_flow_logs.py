@@ -15,6 +15,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     boto3_tag_list_to_ansible_dict,
     boto3_tag_specifications,
 )
+from ansible_collections.platform_ops.aws.plugins.module_utils import propagation
 
 # Resource type -> the prefix its IDs carry (used to catch a mismatch before any AWS call).
 RESOURCE_ID_PREFIXES = {
@@ -31,8 +32,20 @@ IMMUTABLE_SETTINGS = {
 }
 
 
+# What CreateFlowLogs answers while the delivery role, created a moment ago, is not yet visible to the
+# flow logs service (400 InvalidParameter, or the same message under Unsuccessful).
+ROLE_NOT_YET_ASSUMABLE = "Unable to assume given IAM role"
+
+
 class FlowLogError(Exception):
     """Create/DeleteFlowLogs answered 200 but listed the request under ``Unsuccessful``."""
+
+
+def role_not_yet_assumable(error):
+    """True for CreateFlowLogs' refusal of a role IAM has not propagated yet."""
+    if isinstance(error, FlowLogError):
+        return ROLE_NOT_YET_ASSUMABLE in str(error)
+    return propagation.error_matches(error, "InvalidParameter", ROLE_NOT_YET_ASSUMABLE)
 
 
 # --------------------------------------------------------------------------- boto3 calls
@@ -59,24 +72,38 @@ def _create_flow_logs(client, **params):
     return client.create_flow_logs(**params)
 
 
-def create_flow_log(client, params, tags=None):
+def create_flow_log(client, params, tags=None, *, timeout=propagation.DEFAULT_TIMEOUT, sleep=None, clock=None):
     """Create one flow log from API ``params``; returns its ID.
 
     CreateFlowLogs reports per-resource failures in ``Unsuccessful`` with HTTP 200, so these are
-    turned into FlowLogError here.
+    turned into FlowLogError here. While the delivery role is refused as "Unable to assume given IAM
+    role" (a role created seconds earlier: IAM is eventually consistent) the request is sent again
+    for up to ``timeout`` seconds; any other error is raised at once.
     """
     request = dict(params)
     tag_specifications = boto3_tag_specifications(tags, types="vpc-flow-log")
     if tag_specifications:
         request["TagSpecifications"] = tag_specifications
-    result = _create_flow_logs(client, **request)
-    unsuccessful = result.get("Unsuccessful") or []
-    if unsuccessful:
-        messages = []
-        for item in unsuccessful:
-            error = item.get("Error") or {}
-            messages.append(f"{item.get('ResourceId')}: {error.get('Code')} {error.get('Message')}".strip())
-        raise FlowLogError("; ".join(messages))
+
+    def attempt():
+        result = _create_flow_logs(client, **request)
+        unsuccessful = result.get("Unsuccessful") or []
+        if unsuccessful:
+            messages = []
+            for item in unsuccessful:
+                error = item.get("Error") or {}
+                messages.append(f"{item.get('ResourceId')}: {error.get('Code')} {error.get('Message')}".strip())
+            raise FlowLogError("; ".join(messages))
+        return result
+
+    check_role = bool(request.get("DeliverLogsPermissionArn"))
+    result, _ = propagation.retry_while(
+        attempt,
+        lambda error: check_role and role_not_yet_assumable(error),
+        timeout=timeout,
+        sleep=sleep,
+        clock=clock,
+    )
     flow_log_ids = result.get("FlowLogIds") or []
     if not flow_log_ids:
         raise FlowLogError("CreateFlowLogs returned no flow log ID")

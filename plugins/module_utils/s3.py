@@ -15,17 +15,14 @@ Server access logging: the configuration is written without ``TargetGrants``. Gr
 a target bucket with ACLs disabled (ObjectOwnership ``BucketOwnerEnforced``, the S3 default since
 April 2023) refuses them with ``AccessControlListNotSupported``; AWS wants the target bucket's
 policy to let ``logging.s3.amazonaws.com`` write instead.
-
-IAM propagation: a role created seconds earlier may be refused by the service that is to assume it
-(``retry_iam_propagation``).
 """
 
 import re
-import time
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.platform_ops.aws.plugins.module_utils import propagation
 
 STORAGE_CLASSES = [
     "STANDARD",
@@ -71,8 +68,37 @@ def get_bucket_replication(client, bucket):
 
 
 @_retry
-def put_bucket_replication(client, bucket, configuration):
+def _put_bucket_replication(client, bucket, configuration):
     client.put_bucket_replication(Bucket=bucket, ReplicationConfiguration=configuration)
+
+
+# PutBucketReplication's refusals while versioning, enabled a moment ago on the source or a destination
+# bucket, has not propagated yet (S3 applies bucket configuration changes eventually).
+VERSIONING_NOT_YET_ENABLED = (
+    "Versioning must be 'Enabled' on the bucket",
+    "Destination bucket must have versioning enabled",
+)
+
+
+def versioning_not_yet_enabled(error):
+    return propagation.error_matches(error, "InvalidRequest", *VERSIONING_NOT_YET_ENABLED)
+
+
+def put_bucket_replication(
+    client, bucket, configuration, *, timeout=propagation.DEFAULT_TIMEOUT, sleep=None, clock=None
+):
+    """PutBucketReplication, sent again for up to ``timeout`` seconds while S3 still sees versioning off.
+
+    S3 does not check at this point that it can assume the role (a role it cannot assume shows later as
+    replication status FAILED on the objects), so there is no IAM propagation to wait for here.
+    """
+    propagation.retry_while(
+        lambda: _put_bucket_replication(client, bucket, configuration),
+        versioning_not_yet_enabled,
+        timeout=timeout,
+        sleep=sleep,
+        clock=clock,
+    )
 
 
 @_retry
@@ -282,38 +308,6 @@ def to_ansible(configuration):
     if not configuration:
         return {}
     return camel_dict_to_snake_dict(configuration)
-
-
-# --------------------------------------------------------------------------- IAM propagation
-
-# How long a service may keep refusing a role created a moment ago: IAM is eventually consistent,
-# and AWS documents that a new role can take "several seconds" (in practice up to a minute) to be
-# usable by another service.
-IAM_PROPAGATION_TIMEOUT = 60.0
-
-
-def retry_iam_propagation(
-    call, is_propagation_error, *, timeout=IAM_PROPAGATION_TIMEOUT, sleep=time.sleep, clock=time.monotonic
-):
-    """``call()``, retried while it fails with an error ``is_propagation_error(exc)`` recognises.
-
-    Only that error is retried (everything else is raised at once), with a delay growing from 2 s
-    to 10 s, until ``timeout`` seconds have passed; then the last error is raised. ``sleep`` and
-    ``clock`` are injectable so that tests do not wait.
-    """
-    deadline = clock() + timeout
-    delay = 2.0
-    while True:
-        try:
-            return call()
-        except Exception as exc:  # pylint: disable=broad-except
-            if not is_propagation_error(exc):
-                raise
-            remaining = deadline - clock()
-            if remaining <= 0:
-                raise
-            sleep(min(delay, remaining))
-            delay = min(delay * 1.5, 10.0)
 
 
 # --------------------------------------------------------------------------- server access logging

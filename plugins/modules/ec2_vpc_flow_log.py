@@ -21,6 +21,9 @@ description:
     in which case it deletes the flow log and creates it again with the new settings
     (records are not captured for the moment in between). Settings the task does not set are never compared.
   - Tags are updated in place.
+  - B(A new delivery role.) IAM is eventually consistent: CreateFlowLogs may refuse a role created seconds
+    earlier with C(InvalidParameter) "Unable to assume given IAM role". The module then sends the request again
+    for up to 60 seconds; other errors fail at once.
 author: Platform Ops Maintainers (@platform-ops)
 options:
   state:
@@ -299,9 +302,18 @@ def _create(module, client, tags):
             ),
         )
     except fl.FlowLogError as e:
-        module.fail_json(msg=f"Failed to create the flow log on {params['resource_id']}: {e}")
+        module.fail_json(msg=f"Failed to create the flow log on {params['resource_id']}: {e}{_role_hint(e)}")
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Failed to create the flow log on {params['resource_id']}")
+        module.fail_json_aws(e, msg=f"Failed to create the flow log on {params['resource_id']}{_role_hint(e)}")
+
+
+def _role_hint(error):
+    if not fl.role_not_yet_assumable(error):
+        return ""
+    return (
+        f" (still refused after {int(fl.propagation.DEFAULT_TIMEOUT)} s of waiting for IAM to propagate: check that "
+        "the role's trust policy lets vpc-flow-logs.amazonaws.com assume it and that the caller may iam:PassRole it)"
+    )
 
 
 def _delete(module, client, flow_log_id):

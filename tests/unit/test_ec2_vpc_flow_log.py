@@ -373,3 +373,104 @@ def test_aws_duplicate_refusal_is_explained(run_module, ec2, vpc_id, log_group):
     assert result.failed
     assert "already delivers to the same destination" in result["msg"]
     assert [f["FlowLogId"] for f in _flow_logs(ec2, vpc_id)] == [first["flow_log_id"]]
+
+
+# --------------------------------------------------------------------------- IAM propagation
+
+
+class _FakeClock:
+    """Injected sleep/clock: time only passes when the code under test sleeps."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def clock(self):
+        return self.now
+
+
+def _refuse_role(fl, monkeypatch, times, unsuccessful=False):
+    """CreateFlowLogs refuses the role as AWS does right after it was created, ``times`` times."""
+    from botocore.exceptions import ClientError
+
+    real = fl._create_flow_logs
+    calls = []
+
+    def create(client, **request):
+        calls.append(request)
+        if len(calls) <= times:
+            message = f"Unable to assume given IAM role: '{request.get('DeliverLogsPermissionArn')}'"
+            if unsuccessful:
+                return {
+                    "FlowLogIds": [],
+                    "Unsuccessful": [
+                        {"ResourceId": request["ResourceIds"][0], "Error": {"Code": "400", "Message": message}}
+                    ],
+                }
+            raise ClientError({"Error": {"Code": "InvalidParameter", "Message": message}}, "CreateFlowLogs")
+        return real(client, **request)
+
+    monkeypatch.setattr(fl, "_create_flow_logs", create)
+    return calls
+
+
+@pytest.mark.parametrize("unsuccessful", [False, True], ids=["client-error", "unsuccessful-item"])
+def test_a_role_not_yet_propagated_is_retried_until_accepted(
+    run_module, ec2, vpc_id, log_group, monkeypatch, *, unsuccessful
+):
+    from ansible_collections.platform_ops.aws.plugins.module_utils import ec2_flow_logs as fl
+    from ansible_collections.platform_ops.aws.plugins.module_utils import propagation
+
+    fake = _FakeClock()
+    monkeypatch.setattr(propagation, "_sleep", fake.sleep)
+    monkeypatch.setattr(propagation, "_clock", fake.clock)
+    calls = _refuse_role(fl, monkeypatch, times=3, unsuccessful=unsuccessful)
+
+    result = run_module(MODULE, _cwl_args(vpc_id, log_group))
+    assert not result.failed, result
+    assert result.changed
+    assert len(calls) == 4
+    assert len(fake.sleeps) == 3
+    assert len(_flow_logs(ec2, vpc_id)) == 1
+
+
+def test_a_role_still_refused_after_a_minute_fails_with_a_hint(run_module, ec2, vpc_id, log_group, monkeypatch):
+    from ansible_collections.platform_ops.aws.plugins.module_utils import ec2_flow_logs as fl
+    from ansible_collections.platform_ops.aws.plugins.module_utils import propagation
+
+    fake = _FakeClock()
+    monkeypatch.setattr(propagation, "_sleep", fake.sleep)
+    monkeypatch.setattr(propagation, "_clock", fake.clock)
+    _refuse_role(fl, monkeypatch, times=1000)
+
+    result = run_module(MODULE, _cwl_args(vpc_id, log_group))
+    assert result.failed
+    assert "Unable to assume given IAM role" in result["msg"]
+    assert "trust policy" in result["msg"]
+    assert sum(fake.sleeps) == pytest.approx(60.0)
+    assert _flow_logs(ec2, vpc_id) == []
+
+
+def test_other_errors_are_not_retried(run_module, vpc_id, log_group, monkeypatch):
+    from ansible_collections.platform_ops.aws.plugins.module_utils import ec2_flow_logs as fl
+    from ansible_collections.platform_ops.aws.plugins.module_utils import propagation
+    from botocore.exceptions import ClientError
+
+    fake = _FakeClock()
+    monkeypatch.setattr(propagation, "_sleep", fake.sleep)
+    calls = []
+
+    def create(client, **request):
+        calls.append(request)
+        raise ClientError({"Error": {"Code": "InvalidParameter", "Message": "Invalid log group"}}, "CreateFlowLogs")
+
+    monkeypatch.setattr(fl, "_create_flow_logs", create)
+    result = run_module(MODULE, _cwl_args(vpc_id, log_group))
+    assert result.failed
+    assert len(calls) == 1
+    assert fake.sleeps == []
+    assert "trust policy" not in result["msg"]

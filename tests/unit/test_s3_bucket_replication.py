@@ -350,3 +350,48 @@ def test_unmanaged_settings_are_carried_over():
 def test_default_priorities_rank_earlier_rules_higher():
     rules = [{"id": "a"}, {"id": "b"}, {"id": "c", "priority": 7}]
     assert [s3u.rule_priority(rules, i) for i in range(3)] == [3, 2, 7]
+
+
+def test_versioning_not_yet_visible_is_waited_for(run_module, aws, buckets, monkeypatch):
+    """S3 may refuse replication right after versioning was enabled (eventual consistency): retried."""
+    from ansible_collections.platform_ops.aws.plugins.module_utils import propagation
+
+    source, dest, _ = buckets
+    sleeps = []
+    monkeypatch.setattr(propagation, "_sleep", sleeps.append)
+    real = s3u._put_bucket_replication
+    calls = []
+
+    def put(client, bucket, configuration):
+        calls.append(bucket)
+        if len(calls) <= 2:
+            message = "Destination bucket must have versioning enabled."
+            raise ClientError({"Error": {"Code": "InvalidRequest", "Message": message}}, "PutBucketReplication")
+        return real(client, bucket, configuration)
+
+    monkeypatch.setattr(s3u, "_put_bucket_replication", put)
+    result = run_module(MODULE, _args(source, dest))
+    assert not result.failed, result
+    assert len(calls) == 3
+    assert len(sleeps) == 2
+    assert aws("s3").get_bucket_replication(Bucket=source)["ReplicationConfiguration"]["Rules"][0]["ID"] == "dr"
+
+
+def test_versioning_really_off_fails_after_the_wait(run_module, aws, buckets, monkeypatch):
+    """Only the versioning message is retried; the real refusal still surfaces (here after the timeout)."""
+    from ansible_collections.platform_ops.aws.plugins.module_utils import propagation
+
+    now = [0.0]
+
+    def sleep(seconds):
+        now[0] += seconds
+
+    monkeypatch.setattr(propagation, "_sleep", sleep)
+    monkeypatch.setattr(propagation, "_clock", lambda: now[0])
+    source, dest, _ = buckets
+    unversioned = f"rep-unv-{uuid.uuid4().hex[:10]}"
+    aws("s3").create_bucket(Bucket=unversioned)
+    result = run_module(MODULE, _args(unversioned, dest))
+    assert result.failed
+    assert "versioning" in result["msg"].lower()
+    assert now[0] == pytest.approx(60.0)
