@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from urllib.parse import quote
 
 try:
@@ -27,6 +28,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
     boto3_tag_list_to_ansible_dict,
 )
+from ansible_collections.platform_ops.aws.plugins.module_utils.idempotency import idempotency_token
 
 DEFAULT_KMS_ALIAS = "alias/aws/secretsmanager"
 # "{{" and "}}" are literal braces, "{name}" a placeholder; any other brace is an error.
@@ -50,14 +52,38 @@ def _get_secret_value(client, secret_id, version_stage):
     return client.get_secret_value(SecretId=secret_id, VersionStage=version_stage)
 
 
+def initial_version_token(name):
+    """ClientRequestToken (the VersionId) of the first version of secret ``name``.
+
+    Derived from the name only, so every retry of the CreateSecret request - botocore's, AWSRetry's,
+    and those of a re-run that did not see the secret yet - carries the same token: AWS applies a
+    CreateSecret whose token and value it has already stored once and answers the retry with success.
+    """
+    return idempotency_token("secretsmanager.CreateSecret", name)
+
+
 @AWSRetry.jittered_backoff()
-def create_secret(client, params):
+def _create_secret(client, params):
     return client.create_secret(**params)
 
 
+def create_secret(client, params):
+    """CreateSecret with an explicit ClientRequestToken (``initial_version_token`` unless given)."""
+    params = dict(params)
+    params.setdefault("ClientRequestToken", initial_version_token(params["Name"]))
+    return _create_secret(client, params)
+
+
 @AWSRetry.jittered_backoff()
-def put_secret_value(client, secret_id, value):
-    return client.put_secret_value(SecretId=secret_id, SecretString=value)
+def _put_secret_value(client, params):
+    return client.put_secret_value(**params)
+
+
+def put_secret_value(client, secret_id, value, token=None):
+    """PutSecretValue with one ClientRequestToken for all its retries: a retry after an error that AWS
+    answered once the version was stored adds no second version."""
+    params = {"SecretId": secret_id, "SecretString": value, "ClientRequestToken": token or str(uuid.uuid4())}
+    return _put_secret_value(client, params)
 
 
 @AWSRetry.jittered_backoff()

@@ -20,6 +20,11 @@ description:
     from the stored one.
   - The secret value is never returned, logged or shown in the diff, not even on failure.
   - Description, KMS key and tags are updated in place; a secret scheduled for deletion is restored.
+  - C(CreateSecret) carries a C(ClientRequestToken) derived from the secret's name, so a retry of a
+    request that AWS applied but answered with an error (HTTP 5xx, a timeout) is answered with success
+    instead of creating anything twice. When C(CreateSecret) says the secret already exists (it appeared
+    after the module looked), the secret is converged like an existing one and its value is kept.
+    C(PutSecretValue) uses one token for all its retries, so a retry adds no second version.
 author: Platform Ops Maintainers (@platform-ops)
 options:
   name:
@@ -220,6 +225,7 @@ from ansible_collections.platform_ops.aws.plugins.module_utils.secretsmanager im
     extract_source_value,
     get_random_password,
     get_secret_string,
+    initial_version_token,
     json_template_placeholders,
     kms_key_matches,
     put_secret_value,
@@ -427,14 +433,17 @@ def create(module, client, sources):
         params["KmsKeyId"] = p["kms_key_id"]
     if p["tags"]:
         params["Tags"] = ansible_dict_to_boto3_tag_list(p["tags"])
+    params["ClientRequestToken"] = initial_version_token(p["name"])
     try:
         response = create_secret(client, params)
     except BOTO_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Failed to create secret {p['name']}")
+        if _error_code(e) != "ResourceExistsException":
+            module.fail_json_aws(e, msg=f"Failed to create secret {p['name']}")
+        return adopt_existing(module, client, sources, e)
     result = {
         "name": response.get("Name", p["name"]),
         "arn": response.get("ARN"),
-        "version_id": response.get("VersionId"),
+        "version_id": response.get("VersionId") or params["ClientRequestToken"],
         "created": True,
         "value_changed": True,
         "description": p["description"] or "",
@@ -442,6 +451,45 @@ def create(module, client, sources):
         "tags": dict(p["tags"] or {}),
     }
     return True, result, diff
+
+
+def _error_code(error):
+    return getattr(error, "response", {}).get("Error", {}).get("Code")
+
+
+def is_ours(described, params):
+    """Whether an existing secret is the one this task creates: it holds the version our CreateSecret
+    token names, or carries the task's tags and description."""
+    if initial_version_token(params["name"]) in (described.get("VersionIdsToStages") or {}):
+        return True
+    tags = tags_of(described)
+    if params["tags"] and any(tags.get(key) != value for key, value in params["tags"].items()):
+        return False
+    if params["description"] is not None and described.get("Description", "") != params["description"]:
+        return False
+    return True
+
+
+def adopt_existing(module, client, sources, error):
+    """CreateSecret said the secret exists (it appeared after our DescribeSecret, e.g. created by an
+    earlier attempt that AWS answered with an error): converge it like an existing secret. Its value is
+    kept (a generated value is never generated twice); a composed value is compared as usual."""
+    name = module.params["name"]
+    try:
+        described = describe_secret(client, name)
+    except BOTO_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Failed to describe secret {name} after CreateSecret said it exists")
+    if described is None:
+        module.fail_json_aws(error, msg=f"Failed to create secret {name}: it exists, but cannot be described")
+    if not is_ours(described, module.params):
+        module.fail_json(
+            msg=f"Secret {name} was created by someone else while this task ran (CreateSecret: "
+            "ResourceExistsException) and does not carry this task's tags and description; "
+            "check who manages it, then run again to manage it here",
+            arn=described.get("ARN"),
+        )
+    module.warn(f"Secret {name} already existed when it was created (an earlier attempt had created it); it is used")
+    return ensure_present(module, client, described, sources)
 
 
 def ensure_present(module, client, described, sources):
