@@ -110,3 +110,27 @@ def api_operations(endpoint: str) -> dict:
 def operations_delta(before: dict, after: dict) -> dict:
     """The operations called between two ``api_operations`` readings, with their counts."""
     return {op: after[op] - before.get(op, 0) for op in after if after[op] - before.get(op, 0)}
+
+
+def set_faults(endpoint: str, **config) -> dict:
+    """Replace the launcher's fault injection (``set_faults(ep, throttle=0.3, seed=1)``; no arguments: off).
+
+    ``error_after_write`` takes a dict (``{"ecs.RunTask": 1}``), ``only``/``except_`` lists of
+    ``service.Operation`` patterns. Answers the new configuration with zeroed counters.
+    """
+    if "except_" in config:
+        config["except"] = config.pop("except_")
+    req = urllib.request.Request(
+        f"{endpoint}/_platform_ops/faults",
+        data=json.dumps(config).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=5) as resp:  # noqa: S310 - loopback only
+        return json.load(resp)
+
+
+def faults(endpoint: str) -> dict:
+    """The launcher's fault configuration and what it injected: ``{"config", "remaining", "injected", "total"}``."""
+    with urllib.request.urlopen(f"{endpoint}/_platform_ops/faults", timeout=5) as resp:  # noqa: S310
+        return json.load(resp)
