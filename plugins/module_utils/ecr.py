@@ -1,0 +1,200 @@
+# Copyright: Platform Ops Maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""ECR image helpers for platform_ops.aws.ecr_image_check.
+
+Image references are parsed and grouped by pure functions; every boto3 call sits behind
+``AWSRetry.jittered_backoff()`` and callers report botocore errors with ``module.fail_json_aws``.
+
+Which tags exist is asked with DescribeImages and the wanted image IDs (at most 100 per request),
+which returns metadata only (no manifest, so no media-type negotiation and no pull). ECR fails
+that request as a whole when one ID is missing (``ImageNotFoundException``), so only then are the
+repository's images listed to tell which ones are missing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+# <account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]/<repository>(:<tag>|@<digest>)
+IMAGE_URI_RE = re.compile(
+    r"^(?P<registry>(?P<account>\d{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)"
+    r"\.amazonaws\.com(?:\.cn)?)/(?P<repository>[^:@]+)(?::(?P<tag>[^:@/]+))?(?:@(?P<digest>[^@]+))?$"
+)
+# ECR's repositoryName pattern (botocore's model): path components joined by "/".
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+REPOSITORY_NAME_RE = re.compile(rf"^{_COMPONENT}(?:/{_COMPONENT})*$")
+REPOSITORY_NAME_MAX = 256
+TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+DIGEST_RE = re.compile(r"^sha256:[a-f0-9]{64}$")
+ACCOUNT_RE = re.compile(r"^\d{12}$")
+IDS_PER_REQUEST = 100  # DescribeImages takes at most 100 imageIds
+LIST_PAGE_SIZE = 1000
+
+PRESENT = "present"
+MISSING = "missing"
+REPOSITORY_MISSING = "repository_missing"
+
+
+class ImageReferenceError(ValueError):
+    """An image reference the module cannot check (bad URI, bad tag, ...)."""
+
+
+def registry_host(account, region):
+    """``<account>.dkr.ecr.<region>.amazonaws.com`` (``.com.cn`` in the China regions)."""
+    return f"{account}.dkr.ecr.{region}.amazonaws.com" + (".cn" if region.startswith("cn-") else "")
+
+
+def _check_parts(where, repository, tag, digest):
+    if not (2 <= len(repository) <= REPOSITORY_NAME_MAX and REPOSITORY_NAME_RE.match(repository)):
+        raise ImageReferenceError(
+            f"{where}: {repository!r} is not an ECR repository name (2 to {REPOSITORY_NAME_MAX} characters: "
+            "lowercase letters and digits separated by '.', '_', '__' or '-', in components joined by '/')"
+        )
+    if bool(tag) == bool(digest):
+        raise ImageReferenceError(f"{where}: give exactly one of a tag or a digest")
+    if tag and not TAG_RE.match(tag):
+        raise ImageReferenceError(
+            f"{where}: {tag!r} is not an image tag (1 to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-')"
+        )
+    if digest and not DIGEST_RE.match(digest):
+        raise ImageReferenceError(f"{where}: {digest!r} is not an image digest (sha256:<64 hex digits>)")
+
+
+def parse_image(entry, default_region, position=0):
+    """One entry of the module's ``images`` as a dict: image (URI or None), registry (host or None),
+    account (or None: the caller's), region, repository, tag, digest. Raises ImageReferenceError."""
+    where = f"images[{position}]"
+    if isinstance(entry, str):
+        match = IMAGE_URI_RE.match(entry.strip())
+        if not match:
+            raise ImageReferenceError(
+                f"{where}: {entry!r} is not a private ECR image URI "
+                "(<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag> or @sha256:<digest>)"
+            )
+        parts = match.groupdict()
+        _check_parts(where, parts["repository"], parts["tag"], parts["digest"])
+        return {
+            "image": entry.strip(),
+            "registry": parts["registry"],
+            "account": parts["account"],
+            "region": parts["region"],
+            "repository": parts["repository"],
+            "tag": parts["tag"],
+            "digest": parts["digest"],
+        }
+    if isinstance(entry, dict):
+        unknown = sorted(set(entry) - {"repository", "tag", "digest", "registry_id"})
+        if unknown:
+            raise ImageReferenceError(
+                f"{where}: unknown key(s) {', '.join(unknown)} (repository, tag, digest, registry_id)"
+            )
+        repository = str(entry.get("repository") or "")
+        tag = str(entry["tag"]) if entry.get("tag") not in (None, "") else None
+        digest = str(entry["digest"]) if entry.get("digest") not in (None, "") else None
+        account = str(entry["registry_id"]) if entry.get("registry_id") not in (None, "") else None
+        if not repository:
+            raise ImageReferenceError(f"{where}: repository is required")
+        _check_parts(where, repository, tag, digest)
+        if account is not None and not ACCOUNT_RE.match(account):
+            raise ImageReferenceError(f"{where}: registry_id {account!r} is not a 12-digit account ID")
+        registry = registry_host(account, default_region) if account else None
+        return {
+            "image": image_uri(registry, repository, tag, digest) if registry else None,
+            "registry": registry,
+            "account": account,
+            "region": default_region,
+            "repository": repository,
+            "tag": tag,
+            "digest": digest,
+        }
+    raise ImageReferenceError(f"{where}: expected an image URI or a dict with repository and tag, got {entry!r}")
+
+
+def image_uri(registry, repository, tag=None, digest=None):
+    return f"{registry}/{repository}" + (f":{tag}" if tag else f"@{digest}")
+
+
+def group_by_repository(images):
+    """``{(region, account or None, repository): [image, ...]}`` in the order given."""
+    groups = {}
+    for image in images:
+        groups.setdefault((image["region"], image["account"], image["repository"]), []).append(image)
+    return groups
+
+
+def image_id(image):
+    return {"imageTag": image["tag"]} if image["tag"] else {"imageDigest": image["digest"]}
+
+
+# ---------------------------------------------------------------- boto3 calls
+
+
+@AWSRetry.jittered_backoff()
+def describe_image_ids(client, repository, image_ids, registry_id=None):
+    """DescribeImages of these IDs (one request; ECR refuses the whole request when one is missing)."""
+    kwargs = {"repositoryName": repository, "imageIds": image_ids}
+    if registry_id:
+        kwargs["registryId"] = registry_id
+    return client.describe_images(**kwargs).get("imageDetails", [])
+
+
+@AWSRetry.jittered_backoff()
+def list_images(client, repository, registry_id=None):
+    """Every image of the repository (tags and digests), all pages."""
+    kwargs = {"repositoryName": repository, "PaginationConfig": {"PageSize": LIST_PAGE_SIZE}}
+    if registry_id:
+        kwargs["registryId"] = registry_id
+    paginator = client.get_paginator("describe_images")
+    return paginator.paginate(**kwargs).build_full_result().get("imageDetails", [])
+
+
+@AWSRetry.jittered_backoff()
+def caller_account(sts_client):
+    return sts_client.get_caller_identity()["Account"]
+
+
+# ---------------------------------------------------------------- classification
+
+
+def classify(images, details):
+    """Mark each image present or missing from the repository's image details (DescribeImages)."""
+    tags, digests = {}, {}
+    for detail in details:
+        digests[detail.get("imageDigest")] = detail
+        for tag in detail.get("imageTags") or []:
+            tags[tag] = detail
+    for image in images:
+        found = tags.get(image["tag"]) if image["tag"] else digests.get(image["digest"])
+        if found:
+            image["status"] = PRESENT
+            image["image_digest"] = found.get("imageDigest")
+            image["account"] = image["account"] or found.get("registryId")
+        else:
+            image["status"] = MISSING
+
+
+def push_commands(missing):
+    """Shell lines that push the missing images: one login per registry, then tag and push each.
+
+    ``docker tag`` assumes the image was built locally as ``<repository>:<tag>``."""
+    lines, logged_in = [], set()
+    for image in missing:
+        registry = image["registry"]
+        if registry not in logged_in:
+            logged_in.add(registry)
+            lines.append(
+                f"aws ecr get-login-password --region {image['region']} | "
+                f"docker login --username AWS --password-stdin {registry}"
+            )
+        if image["tag"]:
+            lines.append(f"docker tag {image['repository']}:{image['tag']} {image['image']}")
+            lines.append(f"docker push {image['image']}")
+        else:
+            lines.append(
+                f"# {image['image']}: push the build whose digest is {image['digest']} with a tag "
+                f"(docker push {registry}/{image['repository']}:<tag>)"
+            )
+    return lines
