@@ -6,6 +6,11 @@
     local_stack.py status    what runs, where
     local_stack.py database-url   the local DATABASE_URL (for the migrate stage; contains a password)
     local_stack.py stack-id INVENTORY   print <platform_name>-<platform_env> of an inventory
+    local_stack.py push-images INVENTORY [--tag TAG] [--endpoint URL]
+                             the local `docker push`: every service's image with the tag (default: the
+                             inventory's platform_image_tag) into the emulator's ECR repositories, which
+                             `deploy.yml --tags repositories` creates; tags already there are skipped
+    local_stack.py push-images --repository NAME [--repository NAME ...] --tag TAG [--region R] [--endpoint URL]
 
 State (pid files, logs) lives in .local/state/, the database in .local/postgres/. Nothing listens
 beyond 127.0.0.1. Ports: PLATFORM_LOCAL_MOTO_PORT (5000), PLATFORM_LOCAL_APP_PORT (8000); PostgreSQL
@@ -32,6 +37,7 @@ APP_PORT = int(os.environ.get("PLATFORM_LOCAL_APP_PORT", "8000"))
 APP_DIR = ROOT / "examples" / "app"
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import local_ecr  # noqa: E402
 import local_postgres  # noqa: E402
 
 
@@ -188,17 +194,65 @@ def status() -> list[str]:
     return lines
 
 
-def stack_id(inventory: str) -> str:
+def inventory_vars(inventory: str) -> dict:
+    """The platform host's variables as the inventory sets them (not templated)."""
     out = subprocess.run(
-        [str(Path(sys.executable).with_name("ansible-inventory")), "-i", inventory, "--list"],
+        [
+            str(Path(sys.executable).with_name("ansible-inventory")),
+            "-i",
+            inventory,
+            "--playbook-dir",
+            str(ROOT / "playbooks"),
+            "--list",
+        ],
         cwd=ROOT,
         check=True,
         capture_output=True,
         text=True,
     ).stdout
     hostvars = json.loads(out)["_meta"]["hostvars"]
-    host = next(iter(hostvars.values()))
+    return next(iter(hostvars.values()))
+
+
+def stack_id(inventory: str) -> str:
+    host = inventory_vars(inventory)
     return f"{host['platform_name']}-{host['platform_env']}"
+
+
+def inventory_images(inventory: str) -> tuple[str, list[str], str]:
+    """(region, ECR repository of every service, platform_image_tag) of an inventory: the repositories
+    the ecs_service role creates, {platform_name}-{platform_env}/{service}."""
+    host = inventory_vars(inventory)
+    prefix = f"{host['platform_name']}-{host['platform_env']}"
+    services = [svc for svc in host.get("platform_services") or [] if not svc.get("image")]
+    return host["platform_region"], [f"{prefix}/{svc['name']}" for svc in services], str(host["platform_image_tag"])
+
+
+def push_images(argv: list[str]) -> int:
+    import argparse  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(prog="local_stack.py push-images", description="the local docker push")
+    parser.add_argument("inventory", nargs="?")
+    parser.add_argument("--tag")
+    parser.add_argument("--repository", action="append", default=[])
+    parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--endpoint", default=os.environ.get("PLATFORM_AWS_ENDPOINT_URL") or moto_url())
+    args = parser.parse_args(argv)
+    if bool(args.inventory) == bool(args.repository):
+        parser.error("give an INVENTORY or --repository names (one of them)")
+    if args.inventory:
+        region, repositories, tag = inventory_images(args.inventory)
+        tag = args.tag or tag
+    else:
+        region, repositories, tag = args.region, args.repository, args.tag
+        if not tag:
+            parser.error("--tag is required with --repository")
+    try:
+        print("\n".join(local_ecr.push_images(args.endpoint, region, repositories, tag)))
+    except local_ecr.PushError as exc:
+        print(f"local stack: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def main(argv: list[str]) -> int:
@@ -220,6 +274,8 @@ def main(argv: list[str]) -> int:
         print("\n".join(status()))
     elif command == "stack-id" and len(argv) == 2:
         print(stack_id(argv[1]))
+    elif command == "push-images":
+        return push_images(argv[1:])
     else:
         print(__doc__, file=sys.stderr)
         return 2
