@@ -247,7 +247,11 @@ def ecs_certificate_checks(config):
     cert = str(config.get("certificate_arn") or "")
     match = CERTIFICATE_ARN_RE.match(cert)
     if match:
-        hosts = [h for h in (_url_host(config.get("healthcheck_base_url")), str(config.get("dns_name") or "")) if h]
+        # names reached over TLS: the health check host when it is https://, and platform_dns_name
+        base = str(config.get("healthcheck_base_url") or "")
+        hosts = [
+            h for h in (_url_host(base) if base.startswith("https://") else "", str(config.get("dns_name") or "")) if h
+        ]
         checks.append(
             {
                 "variable": "platform_certificate_arn",
@@ -264,7 +268,7 @@ def ecs_certificate_checks(config):
         )
     cf_cert = str(config.get("cloudfront_certificate_arn") or "")
     match = CERTIFICATE_ARN_RE.match(cf_cert)
-    if match and config.get("cloudfront_enabled"):
+    if match and _flag(config.get("cloudfront_enabled")):
         checks.append(
             {
                 "variable": "ecs_service_cloudfront_certificate_arn",
@@ -274,6 +278,13 @@ def ecs_certificate_checks(config):
             }
         )
     return checks
+
+
+def _flag(value):
+    """A boolean given as a bool or as the string a template rendered."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "on", "1")
+    return bool(value)
 
 
 def ecs_preflight_errors(config):
@@ -314,7 +325,7 @@ def ecs_preflight_errors(config):
             f"platform_dr_certificate_arn is in {match.group('region')}, but the DR load balancer is in "
             f"platform_dr_region {dr_region}"
         )
-    if config.get("cloudfront_enabled"):
+    if _flag(config.get("cloudfront_enabled")):
         aliases = config.get("cloudfront_aliases") or []
         cf_cert = str(config.get("cloudfront_certificate_arn") or "")
         match = CERTIFICATE_ARN_RE.match(cf_cert)
@@ -333,11 +344,7 @@ def ecs_preflight_errors(config):
     base = str(config.get("healthcheck_base_url") or "")
     if base and not re.match(r"^https?://[^/\s]+", base):
         errors.append(f"healthcheck_base_url {base!r} must be an http(s) URL")
-    elif cert and base.startswith("http://"):
-        errors.append(
-            f"healthcheck_base_url {base!r} must be https:// with platform_certificate_arn set (HTTP only redirects)"
-        )
-    if cert and config.get("healthcheck") and not base and not config.get("dns_name"):
+    if cert and _flag(config.get("healthcheck")) and not base and not config.get("dns_name"):
         overrides = config.get("healthcheck_urls") or {}
         public = [s.get("name") for s in _public(config.get("services") or []) if isinstance(s, dict)]
         if any(name not in overrides for name in public):

@@ -926,7 +926,6 @@ def test_preflight_accepts_a_valid_configuration():
         ({"cloudfront_certificate_arn": "not-an-arn"}, "ecs_service_cloudfront_certificate_arn 'not-an-arn'"),
         ({"cloudfront_aliases": ["cdn.example.org"]}, "need ecs_service_cloudfront_certificate_arn"),
         ({"healthcheck_base_url": ""}, "healthcheck_base_url is empty"),
-        ({"healthcheck_base_url": "http://app.example.org"}, "must be https://"),
         ({"healthcheck_base_url": "app.example.org"}, "must be an http(s) URL"),
         (
             {"platform_dr_region": "us-west-2", "dr_certificate_arn": CERT},
@@ -974,6 +973,9 @@ def test_certificate_checks_list_each_certificate_with_its_region_and_names():
         },
     ]
     assert f.ecs_certificate_checks(dict(PREFLIGHT, certificate_arn="", cloudfront_certificate_arn="bad")) == []
+    # a plain-HTTP health check URL is not served with the certificate
+    (plain,) = f.ecs_certificate_checks(dict(PREFLIGHT, healthcheck_base_url="http://127.0.0.1:8000"))
+    assert plain["domains"] == []
     dr = CERT.replace("us-east-1", "us-west-2")
     assert f.ecs_certificate_checks(dict(PREFLIGHT, platform_dr_region="us-west-2", dr_certificate_arn=dr))[1] == {
         "variable": "platform_dr_certificate_arn",

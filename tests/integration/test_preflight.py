@@ -1,0 +1,169 @@
+"""deploy.yml refuses bad certificates and a missing health check URL before it touches anything.
+
+Syntax-level problems (no certificate in staging/prod, an ARN in the wrong region, a certificate
+without a health check URL) fail before the emulator sees a single request. Existence and status
+(``ISSUED``) are the run's first AWS calls: a missing or pending certificate stops the run before
+any network or storage resource exists.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+import pytest
+
+from tests.conftest import api_operations, operations_delta
+from tests.helpers import playbook
+
+pytestmark = [pytest.mark.xdist_group("preflight")]
+
+ACCOUNT = "123456789012"  # moto's account
+PLACEHOLDER = "arn:aws:acm:us-east-1:111122223333:certificate/00000000-0000-0000-0000-000000000000"
+WELL_FORMED = f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/{uuid.UUID(int=7)}"
+HOST = "app.preflight.example.org"
+# A tag no task carries: only the `always` tasks run (validation and the certificate check).
+PREFLIGHT_ONLY = ("--tags", "preflight-only")
+
+
+def _self_signed(name: str) -> tuple[bytes, bytes]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=90))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    pem_key = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    )
+    return cert.public_bytes(serialization.Encoding.PEM), pem_key
+
+
+def _no_request(moto_endpoint, *args, inventory="inventories/local"):
+    """Run deploy.yml, expecting it to fail before any AWS request; returns its output."""
+    before = api_operations(moto_endpoint)
+    run = playbook(moto_endpoint, "deploy.yml", *args, inventory=inventory, timeout=300)
+    assert run.returncode != 0, run.tail()
+    assert operations_delta(before, api_operations(moto_endpoint)) == {}, "must fail before any AWS request"
+    return run.output
+
+
+def _real_inventory(moto_endpoint):
+    """A real-AWS inventory pointed at the emulator (its own files never name an endpoint)."""
+    return ("-e", f"platform_aws_endpoint_url={moto_endpoint}")
+
+
+def test_prod_without_a_certificate_is_refused_before_any_aws_call(moto_endpoint):
+    for env in ("prod", "staging"):
+        output = _no_request(
+            moto_endpoint,
+            *_real_inventory(moto_endpoint),
+            "-e",
+            "platform_certificate_arn=",
+            inventory=f"inventories/{env}",
+        )
+        assert f"platform_certificate_arn is empty: {env} must serve HTTPS" in output
+
+
+def test_a_certificate_in_another_region_is_refused_before_any_aws_call(moto_endpoint):
+    elsewhere = WELL_FORMED.replace("us-east-1", "eu-west-1")
+    output = _no_request(
+        moto_endpoint, "-e", f"platform_certificate_arn={elsewhere}", "-e", f"healthcheck_base_url=https://{HOST}"
+    )
+    assert "platform_certificate_arn is in eu-west-1, but the load balancer is in platform_region us-east-1" in output
+    output = _no_request(
+        moto_endpoint,
+        "-e",
+        f"ecs_service_cloudfront_certificate_arn={elsewhere}",
+        "-e",
+        '{"ecs_service_cloudfront_aliases": ["cdn.example.org"]}',
+    )
+    assert "ecs_service_cloudfront_certificate_arn is in eu-west-1" in output
+    output = _no_request(moto_endpoint, "-e", "platform_certificate_arn=arn:aws:acm:us-east-1:1:certificate/x")
+    assert "platform_certificate_arn 'arn:aws:acm:us-east-1:1:certificate/x' is not an ACM certificate ARN" in output
+
+
+def test_a_certificate_without_a_health_check_url_is_refused_before_any_aws_call(moto_endpoint):
+    output = _no_request(moto_endpoint, "-e", f"platform_certificate_arn={WELL_FORMED}", "-e", "healthcheck_base_url=")
+    assert "healthcheck_base_url is empty" in output
+    # a run without the health check stage (--tags ...) needs no URL; the certificate is still checked
+    rollout = playbook(
+        moto_endpoint,
+        "deploy.yml",
+        "-e",
+        f"platform_certificate_arn={WELL_FORMED}",
+        "-e",
+        "healthcheck_base_url=",
+        "--tags",
+        "preflight-only",
+        timeout=300,
+    )
+    assert "healthcheck_base_url is empty" not in rollout.output
+    assert f"platform_certificate_arn {WELL_FORMED} does not exist in ACM in us-east-1" in rollout.output, (
+        rollout.tail()
+    )
+
+
+@pytest.mark.parametrize("env", ["prod", "staging"])
+def test_the_placeholder_certificate_of_the_real_inventories_fails_first(moto_endpoint, aws, env):
+    """The first AWS request is the certificate check; nothing is provisioned after it fails."""
+    before = api_operations(moto_endpoint)
+    run = playbook(
+        moto_endpoint, "deploy.yml", *_real_inventory(moto_endpoint), inventory=f"inventories/{env}", timeout=300
+    )
+    assert run.returncode != 0
+    assert f"platform_certificate_arn {PLACEHOLDER} does not exist in ACM in us-east-1" in run.output, run.tail()
+    assert operations_delta(before, api_operations(moto_endpoint)) == {"acm.DescribeCertificate": 1}
+    assert not aws("ec2").describe_vpcs(Filters=[{"Name": "tag:Project", "Values": ["caseapp"]}])["Vpcs"]
+
+
+def test_an_issued_certificate_passes_and_a_pending_one_stops_the_deploy(moto_endpoint, aws):
+    body, key = _self_signed(HOST)
+    issued = aws("acm").import_certificate(Certificate=body, PrivateKey=key)["CertificateArn"]
+    args = ("-e", f"platform_certificate_arn={issued}", "-e", f"healthcheck_base_url=https://{HOST}")
+
+    before = api_operations(moto_endpoint)
+    run = playbook(moto_endpoint, "deploy.yml", *args, *PREFLIGHT_ONLY, timeout=300)
+    assert run.returncode == 0, run.tail()
+    # checked once for the whole run, although every play of deploy.yml validates
+    assert operations_delta(before, api_operations(moto_endpoint)).get("acm.DescribeCertificate") == 1
+
+    # a health check host the certificate does not cover
+    uncovered = playbook(
+        moto_endpoint, "deploy.yml", *args, "-e", "healthcheck_base_url=https://other.example.org", timeout=300
+    )
+    assert uncovered.returncode != 0 and f"platform_certificate_arn {issued} does not cover other.example.org" in (
+        uncovered.output
+    ), uncovered.tail()
+
+    pending = aws("acm").request_certificate(DomainName="cdn.example.org", ValidationMethod="DNS")["CertificateArn"]
+    before = api_operations(moto_endpoint)
+    run = playbook(
+        moto_endpoint,
+        "deploy.yml",
+        *args,
+        "-e",
+        f"ecs_service_cloudfront_certificate_arn={pending}",
+        "-e",
+        '{"ecs_service_cloudfront_aliases": ["cdn.example.org"]}',
+        timeout=300,
+    )
+    assert run.returncode != 0
+    assert f"ecs_service_cloudfront_certificate_arn {pending}: status PENDING_VALIDATION, not ISSUED" in run.output, (
+        run.tail()
+    )
+    assert set(operations_delta(before, api_operations(moto_endpoint))) == {"acm.DescribeCertificate"}
+    assert not aws("ec2").describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["caseapp-local-vpc"]}])["Vpcs"]
