@@ -104,6 +104,8 @@ expected = {
     "cache-001-evictions": ("AWS/ElastiCache", "Evictions", {"CacheClusterId": f"{PREFIX}-cache-001"}),
     "cache-002-cpu": ("AWS/ElastiCache", "CPUUtilization", {"CacheClusterId": f"{PREFIX}-cache-002"}),
     "cache-002-evictions": ("AWS/ElastiCache", "Evictions", {"CacheClusterId": f"{PREFIX}-cache-002"}),
+    "cache-003-cpu": ("AWS/ElastiCache", "CPUUtilization", {"CacheClusterId": f"{PREFIX}-cache-003"}),
+    "cache-003-evictions": ("AWS/ElastiCache", "Evictions", {"CacheClusterId": f"{PREFIX}-cache-003"}),
     "search-red": ("AWS/ES", "ClusterStatus.red", {"DomainName": f"{PREFIX}-search", "ClientId": ACCOUNT}),
     "search-free-storage": ("AWS/ES", "FreeStorageSpace", {"DomainName": f"{PREFIX}-search", "ClientId": ACCOUNT}),
 }

@@ -284,6 +284,27 @@ def monitoring_alarms(targets, prefix, topic_arn, thresholds=None, *, period=300
     return alarms
 
 
+def cache_member_clusters(replication_group):
+    """The member cache clusters (nodes) of a replication group, sorted.
+
+    ``replication_group`` is a DescribeReplicationGroups entry (``MemberClusters``, ``NodeGroups``)
+    or the snake_case ``replication_group`` of ``platform_ops.aws.elasticache_replication_group``.
+    ``MemberClusters`` lists every node (primary and replicas of every shard); the members of the
+    node groups are used when it is missing. Empty for an empty or unknown group.
+    """
+    group = replication_group or {}
+    if not isinstance(group, dict):
+        raise AnsibleFilterError("cache_member_clusters expects a replication group (a mapping)")
+    members = group.get("member_clusters", group.get("MemberClusters")) or []
+    if not members:
+        for node_group in group.get("node_groups", group.get("NodeGroups")) or []:
+            for member in node_group.get("node_group_members", node_group.get("NodeGroupMembers")) or []:
+                cluster_id = member.get("cache_cluster_id", member.get("CacheClusterId"))
+                if cluster_id:
+                    members.append(cluster_id)
+    return sorted({str(m) for m in members if m})
+
+
 def _dimension_set(dimensions):
     if isinstance(dimensions, dict):
         return {(str(k), str(v)) for k, v in dimensions.items()}
@@ -475,6 +496,7 @@ class FilterModule:
             "target_group_dimension": target_group_dimension,
             "monitoring_config_errors": monitoring_config_errors,
             "monitoring_alarms": monitoring_alarms,
+            "cache_member_clusters": cache_member_clusters,
             "alarms_to_converge": alarms_to_converge,
             "stale_alarms": stale_alarms,
             "managed_alarm_names": managed_alarm_names,

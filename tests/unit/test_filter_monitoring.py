@@ -260,3 +260,51 @@ def test_filter_module_exports():
     assert {"target_group_name", "monitoring_alarms", "alarms_to_converge", "dashboard_body", "log_group_plan"} <= set(
         exported
     )
+
+
+# ---------------------------------------------------------------- ElastiCache nodes of a replication group
+
+# DescribeReplicationGroups of a 3-AZ prod cache (cluster mode disabled, one primary, two replicas).
+PROD_GROUP = {
+    "ReplicationGroupId": f"{PREFIX}-cache",
+    "Status": "available",
+    "MemberClusters": [f"{PREFIX}-cache-002", f"{PREFIX}-cache-001", f"{PREFIX}-cache-003"],
+    "NodeGroups": [
+        {
+            "NodeGroupId": "0001",
+            "NodeGroupMembers": [
+                {"CacheClusterId": f"{PREFIX}-cache-001", "CurrentRole": "primary", "PreferredAvailabilityZone": "us-east-1a"},
+                {"CacheClusterId": f"{PREFIX}-cache-002", "CurrentRole": "replica", "PreferredAvailabilityZone": "us-east-1b"},
+                {"CacheClusterId": f"{PREFIX}-cache-003", "CurrentRole": "replica", "PreferredAvailabilityZone": "us-east-1c"},
+            ],
+        }
+    ],
+    "MultiAZ": "enabled",
+    "AutomaticFailover": "enabled",
+}  # fmt: skip
+PROD_MEMBERS = [f"{PREFIX}-cache-001", f"{PREFIX}-cache-002", f"{PREFIX}-cache-003"]
+
+
+def test_cache_members_come_from_the_replication_group():
+    assert m.cache_member_clusters(PROD_GROUP) == PROD_MEMBERS
+    # the module's snake_case output (what the cache role publishes from)
+    assert m.cache_member_clusters(camel_dict_to_snake_dict(PROD_GROUP)) == PROD_MEMBERS
+    # without MemberClusters, the members of the node groups
+    no_list = {k: v for k, v in PROD_GROUP.items() if k != "MemberClusters"}
+    assert m.cache_member_clusters(no_list) == PROD_MEMBERS
+    assert m.cache_member_clusters(camel_dict_to_snake_dict(no_list)) == PROD_MEMBERS
+    # a check run before creation, or no group at all
+    assert m.cache_member_clusters({}) == []
+    assert m.cache_member_clusters(None) == []
+    with pytest.raises(AnsibleFilterError, match="expects a replication group"):
+        m.cache_member_clusters(["x"])
+
+
+def test_a_three_node_prod_cache_gets_alarms_on_every_node():
+    targets = dict(TARGETS, cache_members=m.cache_member_clusters(PROD_GROUP))
+    alarms = {a["name"]: a for a in m.monitoring_alarms(targets, PREFIX, TOPIC)}
+    cache = {name for name in alarms if "-cache-" in name}
+    assert cache == {f"{PREFIX}-cache-{n}-{what}" for n in ("001", "002", "003") for what in ("cpu", "evictions")}
+    for n in ("001", "002", "003"):
+        assert alarms[f"{PREFIX}-cache-{n}-cpu"]["dimensions"] == {"CacheClusterId": f"{PREFIX}-cache-{n}"}
+        assert alarms[f"{PREFIX}-cache-{n}-evictions"]["metric_name"] == "Evictions"
