@@ -409,6 +409,271 @@ def _patch_opensearch_empty_access_policy() -> None:
     OpenSearchServiceBackend.update_domain_config = update_domain_config
 
 
+# Full engine versions ElastiCache reports for a requested major.minor (or none: the default).
+_CACHE_ENGINE_VERSIONS = {
+    "redis": {"7.1": "7.1.0", "7.0": "7.0.7", "6.2": "6.2.6", "6.0": "6.0.5", "6.x": "6.2.6", "": "7.1.0"},
+    "valkey": {"8.1": "8.1.0", "8.0": "8.0.1", "7.2": "7.2.6", "": "8.0.1"},
+}
+
+
+def _cache_engine_version(engine: str | None, version: str | None) -> str | None:
+    table = _CACHE_ENGINE_VERSIONS.get(engine or "redis", {})
+    return table.get(str(version or ""), version)
+
+
+def _patch_elasticache_member_clusters() -> None:
+    """Replication groups have member cache clusters, as on AWS (moto creates none).
+
+    On AWS every node of a replication group is a cache cluster of its own: DescribeCacheClusters
+    lists them (all, or one by CacheClusterId) with ReplicationGroupId, CacheClusterStatus,
+    CacheNodeType, Engine, EngineVersion, PreferredAvailabilityZone, CacheSubnetGroupName,
+    SecurityGroups, CacheParameterGroup, PreferredMaintenanceWindow, and with ShowCacheNodeInfo
+    their CacheNodes. moto lists none (the monitoring role found no members of a 3-AZ group) and
+    ignores NumCacheClusters (one member whatever the count). Here:
+
+    * NumCacheClusters is honoured when ReplicasPerNodeGroup is not given;
+    * members without PreferredCacheClusterAZs are spread over the AZs of the group's subnet group
+      (or the region's a, b, c) instead of moto's fixed us-east-1a/b;
+    * CreateReplicationGroup creates the member clusters (tagged like the group);
+    * ModifyReplicationGroup applies CacheNodeType, EngineVersion, SecurityGroupIds,
+      CacheParameterGroupName, PreferredMaintenanceWindow to the members, and SnapshotWindow,
+      EngineVersion and AuthToken (AuthTokenEnabled) to the group, which moto drops;
+    * DeleteReplicationGroup marks the members ``deleting``; members of a group that is gone are
+      no longer listed.
+    """
+    from moto.elasticache.models import CacheCluster, ElastiCacheBackend, ReplicationGroup  # noqa: PLC0415
+    from moto.elasticache.responses import ElastiCacheResponse  # noqa: PLC0415
+
+    set_members = ReplicationGroup._set_node_members_clusters_disabled
+
+    def _set_node_members_clusters_disabled(self, **kwargs):
+        count = kwargs.get("num_cache_clusters") or 1
+        if not kwargs.get("replicas_per_node_group") and count > 1:
+            kwargs["replicas_per_node_group"] = count - 1
+        return set_members(self, **kwargs)
+
+    ReplicationGroup._set_node_members_clusters_disabled = _set_node_members_clusters_disabled
+
+    def _zones(backend, subnet_group_name) -> list[str]:
+        group = backend.cache_subnet_groups.get(subnet_group_name) if subnet_group_name else None
+        zones = sorted(
+            {
+                s.get("subnet_availability_zone") or (s.get("Subnet_availability_zone") or {}).get("Name")
+                for s in (getattr(group, "subnets", None) or [])
+            }
+            - {None}
+        )
+        return zones or [f"{backend.region_name}{suffix}" for suffix in "abc"]
+
+    def _member(backend, group, member, az, params) -> CacheCluster:
+        engine = group.engine or "redis"
+        version = _cache_engine_version(engine, params.get("engine_version"))
+        major = (version or "7").split(".")[0]
+        parameter_group = params.get("cache_parameter_group_name") or f"default.{engine}{major}"
+        cluster = CacheCluster(
+            account_id=backend.account_id,
+            region_name=backend.region_name,
+            cache_cluster_id=member["cache_cluster_id"],
+            cache_node_type=group.cache_node_type,
+            replication_group_id=group.replication_group_id,
+            az_mode="single-az",
+            preferred_availability_zone=az,
+            num_cache_nodes=1,
+            engine=engine,
+            engine_version=version,
+            cache_parameter_group_name=parameter_group,
+            cache_subnet_group_name=params.get("cache_subnet_group_name"),
+            transit_encryption_enabled=group.transit_encryption_enabled,
+            network_type=group.network_type,
+            ip_discovery=group.ip_discovery,
+            snapshot_name=None,
+            preferred_maintenance_window=params.get("preferred_maintenance_window") or "sun:05:00-sun:06:00",
+            port=group.port,
+            notification_topic_arn=params.get("notification_topic_arn"),
+            auto_minor_version_upgrade=params.get("auto_minor_version_upgrade"),
+            snapshot_retention_limit=group.snapshot_retention_limit,
+            snapshot_window=group.snapshot_window,
+            auth_token=params.get("auth_token"),
+            outpost_mode=None,
+            preferred_outpost_arn=None,
+            preferred_availability_zones=None,
+            cache_security_group_names=None,
+            security_group_ids=params.get("security_group_ids") or [],
+            tags=params.get("tags") or [],
+            snapshot_arns=None,
+            preferred_outpost_arns=None,
+            log_delivery_configurations=[],
+            cache_node_ids_to_remove=None,
+            cache_node_ids_to_reboot=None,
+        )
+        # CacheCluster sets these for the redis engine only
+        cluster.replication_group_id = group.replication_group_id
+        cluster.num_cache_nodes = 1
+        cluster.snapshot_window = group.snapshot_window
+        cluster.at_rest_encryption_enabled = group.at_rest_encryption_enabled
+        cluster.replication_group_log_delivery_enabled = False
+        cluster.security_groups = [{"SecurityGroupId": sg, "Status": "active"} for sg in cluster.security_group_ids]
+        cluster.cache_parameter_group = {
+            "CacheParameterGroupName": parameter_group,
+            "ParameterApplyStatus": "in-sync",
+            "CacheNodeIdsToReboot": [],
+        }
+        endpoint = member.get("read_endpoint") or {
+            "address": f"{member['cache_cluster_id']}.cache.amazonaws.com",
+            "port": group.port,
+        }
+        cluster.cache_nodes_info = [
+            {
+                "CacheNodeId": "0001",
+                "CacheNodeStatus": "available",
+                "CacheNodeCreateTime": cluster.cache_cluster_create_time,
+                "Endpoint": {"Address": endpoint["address"], "Port": endpoint["port"]},
+                "ParameterGroupStatus": "in-sync",
+                "CustomerAvailabilityZone": az,
+            }
+        ]
+        return cluster
+
+    create_group = ElastiCacheBackend.create_replication_group
+
+    def create_replication_group(self, **kwargs):
+        group = create_group(self, **kwargs)
+        zones = _zones(self, kwargs.get("cache_subnet_group_name"))
+        explicit = kwargs.get("preferred_cache_cluster_azs") or []
+        index = 0
+        for node_group in group.node_groups:
+            for member in node_group["node_group_members"]:
+                if not explicit and group.cluster_mode != "enabled":
+                    member["preferred_availability_zone"] = zones[index % len(zones)]
+                index += 1
+                if member["cache_cluster_id"] in self.cache_clusters:
+                    continue
+                cluster = _member(self, group, member, member["preferred_availability_zone"], kwargs)
+                self.cache_clusters[cluster.cache_cluster_id] = cluster
+                if kwargs.get("tags"):
+                    self.tagging_service.tag_resource(cluster.arn, kwargs["tags"])
+        return group
+
+    ElastiCacheBackend.create_replication_group = create_replication_group
+
+    def _members(backend, group):
+        return [backend.cache_clusters[c] for c in group.member_clusters if c in backend.cache_clusters]
+
+    delete_group = ElastiCacheBackend.delete_replication_group
+
+    def delete_replication_group(self, replication_group_id, *args, **kwargs):
+        group = self.replication_groups.get(replication_group_id)
+        members = _members(self, group) if group is not None else []
+        result = delete_group(self, replication_group_id, *args, **kwargs)
+        for cluster in members:
+            cluster.cache_cluster_status = "deleting"
+        return result
+
+    ElastiCacheBackend.delete_replication_group = delete_replication_group
+
+    modify_group = ElastiCacheResponse.modify_replication_group
+
+    def modify_replication_group(self):
+        result = modify_group(self)
+        backend = self.elasticache_backend
+        group = backend.replication_groups.get(self._get_param("ReplicationGroupId"))
+        if group is None:
+            return result
+        members = _members(backend, group)
+        node_type = self._get_param("CacheNodeType")
+        version = self._get_param("EngineVersion")
+        security_groups = self._get_param("SecurityGroupIds")
+        parameter_group = self._get_param("CacheParameterGroupName")
+        window = self._get_param("PreferredMaintenanceWindow")
+        snapshot_window = self._get_param("SnapshotWindow")
+        strategy = self._get_param("AuthTokenUpdateStrategy")
+        if version:
+            group.engine_version = version
+        if snapshot_window:
+            group.snapshot_window = snapshot_window
+        if strategy or self._get_param("AuthToken"):
+            group.auth_token_enabled = strategy != "DELETE"
+        for cluster in members:
+            if node_type:
+                cluster.cache_node_type = node_type
+            if version:
+                cluster.engine_version = _cache_engine_version(group.engine, version)
+            if security_groups:
+                cluster.security_group_ids = list(security_groups)
+                cluster.security_groups = [{"SecurityGroupId": sg, "Status": "active"} for sg in security_groups]
+            if parameter_group:
+                cluster.cache_parameter_group_name = parameter_group
+                cluster.cache_parameter_group = dict(
+                    cluster.cache_parameter_group, CacheParameterGroupName=parameter_group
+                )
+            if window:
+                cluster.preferred_maintenance_window = window.lower()
+            if snapshot_window:
+                cluster.snapshot_window = snapshot_window
+            cluster.auth_token_enabled = group.auth_token_enabled
+        return result
+
+    ElastiCacheResponse.modify_replication_group = modify_replication_group
+
+    class _ClusterView:
+        """A cache cluster as DescribeCacheClusters shows it (CacheNodes only with ShowCacheNodeInfo)."""
+
+        def __init__(self, cluster, show_nodes: bool):
+            self._cluster = cluster
+            self.cache_nodes = getattr(cluster, "cache_nodes_info", None) if show_nodes else None
+
+        def __getattr__(self, name):
+            return getattr(self._cluster, name)
+
+    describe_clusters = ElastiCacheResponse.describe_cache_clusters
+
+    def describe_cache_clusters(self):
+        from moto.core.responses import PaginatedResult  # noqa: PLC0415
+        from moto.elasticache.exceptions import CacheClusterNotFound  # noqa: PLC0415
+
+        backend = self.elasticache_backend
+        cluster_id = self._get_param("CacheClusterId")
+        show = str(self._get_param("ShowCacheNodeInfo")).lower() == "true"
+        clusters = backend.describe_cache_clusters(cache_cluster_id=cluster_id)
+        listed = []
+        for cluster in clusters:
+            group_id = getattr(cluster, "replication_group_id", None)
+            if hasattr(cluster, "cache_nodes_info") and group_id not in backend.replication_groups:
+                continue  # a member of a group that is gone
+            listed.append(_ClusterView(cluster, show))
+        if cluster_id and not listed:
+            raise CacheClusterNotFound(cluster_id)
+        return PaginatedResult({"CacheClusters": listed})
+
+    describe_cache_clusters.original = describe_clusters
+    ElastiCacheResponse.describe_cache_clusters = describe_cache_clusters
+
+
+def _patch_secretsmanager_error_status() -> None:
+    """Secrets Manager (JSON protocol) answers every client error with HTTP 400, including
+    ResourceNotFoundException (API reference, "Common Errors" and each operation's Errors); moto
+    answers 404 for ResourceNotFoundException / InvalidRequestException of a missing secret,
+    version or stage. Answer 400."""
+    from moto.secretsmanager import exceptions  # noqa: PLC0415
+
+    for name in (
+        "ResourceNotFoundException",
+        "SecretNotFoundException",
+        "SecretHasNoValueException",
+        "SecretStageVersionMismatchException",
+    ):
+        cls = getattr(exceptions, name, None)
+        if cls is None:
+            continue
+        original = cls.__init__
+
+        def __init__(self, *args, _original=original, **kwargs):
+            _original(self, *args, **kwargs)
+            self.code = 400
+
+        cls.__init__ = __init__
+
+
 def patch_moto() -> None:
     _patch_data_tier()
     _patch_alb_default_attributes()
@@ -421,3 +686,5 @@ def patch_moto() -> None:
     _patch_secure_transport()
     _patch_cloudfront_origin_access_control()
     _patch_opensearch_empty_access_policy()
+    _patch_elasticache_member_clusters()
+    _patch_secretsmanager_error_status()
