@@ -330,6 +330,18 @@ def _patch_data_tier() -> None:
 
     rds.DBInstance.remove_replica = remove_replica
 
+    # 7. CreateDBInstanceReadReplica from another region's source (an ARN): moto copies the source
+    #    and applies the request with the DR backend last, so DBSubnetGroupName is looked up in the
+    #    SOURCE region (DBSubnetGroupNotFound for the DR region's group). The backend goes first.
+    create_replica = rds.RDSBackend.create_db_instance_read_replica
+
+    def create_db_instance_read_replica(self, db_kwargs):
+        if self.arn_regex.match(db_kwargs["source_db_instance_identifier"]):
+            db_kwargs = {"backend": self, **db_kwargs}
+        return create_replica(self, db_kwargs)
+
+    rds.RDSBackend.create_db_instance_read_replica = create_db_instance_read_replica
+
     # 6. DescribeDomainConfig: AWS always returns AutoTuneOptions.MaintenanceSchedules (maybe []);
     #    community.aws.opensearch(_info) reads it unconditionally (KeyError with Auto-Tune off).
     to_config = opensearch.OpenSearchDomain.to_config_dict
