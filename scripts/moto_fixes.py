@@ -558,8 +558,9 @@ def _patch_elasticache_member_clusters() -> None:
                 if not explicit and group.cluster_mode != "enabled":
                     member["preferred_availability_zone"] = zones[index % len(zones)]
                 index += 1
-                if member["cache_cluster_id"] in self.cache_clusters:
-                    continue
+                existing = self.cache_clusters.get(member["cache_cluster_id"])
+                if existing is not None and not hasattr(existing, "cache_nodes_info"):
+                    continue  # a cache cluster of its own by that name: leave it alone
                 cluster = _member(self, group, member, member["preferred_availability_zone"], kwargs)
                 self.cache_clusters[cluster.cache_cluster_id] = cluster
                 if kwargs.get("tags"):

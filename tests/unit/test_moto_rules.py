@@ -7,14 +7,12 @@ what the rule refuses.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import importlib.util
 import json
-import os
 import string
-import subprocess
 import sys
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -22,7 +20,6 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests import conftest
 from tests.conftest import REGION, moto_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,51 +35,10 @@ def _client(endpoint: str, service: str, region: str = REGION):
     return boto3.client(service, region_name=region, endpoint_url=endpoint)
 
 
-_WRAPPER = """
-import os, sys
-sys.path.insert(0, {scripts!r})
-import moto_launcher, moto_rules
-build_app = moto_launcher.build_app
-def build_with_rules(*args, **kwargs):
-    app = build_app(*args, **kwargs)
-    moto_rules.apply(os.environ.get("PLATFORM_LOCAL_RULES", ""))
-    return app
-moto_launcher.build_app = build_with_rules
-sys.exit(moto_launcher.main(sys.argv[1:]))
-"""
-
-
-@contextlib.contextmanager
-def _launcher(log: Path, rules: str):
-    """Our launcher with PLATFORM_LOCAL_RULES; applies them itself until the launcher does."""
-    launcher = (ROOT / "scripts" / "moto_launcher.py").read_text()
-    if "PLATFORM_LOCAL_RULES" in launcher:
-        with moto_server(log, PLATFORM_LOCAL_RULES=rules) as endpoint:
-            yield endpoint
-        return
-    wrapper = log.with_name("launcher_with_rules.py")
-    wrapper.write_text(_WRAPPER.format(scripts=str(ROOT / "scripts")))
-    port = conftest._free_port()
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, str(wrapper), "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=dict(os.environ, PLATFORM_LOCAL_RULES=rules),
-        )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        conftest._wait_http(f"{endpoint}/_platform_ops/requests")
-        yield endpoint
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def strict(tmp_path_factory):
     """A launcher with every rule on; ``strict('s3')`` -> a boto3 client on it."""
-    with _launcher(tmp_path_factory.mktemp("rules") / "moto.log", "all") as endpoint:
+    with moto_server(tmp_path_factory.mktemp("rules") / "moto.log", PLATFORM_LOCAL_RULES="all") as endpoint:
 
         def make(service: str, region: str = REGION):
             return _client(endpoint, service, region)
@@ -94,7 +50,7 @@ def strict(tmp_path_factory):
 @pytest.fixture(scope="module")
 def lenient(tmp_path_factory):
     """A launcher with no rule: moto's own behaviour."""
-    with _launcher(tmp_path_factory.mktemp("norules") / "moto.log", "none") as endpoint:
+    with moto_server(tmp_path_factory.mktemp("norules") / "moto.log", PLATFORM_LOCAL_RULES="none") as endpoint:
 
         def make(service: str, region: str = REGION):
             return _client(endpoint, service, region)
@@ -961,3 +917,40 @@ def test_modify_replication_group_reaches_the_members(lenient):
         if c.get("ReplicationGroupId") == group
     }
     assert statuses <= {"deleting"}
+
+
+def test_recreated_group_gets_fresh_members(lenient):
+    """Once a deletion has finished, a group of the same name gets members of its own again."""
+    ec = lenient("elasticache")
+    group = _name("rg")
+    ec.create_replication_group(**_group_params(group, NumCacheClusters=2, CacheNodeType="cache.t4g.small"))
+    ec.delete_replication_group(ReplicationGroupId=group)
+    try:
+        ec.describe_replication_groups(ReplicationGroupId=group)
+        pytest.skip("the emulator has not finished the deletion")
+    except ClientError:
+        pass
+    assert not [c for c in ec.describe_cache_clusters()["CacheClusters"] if c.get("ReplicationGroupId") == group]
+    ec.create_replication_group(**_group_params(group, NumCacheClusters=2, CacheNodeType="cache.m7g.large"))
+    listed = [c for c in ec.describe_cache_clusters()["CacheClusters"] if c.get("ReplicationGroupId") == group]
+    assert [(c["CacheNodeType"], c["CacheClusterStatus"]) for c in listed] == [("cache.m7g.large", "available")] * 2
+
+
+# --------------------------------------------------------------------------- the launcher's switch
+
+
+def test_launcher_reports_the_rules(strict):
+    with urllib.request.urlopen(f"{strict.endpoint}/_platform_ops/rules", timeout=5) as resp:  # noqa: S310
+        reported = json.load(resp)
+    assert set(moto_rules.RULES) <= set(reported["enabled"])
+    assert set(moto_rules.RULES) <= set(reported["available"])
+
+
+def test_one_rule_alone(tmp_path):
+    """PLATFORM_LOCAL_RULES=rds_engine_versions enforces that rule and no other."""
+    with moto_server(tmp_path / "moto.log", PLATFORM_LOCAL_RULES="rds_engine_versions") as endpoint:
+        _refused(lambda: _db(_client(endpoint, "rds"), _name("db"), "16.4"), "InvalidParameterCombination")
+        s3 = _client(endpoint, "s3")
+        bucket = _name("free")
+        s3.create_bucket(Bucket=bucket)
+        s3.put_bucket_acl(Bucket=bucket, ACL="public-read")  # s3_acl_disabled is off
