@@ -1,0 +1,242 @@
+"""A production-shaped stack under AWS's rules, with 20 % of requests throttled.
+
+One module-scoped stack on its OWN moto launcher (``PLATFORM_LOCAL_RULES=all``, throttling 0.2),
+its own PostgreSQL and reference app, and the inventory ``tests/integration/inventories/prodlike``:
+prod, three AZs, a DR region, an imported ACM certificate, three services. Tests run in file order:
+the emulator is strict -> deploy, second run changed=0 -> full deploy of a new image tag -> no
+duplicate resources -> destroy finishes in bounded time and leaves nothing tagged.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+
+import boto3
+import pytest
+
+from tests import helpers
+from tests.conftest import moto_server
+from tests.integration.stack import RETRIES, LocalStack, tagged
+
+NAME, ENV = "clinic", "prod"
+STACK = f"{NAME}-{ENV}"
+REGION, DR_REGION = "eu-west-1", "eu-central-1"
+INVENTORY = "tests/integration/inventories/prodlike"
+DR_DB_SUBNET_GROUP = "clinic-dr-network-db"  # the operator's DR network (not the platform's)
+ACCOUNT = "123456789012"  # moto's account
+FIRST_TAG, SECOND_TAG = "2026.12.01-aaa111", "2026.12.02-bbb222"
+THROTTLE = "0.2"
+# Destroy must not hang on what the emulator never finishes: bounded well under the 900 s run limit.
+DESTROY_BOUND_S = 600
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("strict")]
+
+
+def _self_signed_certificate(name: str) -> tuple[bytes, bytes]:
+    """(certificate PEM, private key PEM) of a fresh self-signed RSA certificate for ``name``."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=365))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    )
+    return cert.public_bytes(serialization.Encoding.PEM), key_pem
+
+
+def _prerequisites(endpoint: str) -> dict[str, str]:
+    """What an operator has before the first deploy (docs/aws-first-deploy.md): an ISSUED ACM
+    certificate in the region and a DB subnet group in the DR region. Returns the inventory's env."""
+    cert, key = _self_signed_certificate("app.clinic.example.org")
+    acm = boto3.client("acm", region_name=REGION, endpoint_url=endpoint, config=RETRIES)
+    arn = acm.import_certificate(Certificate=cert, PrivateKey=key)["CertificateArn"]
+    assert acm.describe_certificate(CertificateArn=arn)["Certificate"]["Status"] == "ISSUED"
+    ec2 = boto3.client("ec2", region_name=DR_REGION, endpoint_url=endpoint, config=RETRIES)
+    vpc = ec2.create_vpc(CidrBlock="10.43.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.43.{i}.0/24", AvailabilityZone=f"{DR_REGION}{zone}")["Subnet"][
+            "SubnetId"
+        ]
+        for i, zone in enumerate("abc")
+    ]
+    boto3.client("rds", region_name=DR_REGION, endpoint_url=endpoint, config=RETRIES).create_db_subnet_group(
+        DBSubnetGroupName=DR_DB_SUBNET_GROUP, DBSubnetGroupDescription="clinic DR database subnets", SubnetIds=subnets
+    )
+    return {"PLATFORM_IT_CERTIFICATE_ARN": arn, "PLATFORM_IT_DR_DB_SUBNET_GROUP": DR_DB_SUBNET_GROUP}
+
+
+@pytest.fixture(scope="module")
+def strict_endpoint(tmp_path_factory):
+    """Our own launcher: every AWS rule on and 20 % of the requests throttled."""
+    log = tmp_path_factory.mktemp("moto-strict") / "moto.log"
+    with moto_server(log, PLATFORM_LOCAL_RULES="all", PLATFORM_LOCAL_FAULTS=f"throttle={THROTTLE}") as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(scope="module")
+def stack(strict_endpoint):
+    env = _prerequisites(strict_endpoint)
+    local = LocalStack(strict_endpoint, inventory=INVENTORY, region=REGION, env=env)
+    try:
+        yield local
+    finally:
+        local.close()
+
+
+def _control(endpoint: str, path: str):
+    try:
+        with urllib.request.urlopen(f"{endpoint}/_platform_ops/{path}", timeout=5) as resp:  # noqa: S310
+            return json.load(resp)
+    except urllib.error.HTTPError as exc:
+        return {"error": exc.code}
+
+
+def _push(stack: LocalStack, tag: str) -> None:
+    """Push every service's image with ``tag`` (the step between provisioning and rollout)."""
+    push = getattr(helpers, "push_images", None)
+    if push is not None:
+        push(stack.endpoint, INVENTORY, tag, region=REGION)
+
+
+def _migration_tasks(stack: LocalStack) -> list[dict]:
+    ecs = stack.client("ecs")
+    arns = []
+    for status in ("RUNNING", "STOPPED"):
+        arns += ecs.list_tasks(cluster=STACK, startedBy="ansible-migrate", desiredStatus=status)["taskArns"]
+    return ecs.describe_tasks(cluster=STACK, tasks=arns)["tasks"] if arns else []
+
+
+def test_the_emulator_enforces_the_rules_and_throttles(strict_endpoint):
+    rules = _control(strict_endpoint, "rules")
+    assert rules and "error" not in rules, f"the launcher lists no rules: {rules}"
+    faults = _control(strict_endpoint, "faults")
+    assert "error" not in faults and THROTTLE in json.dumps(faults), f"throttling is not on: {faults}"
+
+
+def test_deploy_under_throttling_then_second_run_changes_nothing(stack):
+    _push(stack, FIRST_TAG)
+    first = stack.run("deploy.yml", timeout=1200)
+    assert first.returncode == 0, first.tail(150)
+    assert first.recap["changed"] > 0
+    second = stack.run("deploy.yml")
+    assert second.returncode == 0, second.tail(150)
+    assert second.recap["changed"] == 0, f"second run changed: {second.changed_tasks()}"
+    assert f"Migration skipped: image {FIRST_TAG} already migrated" in second.output
+
+
+def test_deploy_of_a_new_image_tag_rolls_every_service(stack):
+    _push(stack, SECOND_TAG)
+    run = stack.run("deploy.yml", "-e", f"platform_image_tag={SECOND_TAG}")
+    assert run.returncode == 0, run.tail(150)
+    ecs = stack.client("ecs")
+    names = [f"{STACK}-{s}" for s in ("api", "portal", "scanner")]
+    for svc in ecs.describe_services(cluster=STACK, services=names)["services"]:
+        taskdef = ecs.describe_task_definition(taskDefinition=svc["taskDefinition"])["taskDefinition"]
+        assert taskdef["containerDefinitions"][0]["image"].endswith(f":{SECOND_TAG}"), svc["serviceName"]
+    again = stack.run("deploy.yml", "-e", f"platform_image_tag={SECOND_TAG}")
+    assert again.returncode == 0 and again.recap["changed"] == 0, again.changed_tasks()
+
+
+def _one_each(found: list[str], what: str) -> None:
+    dupes = {name: n for name, n in Counter(found).items() if n > 1}
+    assert not dupes, f"duplicate {what}: {dupes}"
+
+
+def test_throttled_retries_left_no_duplicate_resources(stack):
+    cognito = stack.client("cognito-idp")
+    pools = [p for p in cognito.list_user_pools(MaxResults=60)["UserPools"] if p["Name"].startswith(STACK)]
+    assert len(pools) == 1, pools
+    clients = cognito.list_user_pool_clients(UserPoolId=pools[0]["Id"], MaxResults=60)["UserPoolClients"]
+    assert len(clients) == 1, clients
+
+    # Two migrations: the first image and the new one (the second run skipped it), one task each.
+    tasks = _migration_tasks(stack)
+    assert len(tasks) == 2, [(t["taskArn"], t.get("taskDefinitionArn")) for t in tasks]
+
+    secrets = [
+        s["Name"]
+        for page in stack.client("secretsmanager").get_paginator("list_secrets").paginate()
+        for s in page["SecretList"]
+        if s["Name"].startswith(f"{STACK}/")
+    ]
+    assert secrets
+    _one_each(secrets, "secrets")
+
+    for region in (REGION, DR_REGION):
+        buckets = [b["Name"] for b in stack.client("s3", region).list_buckets()["Buckets"]]
+        purposes = [b[len(STACK) + 1 :].split("-")[0] for b in buckets if b.startswith(f"{STACK}-")]
+        _one_each(
+            [p + ("-dr" if b.endswith("-dr") else "") for p, b in zip(purposes, buckets, strict=False)], "buckets"
+        )
+    mine = [b["Name"] for b in stack.client("s3").list_buckets()["Buckets"] if b["Name"].startswith(f"{STACK}-")]
+    primary = [b for b in mine if not b.endswith("-dr")]
+    assert len(primary) == 6, primary
+    assert len([b for b in mine if b.endswith("-dr")]) == 4, mine
+
+    domains = [d["DomainName"] for d in stack.client("opensearch").list_domain_names()["DomainNames"]]
+    assert len([d for d in domains if d.startswith(NAME)]) == 1, domains
+    groups = stack.client("elasticache").describe_replication_groups()["ReplicationGroups"]
+    assert [g["ReplicationGroupId"] for g in groups] == [f"{STACK}-cache"], groups
+    instances = stack.client("rds").describe_db_instances()["DBInstances"]
+    assert [i["DBInstanceIdentifier"] for i in instances] == [f"{STACK}-db"], instances
+    replicas = stack.client("rds", DR_REGION).describe_db_instances()["DBInstances"]
+    assert [i["DBInstanceIdentifier"] for i in replicas] == [f"{STACK}-db-dr"], replicas
+    assert replicas[0]["DBSubnetGroup"]["DBSubnetGroupName"] == DR_DB_SUBNET_GROUP
+
+    ec2 = stack.client("ec2")
+    mine_filter = [{"Name": "tag:Project", "Values": [NAME]}, {"Name": "tag:Environment", "Values": [ENV]}]
+    assert len(ec2.describe_vpcs(Filters=mine_filter)["Vpcs"]) == 1
+    assert len(ec2.describe_subnets(Filters=mine_filter)["Subnets"]) == 9
+    nats = ec2.describe_nat_gateways(Filters=[*mine_filter, {"Name": "state", "Values": ["pending", "available"]}])
+    assert len(nats["NatGateways"]) == 3, nats["NatGateways"]
+    assert len(ec2.describe_addresses(Filters=mine_filter)["Addresses"]) == 3
+
+    elbv2 = stack.client("elbv2")
+    albs = [lb["LoadBalancerName"] for lb in elbv2.describe_load_balancers()["LoadBalancers"]]
+    assert albs == [f"{STACK}-alb"], albs
+    target_groups = [tg["TargetGroupName"] for tg in elbv2.describe_target_groups()["TargetGroups"]]
+    assert len(target_groups) == 2, target_groups
+    distributions = stack.client("cloudfront").list_distributions()["DistributionList"].get("Items") or []
+    assert len(distributions) == 1, [d["Id"] for d in distributions]
+    controls = stack.client("cloudfront").list_origin_access_controls()["OriginAccessControlList"].get("Items") or []
+    assert len(controls) == 1, controls
+    topics = [t["TopicArn"] for t in stack.client("sns").list_topics()["Topics"] if STACK in t["TopicArn"]]
+    assert len(topics) == 1, topics
+    subscriptions = stack.client("sns").list_subscriptions_by_topic(TopicArn=topics[0])["Subscriptions"]
+    assert len(subscriptions) == 1, subscriptions
+    acls = [a["Name"] for a in stack.client("wafv2").list_web_acls(Scope="REGIONAL")["WebACLs"]]
+    assert len(acls) == 1, acls
+
+
+def test_destroy_of_the_prodlike_stack_finishes_and_leaves_nothing(stack):
+    started = time.monotonic()
+    destroyed = stack.run("playbooks/destroy.yml", "-e", f"confirm_destroy={STACK}", timeout=DESTROY_BOUND_S)
+    elapsed = time.monotonic() - started
+    assert destroyed.returncode == 0, destroyed.tail(150)
+    assert elapsed < DESTROY_BOUND_S
+    assert not stack.client("ec2").describe_vpcs(Filters=[{"Name": "tag:Project", "Values": [NAME]}])["Vpcs"]
+    assert tagged(stack, NAME, ENV, (DR_REGION,)) == []
+    assert [
+        p
+        for p in stack.client("cognito-idp").list_user_pools(MaxResults=60)["UserPools"]
+        if p["Name"].startswith(STACK)
+    ] == []
