@@ -25,6 +25,8 @@ MISSING = {
 mode = sys.argv[1]
 s3 = client("s3")
 iam = client("iam")
+# The role's default storage_bucket_suffix: "-{account_id}" (bucket names are global across accounts).
+SUFFIX = "-" + client("sts").get_caller_identity()["Account"]
 
 
 def call(fn, **kwargs):
@@ -109,9 +111,9 @@ if key:
         "key policy lets CloudFront decrypt only for this account's distributions",
     )
 
-logs_bucket = f"{PREFIX}-logs"
+logs_bucket = f"{PREFIX}-logs{SUFFIX}"
 for purpose in PURPOSES:
-    name = f"{PREFIX}-{purpose}"
+    name = f"{PREFIX}-{purpose}{SUFFIX}"
     exists = call(s3.head_bucket, Bucket=name) is not None
     check(exists, f"bucket {name} exists")
     if not exists:
@@ -190,6 +192,20 @@ for purpose in PURPOSES:
             alb.get("Resource", "").startswith(f"arn:aws:s3:::{logs_bucket}/alb/AWSLogs/"),
             "logs: ALB log delivery may write under alb/",
         )
+        elb_account = [
+            s
+            for s in statements
+            if s.get("Effect") == "Allow" and s.get("Principal", {}).get("AWS") == "arn:aws:iam::127311923021:root"
+        ]
+        check(
+            REGION != "us-east-1"
+            or (
+                len(elb_account) == 1
+                and elb_account[0]["Resource"] == alb.get("Resource")
+                and elb_account[0]["Action"] == "s3:PutObject"
+            ),
+            "logs: in us-east-1 the regional ELB account 127311923021 may write the ALB logs too",
+        )
     else:
         transitions = {t["StorageClass"]: t["Days"] for t in rule.get("Transitions", [])}
         check(
@@ -200,6 +216,7 @@ for purpose in PURPOSES:
             logging.get("TargetBucket") == logs_bucket and logging.get("TargetPrefix") == f"s3/{name}/",
             f"{purpose}: access logs to {logs_bucket} under s3/{name}/",
         )
+        check(not logging.get("TargetGrants"), f"{purpose}: access logging without ACL grants")
 
 if DR_REGION:
     dr_kms, dr_key = key_of(DR_REGION)
@@ -226,13 +243,13 @@ if DR_REGION:
                 for s in document["Statement"]
                 for r in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])
             }
-            expected = {f"arn:aws:s3:::{PREFIX}-{p}{suffix}" for p in REPLICATED for suffix in ("", "/*", "-dr/*")}
+            expected = {f"arn:aws:s3:::{PREFIX}-{p}{SUFFIX}{tail}" for p in REPLICATED for tail in ("", "/*", "-dr/*")}
             check(
                 resources == expected | {key_arn, dr_key_arn},
                 "replication role reaches only the replicated buckets and the two keys",
             )
     for purpose in PURPOSES:
-        source = f"{PREFIX}-{purpose}"
+        source = f"{PREFIX}-{purpose}{SUFFIX}"
         replica = f"{source}-dr"
         replication = (call(s3.get_bucket_replication, Bucket=source) or {}).get("ReplicationConfiguration")
         if purpose not in REPLICATED:
