@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import sys
 
@@ -88,6 +89,16 @@ check(
 )
 groups = client("logs").describe_log_groups(logGroupNamePrefix=f"/platform/{PREFIX}/vpc-flow-logs")["logGroups"]
 check(bool(groups) and groups[0].get("retentionInDays", 0) >= 90, "flow log group has a retention of 90+ days")
+flow_role = client("iam").get_role(RoleName=f"{PREFIX}-flow-logs")["Role"]
+trust = flow_role["AssumeRolePolicyDocument"]
+trust = json.loads(trust) if isinstance(trust, str) else trust
+condition = trust["Statement"][0].get("Condition", {})
+check(
+    trust["Statement"][0]["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    and condition.get("StringEquals", {}).get("aws:SourceAccount", "").isdigit()
+    and condition.get("ArnLike", {}).get("aws:SourceArn", "").endswith(":vpc-flow-log/*"),
+    "flow log role: assumed by VPC Flow Logs for this account's flow logs only (aws:SourceAccount, aws:SourceArn)",
+)
 
 sgs = {
     g["GroupName"]: g
