@@ -54,7 +54,8 @@ policies = [
     if f"/{PREFIX}/" in p["ResourceId"]
 ]
 distributions = (cloudfront.list_distributions().get("DistributionList") or {}).get("Items") or []
-assets_origin = f"{PREFIX}-assets.s3.{REGION}.amazonaws.com"
+# The storage role's default bucket suffix is "-<account id>".
+assets_origin = f"{PREFIX}-assets-{client('sts').get_caller_identity()['Account']}.s3.{REGION}.amazonaws.com"
 ours = [d for d in distributions if any(o["DomainName"] == assets_origin for o in d["Origins"]["Items"])]
 controls = [
     c

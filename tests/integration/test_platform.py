@@ -120,7 +120,7 @@ def test_deploy_twice_second_run_changes_nothing(stack):
     (dist,) = [
         d
         for d in cloudfront.list_distributions()["DistributionList"]["Items"]
-        if d["Origins"]["Items"][0]["DomainName"].startswith(f"{STACK}-assets.s3.")
+        if d["Origins"]["Items"][0]["DomainName"].split(".s3.")[0].startswith(f"{STACK}-assets")
     ]
     origin = dist["Origins"]["Items"][0]
     assert origin["OriginAccessControlId"] == control["Id"], origin
