@@ -7,12 +7,10 @@ What moto (5.2.5, moto/elasticache/models.py) does and does not do, which these 
 * ``DeleteReplicationGroup`` sets the status to ``deleting`` forever (the group never goes away)
   and ignores ``FinalSnapshotIdentifier`` (no snapshot is created).
 * ``ModifyReplicationGroup`` applies only description, engine, cache node type, automatic
-  failover, Multi-AZ and snapshot retention; engine version, windows, security groups and
-  parameter group are accepted and dropped.
-* Member cache clusters are not created, so ``DescribeCacheClusters`` of a member fails with
-  ``CacheClusterNotFound``: the cluster-level attributes cannot be read back (the module warns).
-* ``NumCacheClusters`` is ignored (``_set_node_members_clusters_disabled`` only honours
-  ``ReplicasPerNodeGroup``): ``NumCacheClusters=2`` yields one member cluster.
+  failover, Multi-AZ and snapshot retention (scripts/moto_fixes.py applies engine version,
+  windows, security groups and parameter group to the member clusters).
+* Member cache clusters are created by scripts/moto_fixes.py (moto alone creates none, and
+  ignores ``NumCacheClusters``), so the cluster-level attributes are read back as on AWS.
 """
 
 from __future__ import annotations
@@ -292,8 +290,9 @@ def test_auth_token_sent_only_with_update_strategy(run_module, ec, group):
     assert _describe(ec, group)["AuthTokenEnabled"] is True
 
 
-def test_unreadable_member_cluster_and_topology_warn(run_module, ec, group):
-    """moto has no member clusters: cluster-level options are not compared (warning), nothing changes."""
+def test_member_cluster_compared_and_topology_warns(run_module, ec, group):
+    """Cluster-level options are read from a member cache cluster (the emulator creates them, as
+    AWS does: scripts/moto_fixes.py); a topology difference only warns."""
     args = {
         "replication_group_id": group,
         "engine_version": "7.1",
@@ -302,11 +301,14 @@ def test_unreadable_member_cluster_and_topology_warn(run_module, ec, group):
         "replicas_per_node_group": 2,
     }
     result = run_module(MODULE, args)
-    assert not result.changed and not result.failed, result
+    assert result.changed and not result.failed, result
     warnings = json.dumps(result.get("warnings", []))
-    assert f"Could not read member cluster {group}-001" in warnings
-    assert "engine_version, security_group_ids, preferred_maintenance_window were not compared" in warnings
+    assert "Could not read member cluster" not in warnings
     assert "replicas_per_node_group" in warnings and "is 1, not 2" in warnings
+    member = ec.describe_cache_clusters(CacheClusterId=f"{group}-001")["CacheClusters"][0]
+    assert [g["SecurityGroupId"] for g in member["SecurityGroups"]] == ["sg-0123456789abcdef0"]
+    again = run_module(MODULE, args)
+    assert not again.changed and not again.failed, again
 
 
 # ---------------------------------------------------------------- delete
