@@ -93,7 +93,7 @@ def describe_task_definition(client, task_definition):
     return response["taskDefinition"], response.get("tags") or []
 
 
-def register_task_definition(module, client, params):
+def register_task_definition(module, client, params, compare_tags=True):
     """A revision of ``params["family"]`` equal to ``params``: ``(taskDefinition, registered, retried codes)``.
 
     RegisterTaskDefinition takes no idempotency token: every call that AWS applies makes a new revision,
@@ -105,18 +105,23 @@ def register_task_definition(module, client, params):
       family is read again and a new revision equal to ``params`` is adopted; the request is sent
       again only when there is none. Throttling is retried with backoff.
 
-    ``registered`` is False when an existing revision was reused.
+    ``registered`` is False when an existing revision was reused. With ``compare_tags=False`` the
+    revisions' tags are left out of the comparisons.
     """
     family = params["family"]
     latest, latest_tags = describe_task_definition(client, family)
-    if same_registration(latest, latest_tags, params):
+    if same_registration(latest, latest_tags, params, compare_tags):
         return latest, False, []
     floor = latest["revision"] if latest else 0
     single = single_attempt_client(module, "ecs")
 
     def find():
         current, tags = describe_task_definition(client, family)
-        if current is not None and current["revision"] > floor and same_registration(current, tags, params):
+        if (
+            current is not None
+            and current["revision"] > floor
+            and same_registration(current, tags, params, compare_tags)
+        ):
             return current
         return None
 
@@ -296,20 +301,42 @@ def registrable_task_definition(task_definition, tags, container_definitions):
     return params
 
 
+def _without_defaults(container, network_mode):
+    """A container definition without the values ECS fills in when a request leaves them out."""
+    container = copy.deepcopy(container)
+    if container.get("cpu") == 0:
+        container.pop("cpu")
+    if container.get("essential") is True:
+        container.pop("essential")
+    for mapping in container.get("portMappings") or []:
+        if mapping.get("protocol") == "tcp":
+            mapping.pop("protocol")
+        if network_mode == "awsvpc" and mapping.get("hostPort") == mapping.get("containerPort"):
+            mapping.pop("hostPort", None)
+    return container
+
+
 def comparable_registration(params):
-    """RegisterTaskDefinition parameters in a comparable form (container definitions normalised, tags as a dict)."""
+    """RegisterTaskDefinition parameters in a comparable form: container definitions normalised (ECS
+    defaults and empty values dropped, name/value lists sorted), tags as a dict."""
     params = dict(params)
-    params["containerDefinitions"] = normalise_container_definitions(params.get("containerDefinitions") or [])
+    network_mode = params.get("networkMode")
+    containers = [_without_defaults(c, network_mode) for c in params.get("containerDefinitions") or []]
+    params["containerDefinitions"] = normalise_container_definitions(containers)
     params["tags"] = {t["key"]: t["value"] for t in params.get("tags") or []}
     return normalise_container_definitions([params])[0]
 
 
-def same_registration(task_definition, tags, params):
+def same_registration(task_definition, tags, params, compare_tags=True):
     """Whether registering ``params`` would repeat ``task_definition`` (an ACTIVE revision with ``tags``)."""
     if task_definition is None or task_definition.get("status", "ACTIVE") != "ACTIVE":
         return False
     existing = registrable_task_definition(task_definition, tags, task_definition.get("containerDefinitions") or [])
-    return comparable_registration(existing) == comparable_registration(params)
+    existing, wanted = comparable_registration(existing), comparable_registration(params)
+    if not compare_tags:
+        existing.pop("tags", None)
+        wanted.pop("tags", None)
+    return existing == wanted
 
 
 def parse_task_definition_ref(ref):

@@ -317,6 +317,35 @@ def test_register_task_definition_500_after_commit_registers_one_revision(run, f
     assert len(stack.revisions()) == 2
 
 
+def test_ecs_task_definition_500_after_commit_registers_one_revision(run, fault_endpoint):
+    """roles/ecs_service registers the services' task definitions with platform_ops.aws.ecs_task_definition."""
+    family = unique("faults-td")
+    args = {
+        "family": family,
+        "launch_type": "FARGATE",
+        "cpu": "256",
+        "memory": "512",
+        "containers": [
+            {
+                "name": "app",
+                "image": "registry.example/app:1",
+                "memoryReservation": 256,
+                "portMappings": [{"containerPort": 80, "hostPort": 80}],
+            }
+        ],
+    }
+    ecs = client(fault_endpoint, "ecs")
+    set_faults(fault_endpoint, error_after_write={"ecs.RegisterTaskDefinition": 1})
+    first = run("ecs_task_definition", args)
+    assert not first.failed, first.get("msg")
+    assert injected(fault_endpoint, "ecs.RegisterTaskDefinition") == 1
+    assert first["taskdefinition"]["taskDefinitionArn"].endswith(f"{family}:1")
+    assert len(ecs.list_task_definitions(familyPrefix=family)["taskDefinitionArns"]) == 1
+    again = run("ecs_task_definition", args)
+    assert not again.failed and not again.changed
+    assert len(ecs.list_task_definitions(familyPrefix=family)["taskDefinitionArns"]) == 1
+
+
 def test_rollout_rerun_reuses_the_identical_latest_revision(run, fault_endpoint, stack):
     """A run registered revision 2 and the service went back to revision 1 (the run failed after
     registering, or a rollback): the re-run moves the service to revision 2, it registers no revision 3."""
@@ -379,6 +408,13 @@ def test_every_write_succeeds_exactly_once_under_throttling(run, fault_endpoint,
     app = run("cognito_user_pool_client", {"user_pool_id": pool["user_pool"]["id"], "name": "web"})
     assert not app.failed, app.get("msg")
 
+    family = unique("faults-td")
+    definition = run(
+        "ecs_task_definition",
+        {"family": family, "containers": [{"name": "app", "image": "app:1", "memoryReservation": 64}]},
+    )
+    assert not definition.failed, definition.get("msg")
+
     rollout = run("ecs_rollout", stack.rollout_args("5"))
     assert not rollout.failed, rollout.get("msg")
 
@@ -392,6 +428,7 @@ def test_every_write_succeeds_exactly_once_under_throttling(run, fault_endpoint,
     assert pools_named(fault_endpoint, pool_name) == [pool["user_pool"]["id"]]
     clients = client(fault_endpoint, "cognito-idp").list_user_pool_clients(UserPoolId=pool["user_pool"]["id"])
     assert len(clients["UserPoolClients"]) == 1
+    assert len(client(fault_endpoint, "ecs").list_task_definitions(familyPrefix=family)["taskDefinitionArns"]) == 1
     assert len(stack.revisions()) == 2
     assert len(stack.revisions(f"{stack.family}-migrate")) == 1
     assert [t["taskArn"] for t in stack.tasks(started_by)] == [task["task_arn"]]
