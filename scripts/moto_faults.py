@@ -35,7 +35,9 @@ Faults (``PLATFORM_LOCAL_FAULTS`` / ``--faults`` / ``POST /_platform_ops/faults`
   protocol        answer                                                           status
   ==============  ===============================================================  ======
   json            ``{"__type": "ThrottlingException", "message": "Rate exceeded"}``  400
-                  (X-Amz-Target: ECS, logs, Secrets Manager, Cognito, ECR, WAFv2, KMS…)
+                  (X-Amz-Target: ECS, logs, Secrets Manager, Cognito, ECR, WAFv2, KMS…;
+                  with ``x-amzn-query-error: Throttling;Sender`` for a query-compatible
+                  client such as botocore's CloudWatch, which sends ``x-amzn-query-mode``)
   query           ErrorResponse Code ``Throttling`` (IAM, RDS, ElastiCache, ELBv2,   400
                   SNS, STS, autoscaling…)
   ec2             Response/Errors Code ``RequestLimitExceeded``                       503
@@ -891,7 +893,7 @@ def parse_faults(spec) -> dict:
         text = spec.strip()
         if text in ("", "none", "off"):
             return {}
-        if text.startswith("{"):
+        if text.startswith(("{", "[")):
             try:
                 spec = json.loads(text)
             except ValueError as exc:
@@ -1052,8 +1054,15 @@ def _xml_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def error_response(protocol: str, kind: str) -> tuple[str, list[tuple[str, str]], bytes]:
-    """(status, headers, body) of a throttling (``kind="throttle"``) or post-write internal error."""
+def error_response(
+    protocol: str, kind: str, *, query_compatible: bool = False
+) -> tuple[str, list[tuple[str, str]], bytes]:
+    """(status, headers, body) of a throttling (``kind="throttle"``) or post-write internal error.
+
+    ``query_compatible``: the request came from a client of a former query service speaking JSON
+    (``x-amzn-query-mode: true``, CloudWatch): the answer also carries the query error code in
+    ``x-amzn-query-error`` (``Throttling;Sender``), as those services do.
+    """
     request_id = str(uuid.uuid4())
     throttle = kind == "throttle"
     headers = [("x-amzn-RequestId", request_id)]
@@ -1062,6 +1071,8 @@ def error_response(protocol: str, kind: str) -> tuple[str, list[tuple[str, str]]
         status = "400 Bad Request" if throttle else "500 Internal Server Error"
         body = json.dumps({"__type": code, "message": message}).encode()
         headers += [("Content-Type", "application/x-amz-json-1.1")]
+        if query_compatible:
+            headers.append(("x-amzn-query-error", "Throttling;Sender" if throttle else "InternalFailure;Receiver"))
     elif protocol == "rest-json":
         code, message = (
             ("TooManyRequestsException", "Rate exceeded") if throttle else ("InternalFailure", "Internal error")

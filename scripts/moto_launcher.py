@@ -246,12 +246,21 @@ def _rewrite_xml(body: bytes, items: str, id_tag: str, pending, apply) -> bytes 
     return _xml_bytes(root, body) if changed else None
 
 
+def _status_of(element: ET.Element, tag: str) -> str:
+    child = element.find(f"{{*}}{tag}")
+    return (child.text or "") if child is not None else ""
+
+
 def _rds_creating(instance: ET.Element) -> None:
+    if _status_of(instance, "DBInstanceStatus") == "deleting":  # deleted within its window
+        return
     _set(instance, "DBInstanceStatus", "creating")
     _drop(instance, "Endpoint")
 
 
 def _cache_creating(group: ET.Element) -> None:
+    if _status_of(group, "Status") == "deleting":  # deleted within its window
+        return
     _set(group, "Status", "creating")
     _drop(group, "ConfigurationEndpoint")
     for node_group in group.findall(".//{*}NodeGroup"):
@@ -593,7 +602,7 @@ class CountingMiddleware:
             import moto_faults  # noqa: PLC0415
 
             if self.faults.throttle(key):
-                return self._fault(start_response, moto_faults.protocol_of(environ, service, body), "throttle")
+                return self._fault(environ, start_response, moto_faults.protocol_of(environ, service, body), "throttle")
             if self.faults.may_fail_write(key):
                 return self._after_write(
                     environ, start_response, body, region=region, service=service, operation=operation
@@ -605,10 +614,12 @@ class CountingMiddleware:
             return self._scaled(environ, start_response, body, region=region, service=service, operation=operation)
         return self.app(environ, start_response)
 
-    def _fault(self, start_response, protocol: str, kind: str):
+    def _fault(self, environ, start_response, protocol: str, kind: str):
         import moto_faults  # noqa: PLC0415
 
-        status, headers, payload = moto_faults.error_response(protocol, kind)
+        status, headers, payload = moto_faults.error_response(
+            protocol, kind, query_compatible=environ.get("HTTP_X_AMZN_QUERY_MODE") == "true"
+        )
         start_response(status, headers)
         return [payload]
 
@@ -629,7 +640,9 @@ class CountingMiddleware:
             if hasattr(result, "close"):
                 result.close()
         if captured["status"].startswith("2") and self.faults.fail_write(f"{service}.{operation}"):
-            return self._fault(start_response, moto_faults.protocol_of(environ, service, body), "error_after_write")
+            return self._fault(
+                environ, start_response, moto_faults.protocol_of(environ, service, body), "error_after_write"
+            )
         start_response(captured["status"], captured["headers"])
         return [payload]
 
