@@ -21,8 +21,8 @@ description:
     in which case it deletes the flow log and creates it again with the new settings
     (records are not captured for the moment in between). Settings the task does not set are never compared.
   - Tags are updated in place.
-  - B(A new delivery role.) IAM is eventually consistent: CreateFlowLogs may refuse a role created seconds
-    earlier with C(InvalidParameter) "Unable to assume given IAM role". The module then sends the request again
+  - B(A new delivery role.) IAM is eventually consistent, so CreateFlowLogs may refuse a role created seconds
+    earlier with C(InvalidParameter) C(Unable to assume given IAM role). The module then sends the request again
     for up to 60 seconds; other errors fail at once.
 author: Platform Ops Maintainers (@platform-ops)
 options:

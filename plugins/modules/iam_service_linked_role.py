@@ -19,7 +19,7 @@ description:
     ones with C(CreateServiceLinkedRole). A role that turns out to exist already (C(InvalidInput) "has been
     taken", for instance created meanwhile by the service itself) counts as present.
   - B(Never deletes.) Service-linked roles belong to the whole account and are shared by everything in it;
-    there is no O(state=absent).
+    there is no C(state=absent).
 author: Platform Ops Maintainers (@platform-ops)
 options:
   services:

@@ -12,7 +12,7 @@ short_description: Tell whether S3 bucket names are free, this account's, or tak
 description:
   - S3 bucket names are global across all AWS accounts. Before creating buckets, this module asks
     C(HeadBucket) about each name, in one module call, and reports it as V(ours) (200, or a redirect to
-    another region: this account already has it), V(free) (404) or V(taken) (403: the bucket exists and
+    another region, so this account already has it), V(free) (404) or V(taken) (403, the bucket exists and
     belongs to another account).
   - With O(fail_on_taken=true) (the default) it fails, naming every taken bucket and the O(hint) on how to
     choose other names.
