@@ -79,6 +79,14 @@ if mode == "absent":
     if targets:
         gap(f"{len(targets)} scalable target(s) remain: no module deregisters a scalable target (community.aws 10.0)")
     check(not ours, "the assets distribution is gone")
+    check(
+        not [
+            s
+            for s in client("logs", "us-east-1").describe_delivery_sources()["deliverySources"]
+            if s["name"] == f"{PREFIX}-assets-access"
+        ],
+        "the distribution's log delivery is gone",
+    )
     check(not controls, f"the origin access control {PREFIX}-assets is gone")
     done()
     sys.exit(0)
@@ -142,7 +150,9 @@ if alb:
     attrs = {a["Key"]: a["Value"] for a in elbv2.describe_load_balancer_attributes(LoadBalancerArn=arn)["Attributes"]}
     check(attrs.get("access_logs.s3.enabled") == "true", "access logs are on")
     check(
-        attrs.get("access_logs.s3.bucket") == f"{PREFIX}-logs" and attrs.get("access_logs.s3.prefix") == "alb",
+        # the storage role's logs bucket: {prefix}-logs, suffixed with the account ID by default
+        attrs.get("access_logs.s3.bucket") in (f"{PREFIX}-logs", f"{PREFIX}-logs-{ACCOUNT}")
+        and attrs.get("access_logs.s3.prefix") == "alb",
         "access logs go to the logs bucket under alb/",
     )
     check(attrs.get("routing.http.drop_invalid_header_fields.enabled") == "true", "invalid header fields are dropped")
@@ -275,6 +285,11 @@ for svc in SERVICES:
             and not set(env_names) & {secret},
             f"{name}: {secret} comes from Secrets Manager ({value_from.split(':secret:')[1]})",
         )
+        # the full ARN (random suffix included), exactly as Secrets Manager names the secret
+        check(
+            value_from == client("secretsmanager").describe_secret(SecretId=value_from)["ARN"],
+            f"{name}: {secret} is referenced by its full ARN",
+        )
     log = c.get("logConfiguration") or {}
     check(
         log.get("logDriver") == "awslogs"
@@ -392,11 +407,42 @@ if ours:
         config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https", "viewers are redirected to HTTPS"
     )
     logging = config.get("Logging") or {}
+    check(not logging.get("Enabled"), "legacy S3 logging is off (the logs bucket has ACLs disabled)")
+    cf_logs = client("logs", "us-east-1")
+    cf_group = f"/platform/{PREFIX}/cloudfront-access"
+    sources = [
+        s for s in cf_logs.describe_delivery_sources()["deliverySources"] if s["name"] == f"{PREFIX}-assets-access"
+    ]
     check(
-        logging.get("Enabled")
-        and logging.get("Bucket") == f"{PREFIX}-logs.s3.amazonaws.com"
-        and logging.get("Prefix") == "cloudfront/",
-        "access logs go to the logs bucket under cloudfront/",
+        [(s["resourceArns"], s["logType"]) for s in sources] == [([dist["ARN"]], "ACCESS_LOGS")],
+        "a delivery source sends the distribution's ACCESS_LOGS (logging v2)",
+    )
+    destinations = [
+        d
+        for d in cf_logs.describe_delivery_destinations()["deliveryDestinations"]
+        if d["name"] == f"{PREFIX}-assets-access"
+    ]
+    check(
+        len(destinations) == 1
+        and destinations[0]["deliveryDestinationConfiguration"]["destinationResourceArn"].endswith(
+            f":log-group:{cf_group}"
+        ),
+        f"its delivery destination is the log group {cf_group}",
+    )
+    check(
+        bool(destinations)
+        and [
+            d["deliveryDestinationArn"]
+            for d in cf_logs.describe_deliveries()["deliveries"]
+            if d["deliverySourceName"] == f"{PREFIX}-assets-access"
+        ]
+        == [destinations[0]["arn"]],
+        "one delivery connects them",
+    )
+    cf_groups = cf_logs.describe_log_groups(logGroupNamePrefix=cf_group)["logGroups"]
+    check(
+        len(cf_groups) == 1 and bool(cf_groups[0].get("kmsKeyId")) and cf_groups[0].get("retentionInDays") == 90,
+        f"the log group {cf_group} is KMS-encrypted with 90 days' retention",
     )
     check(
         config.get("DefaultRootObject") == "index.html" and config.get("PriceClass") == "PriceClass_100",

@@ -1056,7 +1056,7 @@ def ecs_waf_rules(prefix, rate_limit, rule_action_overrides=None):
 def ecs_cloudfront_distribution(ctx):
     """``community.aws.cloudfront_distribution`` arguments for the assets bucket.
 
-    ``ctx``: prefix, bucket, region, logs_bucket, origin_access_control_id (the id of the origin
+    ``ctx``: prefix, bucket, region, origin_access_control_id (the id of the origin
     access control CloudFront signs its requests to the private bucket with; "" only in check mode
     before it exists), aliases, certificate_arn, price_class, default_root_object, cache_policy_id,
     tags. The origin has no origin access identity (OAI, the legacy way, which cannot read SSE-KMS
@@ -1097,12 +1097,10 @@ def ecs_cloudfront_distribution(ctx):
         "http_version": "http2",
         "ipv6_enabled": True,
         "aliases": list(ctx.get("aliases") or []),
-        "logging": {
-            "enabled": True,
-            "include_cookies": False,
-            "bucket": f"{ctx['logs_bucket']}.s3.amazonaws.com",
-            "prefix": "cloudfront/",
-        },
+        # Legacy (S3) standard logging stays off: it writes through bucket ACLs, which the logs bucket
+        # disables (BucketOwnerEnforced), so AWS refuses it. The access logs go through CloudWatch Logs
+        # vended-log delivery instead (platform_ops.aws.cloudwatch_log_delivery, logging v2).
+        "logging": {"enabled": False, "include_cookies": False, "bucket": "", "prefix": ""},
         "viewer_certificate": certificate,
         "enabled": True,
         "tags": dict(ctx["tags"]),
@@ -1167,11 +1165,13 @@ def ecs_cloudfront_differences(want, have):
         diffs.append("DefaultCacheBehavior")
     logging = have.get("Logging") or {}
     wl = want["logging"]
-    if (
-        bool(logging.get("Enabled")) != wl["enabled"]
-        or logging.get("Bucket") != wl["bucket"]
-        or logging.get("Prefix") != wl["prefix"]
-        or bool(logging.get("IncludeCookies")) != wl["include_cookies"]
+    if bool(logging.get("Enabled")) != wl["enabled"] or (
+        wl["enabled"]
+        and (
+            logging.get("Bucket") != wl["bucket"]
+            or logging.get("Prefix") != wl["prefix"]
+            or bool(logging.get("IncludeCookies")) != wl["include_cookies"]
+        )
     ):
         diffs.append("Logging")
     cert = have.get("ViewerCertificate") or {}

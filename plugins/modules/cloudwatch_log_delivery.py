@@ -163,9 +163,9 @@ actions:
 """
 
 try:
-    import botocore
+    from botocore.exceptions import BotoCoreError, ClientError
 
-    BOTO_ERRORS = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError)
+    BOTO_ERRORS = (BotoCoreError, ClientError)
 except ImportError:
     BOTO_ERRORS = ()  # AnsibleAWSModule reports the missing botocore
 

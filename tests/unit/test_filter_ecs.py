@@ -737,10 +737,10 @@ def as_config(want):
             "Compress": True,
         },
         "Logging": {
-            "Enabled": True,
-            "IncludeCookies": False,
-            "Bucket": f"{PREFIX}-logs.s3.amazonaws.com",
-            "Prefix": "cloudfront/",
+            "Enabled": want["logging"]["enabled"],
+            "IncludeCookies": want["logging"]["include_cookies"],
+            "Bucket": want["logging"]["bucket"],
+            "Prefix": want["logging"]["prefix"],
         },
         "ViewerCertificate": {"CloudFrontDefaultCertificate": True, "MinimumProtocolVersion": "TLSv1"}
         if cert.get("cloudfront_default_certificate")
@@ -760,12 +760,8 @@ def test_cloudfront_distribution_arguments():
     assert want["origins"][0]["origin_access_control_id"] == "E3OAC1"
     assert want["origins"][0]["s3_origin_config"] == {"origin_access_identity": ""}
     assert want["default_cache_behavior"]["viewer_protocol_policy"] == "redirect-to-https"
-    assert want["logging"] == {
-        "enabled": True,
-        "include_cookies": False,
-        "bucket": f"{PREFIX}-logs.s3.amazonaws.com",
-        "prefix": "cloudfront/",
-    }
+    # legacy S3 logging off (the logs bucket has ACLs disabled): logging v2 delivers the access logs
+    assert want["logging"] == {"enabled": False, "include_cookies": False, "bucket": "", "prefix": ""}
     assert want["viewer_certificate"]["cloudfront_default_certificate"] is True
     custom = f.ecs_cloudfront_distribution(dict(CF_CTX, aliases=["assets.example.org"], certificate_arn=CERT))
     assert custom["viewer_certificate"] == {
@@ -781,8 +777,19 @@ def test_cloudfront_differences():
     have = as_config(want)
     assert f.ecs_cloudfront_differences(want, have) == []
     have["DefaultCacheBehavior"]["ViewerProtocolPolicy"] = "allow-all"
-    have["Logging"]["Enabled"] = False
+    have["Logging"] = {
+        "Enabled": True,
+        "IncludeCookies": False,
+        "Bucket": f"{PREFIX}-logs.s3.amazonaws.com",
+        "Prefix": "cf/",
+    }
     assert f.ecs_cloudfront_differences(want, have) == ["DefaultCacheBehavior", "Logging"]
+    # disabled legacy logging: whatever bucket and prefix the endpoint echoes (or no Logging at all) is equal
+    have = as_config(want)
+    have["Logging"] = {"Enabled": False, "IncludeCookies": False, "Bucket": "old.s3.amazonaws.com", "Prefix": "x/"}
+    assert f.ecs_cloudfront_differences(want, have) == []
+    del have["Logging"]
+    assert f.ecs_cloudfront_differences(want, have) == []
     # an endpoint that leaves S3OriginConfig and OriginAccessControlId out reads as "none"
     bare = f.ecs_cloudfront_distribution(dict(CF_CTX, origin_access_control_id=""))
     have = as_config(bare)
