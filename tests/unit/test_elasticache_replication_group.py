@@ -4,8 +4,9 @@ What moto (5.2.5, moto/elasticache/models.py) does and does not do, which these 
 
 * A created group is ``available`` at once (no ``creating`` phase), so the polling loop is proven
   with a stub client (``test_wait_*``) and the "start now, wait later" flow with real calls.
-* ``DeleteReplicationGroup`` sets the status to ``deleting`` forever (the group never goes away)
-  and ignores ``FinalSnapshotIdentifier`` (no snapshot is created).
+* ``DeleteReplicationGroup`` takes the final snapshot and removes the group at once, or after the
+  launcher's ``elasticache`` latency (``deleting`` meanwhile; scripts/moto_faults.py; moto alone
+  keeps it ``deleting`` forever). ``_deletion_takes`` sets that latency for a test.
 * ``ModifyReplicationGroup`` applies only description, engine, cache node type, automatic
   failover, Multi-AZ and snapshot retention (scripts/moto_fixes.py applies engine version,
   windows, security groups and parameter group to the member clusters).
@@ -15,6 +16,7 @@ What moto (5.2.5, moto/elasticache/models.py) does and does not do, which these 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import urllib.request
 import uuid
@@ -70,6 +72,25 @@ def _elasticache_calls(before: dict, after: dict) -> dict:
     return {
         k: after[k] - before.get(k, 0) for k in after if k.startswith("elasticache.") and after[k] != before.get(k, 0)
     }
+
+
+@contextlib.contextmanager
+def _deletion_takes(endpoint: str, seconds: int):
+    """The emulator keeps a deleted group ``deleting`` for ``seconds`` (launcher latency), as AWS does for minutes."""
+
+    def post(body: dict) -> None:
+        request = urllib.request.Request(
+            f"{endpoint}/_platform_ops/latency", data=json.dumps(body).encode(), method="POST"
+        )
+        urllib.request.urlopen(request, timeout=5).close()
+
+    with urllib.request.urlopen(f"{endpoint}/_platform_ops/latency", timeout=5) as resp:
+        before = json.load(resp)["latency"]
+    post(dict(before, elasticache=seconds))
+    try:
+        yield
+    finally:
+        post(before)
 
 
 @pytest.fixture
@@ -314,22 +335,23 @@ def test_member_cluster_compared_and_topology_warns(run_module, ec, group):
 # ---------------------------------------------------------------- delete
 
 
-def test_delete_then_delete_again_is_noop(run_module, ec, group):
+def test_delete_then_delete_again_is_noop(run_module, ec, group, moto_endpoint):
     checked = run_module(MODULE, {"replication_group_id": group, "state": "absent"}, check_mode=True, diff=True)
     assert checked.changed
     assert checked["diff"]["after"] == {}
     assert checked["diff"]["before"]["cache_node_type"] == "cache.t4g.small"
     assert _describe(ec, group)["Status"] == "available"
 
-    result = run_module(MODULE, {"replication_group_id": group, "state": "absent", "wait": False})
-    assert result.changed and not result.failed, result
-    assert _describe(ec, group)["Status"] == "deleting"  # moto: stays "deleting" forever
+    with _deletion_takes(moto_endpoint, 60):
+        result = run_module(MODULE, {"replication_group_id": group, "state": "absent", "wait": False})
+        assert result.changed and not result.failed, result
+        assert _describe(ec, group)["Status"] == "deleting"
 
-    again = run_module(MODULE, {"replication_group_id": group, "state": "absent", "wait": False})
-    assert not again.changed and not again.failed
+        again = run_module(MODULE, {"replication_group_id": group, "state": "absent", "wait": False})
+        assert not again.changed and not again.failed
 
-    recreate = run_module(MODULE, _base(group))
-    assert recreate.failed and "is being deleted" in recreate["msg"]
+        recreate = run_module(MODULE, _base(group))
+        assert recreate.failed and "is being deleted" in recreate["msg"]
 
 
 def test_delete_missing_group_is_noop(run_module):
@@ -338,14 +360,26 @@ def test_delete_missing_group_is_noop(run_module):
     assert result["replication_group"] == {}
 
 
-def test_delete_wait_times_out_clearly(run_module, ec, group):
-    """moto never finishes a deletion, so waiting for it ends in a clear timeout."""
-    result = run_module(MODULE, {"replication_group_id": group, "state": "absent", "wait": True, "wait_timeout": 1})
-    assert result.failed
-    assert f"Timed out after 1 s waiting for replication group {group} to be deleted" in result["msg"]
-    assert "last status: deleting" in result["msg"]
-    assert result.changed  # the deletion was requested by this run before the wait timed out
-    assert _describe(ec, group)["Status"] == "deleting"
+def test_delete_waits_until_the_group_is_gone(run_module, ec, group):
+    """Without a deletion latency the emulator finishes a deletion at once (scripts/moto_faults.py)."""
+    result = run_module(MODULE, {"replication_group_id": group, "state": "absent", "wait": True})
+    assert result.changed and not result.failed, result
+    assert result["replication_group"] == {}
+    with pytest.raises(botocore.exceptions.ClientError):
+        _describe(ec, group)
+    again = run_module(MODULE, {"replication_group_id": group, "state": "absent"})
+    assert not again.changed and not again.failed
+
+
+def test_delete_wait_times_out_clearly(run_module, ec, group, moto_endpoint):
+    """A deletion that takes longer than wait_timeout ends in a clear timeout."""
+    with _deletion_takes(moto_endpoint, 60):
+        result = run_module(MODULE, {"replication_group_id": group, "state": "absent", "wait": True, "wait_timeout": 1})
+        assert result.failed
+        assert f"Timed out after 1 s waiting for replication group {group} to be deleted" in result["msg"]
+        assert "last status: deleting" in result["msg"]
+        assert result.changed  # the deletion was requested by this run before the wait timed out
+        assert _describe(ec, group)["Status"] == "deleting"
 
 
 def test_delete_with_final_snapshot(run_module, ec, group):
@@ -359,10 +393,8 @@ def test_delete_with_final_snapshot(run_module, ec, group):
         },
     )
     assert result.changed and not result.failed, result
-    assert _describe(ec, group)["Status"] == "deleting"
     snapshots = ec.describe_snapshots()["Snapshots"]
-    if not any(s["SnapshotName"] == f"{group}-final" for s in snapshots):
-        pytest.skip("moto 5.2.5 DeleteReplicationGroup ignores FinalSnapshotIdentifier (no snapshot is created)")
+    assert any(s["SnapshotName"] == f"{group}-final" for s in snapshots)
 
 
 # ---------------------------------------------------------------- bad input
