@@ -100,3 +100,48 @@ def test_tags_unset_are_not_compared_tags_set_are(run_module, aws):
 def test_bad_input_fails_before_any_call(run_module, change, message):
     result = run_module("ecs_task_definition", {**args(unique()), **change})
     assert result.failed and message in result["msg"]
+
+
+def test_the_ecs_service_roles_definitions_are_registered_once(run_module, aws):
+    """What roles/ecs_service passes (the ecs_task_definitions filter's params) is seen as up to date on a re-run,
+    although DescribeTaskDefinition adds ECS's defaults (container cpu 0, ...)."""
+    from ansible_collections.platform_ops.aws.plugins.filter.ecs import ecs_task_definitions
+
+    prefix = unique("caseapp")
+    services = [
+        {
+            "name": "backend",
+            "port": 8000,
+            "cpu": 512,
+            "memory": 1024,
+            "environment": {"LOG_LEVEL": "info", "DEBUG": False},
+            "secrets": ["DATABASE_URL"],
+            "command": ["gunicorn", "app:app"],
+            "health_path": "/health",
+        }
+    ]
+    ctx = {
+        "prefix": prefix,
+        "platform_name": "caseapp",
+        "platform_env": "test",
+        "region": "us-east-1",
+        "account": ACCOUNT,
+        "partition": "aws",
+        "repositories": {"backend": f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/{prefix}/backend"},
+        "image_tag": "1",
+        "execution_role_arn": f"arn:aws:iam::{ACCOUNT}:role/exec",
+        "task_role_arns": {"backend": f"arn:aws:iam::{ACCOUNT}:role/backend"},
+        "user": "10001",
+        "stop_timeout": 30,
+        "log_stream_prefix": "ecs",
+        "container_health_check": True,
+        "health_check_grace_period": 60,
+        "cpu_architecture": "ARM64",
+    }
+    params = ecs_task_definitions(services, ctx)[0]["params"]
+    first = run_module("ecs_task_definition", params)
+    assert not first.failed, first.get("msg")
+    assert first.changed
+    again = run_module("ecs_task_definition", params)
+    assert not again.failed and not again.changed, again.get("diff")
+    assert len(revisions(aws, params["family"])) == 1
