@@ -40,8 +40,12 @@ local-down: ## Stop the local emulated stack
 local-status: ## Show what runs in the local stack
 	@$(BIN)/python scripts/local_stack.py status
 
-local-deploy: local-up ## Run the whole deploy.yml against the local stack, then print a summary
-	$(BIN)/ansible-playbook deploy.yml -i $(INVENTORY) $(ARGS)
+# The first install as on AWS: the repositories, the images pushed into them (the local docker push),
+# then the whole deploy. IMAGE_TAG=<tag> pushes and deploys that tag instead of the inventory's.
+local-deploy: local-up ## Create the ECR repositories, push the images, run the whole deploy.yml, print a summary
+	$(BIN)/ansible-playbook deploy.yml -i $(INVENTORY) --tags repositories
+	$(BIN)/python scripts/local_stack.py push-images $(INVENTORY) $(if $(IMAGE_TAG),--tag $(IMAGE_TAG))
+	$(BIN)/ansible-playbook deploy.yml -i $(INVENTORY) $(if $(IMAGE_TAG),-e platform_image_tag=$(IMAGE_TAG)) $(ARGS)
 	$(BIN)/ansible-playbook playbooks/outputs.yml -i $(INVENTORY)
 
 local-destroy: local-up ## Destroy everything the local deploy created

@@ -2,7 +2,8 @@
 """make bench: how long the deploy takes, how much of it a no-op costs, and whether the data tier overlaps.
 
 Part 1 starts a fresh local stack of its own (moto launcher, PostgreSQL and the reference app, each on
-a free loopback port, independent of the one `make local-up` runs on :5000), runs
+a free loopback port, independent of the one `make local-up` runs on :5000), creates the ECR
+repositories (`--tags repositories`) and pushes the images into them as a first install does, runs
 `deploy.yml -i inventories/local` cold, then again as a no-op, and prints per run the wall time, the
 tasks run, what changed and the AWS API requests the launcher counted, then one line:
 
@@ -46,7 +47,9 @@ PROFILE = re.compile(r"^(.+?) -{3,} (\d+\.\d+)s$", re.M)  # profile_tasks summar
 DATA_TIER = {"database": "rds", "cache": "elasticache", "search": "opensearch"}  # role -> latency type
 
 sys.path.insert(0, str(ROOT / "scripts"))
+import local_ecr  # noqa: E402
 import local_postgres  # noqa: E402
+import local_stack as local_stack_script  # noqa: E402
 from moto_launcher import parse_latency  # noqa: E402
 
 
@@ -176,6 +179,10 @@ def bench_deploy(inventory: str, deploy: str) -> None:
     with contextlib.ExitStack() as stack:
         moto, env, extra = local_stack(stack)
         print(f"fresh local stack: moto {moto.url}, app port {env['PLATFORM_LOCAL_APP_PORT']}, logs {OUT}")
+        # The first install as on AWS: the repositories, the images pushed (the local docker push), the deploy.
+        playbook(moto, "repositories", [deploy, "-i", inventory, "--tags", "repositories", *extra], env)
+        region, repositories, tag = local_stack_script.inventory_images(inventory)
+        print(f"{'push':<10} " + "; ".join(local_ecr.push_images(moto.url, region, repositories, tag)))
         cold = playbook(moto, "cold", [deploy, "-i", inventory, *extra], env)
         noop = playbook(moto, "noop", [deploy, "-i", inventory, *extra], env)
     if noop["recap"]["changed"]:

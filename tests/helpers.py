@@ -11,6 +11,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import local_ecr  # noqa: E402
+import local_stack  # noqa: E402
+
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
@@ -76,3 +80,16 @@ def playbook(
         check=False,
     )
     return Run(proc.returncode, proc.stdout + proc.stderr)
+
+
+def push_images(endpoint: str, inventory_or_names: str | list[str], tag: str, region: str | None = None) -> list[str]:
+    """The local `docker push` (scripts/local_ecr.py, as `local_stack.py push-images`): the image ``tag``
+    into every service repository of an inventory (a path, relative to the checkout), or into the
+    repositories named. The repositories must exist (`deploy.yml --tags repositories`); tags already
+    pushed are skipped. ``region`` defaults to the inventory's (us-east-1 for names)."""
+    if isinstance(inventory_or_names, str):
+        inventory_region, names, _ = local_stack.inventory_images(inventory_or_names)
+        region = region or inventory_region
+    else:
+        names = list(inventory_or_names)
+    return local_ecr.push_images(endpoint, region or "us-east-1", names, tag)
