@@ -104,7 +104,7 @@ options:
     description:
       - The AUTH token (password), 16 to 128 ASCII characters, only letters, digits and the special
         characters V(!), V(&), V(#), V($), V(^), V(<), V(>) and V(-) (ElastiCache refuses any other
-        character with C(InvalidParameterValue: Invalid AuthToken provided)).
+        character, answering C(InvalidParameterValue) "Invalid AuthToken provided").
       - Sent on creation. On an existing group it is sent only with O(auth_token_update_strategy)
         (ElastiCache does not return the token, so such a task always reports a change).
       - Mutually exclusive with O(auth_token_secret_id).
