@@ -6,12 +6,17 @@ import datetime
 import hashlib
 import json
 import re
+import time
 import urllib.request
 from pathlib import Path
 
 import botocore.exceptions
 import pytest
 from ansible_collections.platform_ops.aws.plugins.module_utils import compliance
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
 from tests.conftest import api_operations, operations_delta
 
@@ -19,6 +24,14 @@ ROOT = Path(__file__).resolve().parents[2]
 MODULE = "compliance_audit"
 REGION = "us-east-1"
 DR_REGION = "us-west-2"
+ACCOUNT = "123456789012"
+# Elastic Load Balancing's log-delivery account in the regions that existed before August 2022
+# (ELB user guide, "Enable access logs for your Application Load Balancer"); newer regions: the
+# service principal logdelivery.elasticloadbalancing.amazonaws.com (granted everywhere).
+ELB_LOG_ACCOUNTS = {"us-east-1": "127311923021", "us-west-2": "797873946194"}
+# One CloudWatch Logs resource policy for every OpenSearch domain of these tests: a region holds at
+# most 10 resource policies, and the moto server is shared by the whole session.
+OPENSEARCH_LOG_POLICY = "compliance-audit-opensearch-logs"
 # Account/region-wide controls: other tests on the shared moto server may change their state.
 ACCOUNT_LEVEL = {"CLOUDTRAIL.LOGGING", "EC2.EBS_DEFAULT_ENCRYPTION"}
 TODAY = datetime.date.today()
@@ -43,6 +56,60 @@ def by_control(res, control):
     return [f for f in res["findings"] if f["control"] == control]
 
 
+def self_signed_certificate(name):
+    """(certificate PEM, private key PEM) of a self-signed certificate for ``name``.
+
+    Stands for the operator's ISSUED ACM certificate: an imported certificate is ISSUED at once
+    (a requested one stays PENDING_VALIDATION until its DNS validation, which ELB and CloudFront refuse).
+    """
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=90))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    pem_key = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    )
+    return cert.public_bytes(serialization.Encoding.PEM), pem_key
+
+
+def retry_while(call, code, message="", timeout=30.0):
+    """``call()``, again while AWS answers ``code`` (with ``message`` in it): eventual consistency.
+
+    AWS refuses some requests for a few seconds after a dependency was created (a service-linked role
+    that IAM has not propagated yet, a load balancer still provisioning when WAF associates a web ACL);
+    real deploys retry them, so do the fixtures.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return call()
+        except botocore.exceptions.ClientError as e:
+            error = e.response.get("Error", {})
+            if error.get("Code") != code or message not in error.get("Message", "") or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+def ensure_service_linked_role(aws, service):
+    """Create the service-linked role of ``service`` unless the account has it (a new account has none)."""
+    try:
+        aws("iam").create_service_linked_role(AWSServiceName=service)
+    except botocore.exceptions.ClientError as e:
+        # AWS: InvalidInput "Service role name ... has been taken in this account"
+        if e.response["Error"]["Code"] not in ("InvalidInput", "EntityAlreadyExists"):
+            raise
+
+
 class Stack:
     """Builds a platform's resources with boto3; compliant unless a knob says otherwise."""
 
@@ -55,6 +122,9 @@ class Stack:
         self._key_arn = None
         self._vpc = None
         self._logs = None
+        self._subnets = None
+        self._certificate = None
+        self._execution_role = None
 
     # tag spellings
     def kv(self, tags=None):
@@ -67,7 +137,41 @@ class Stack:
     def key(self, rotation=True, tags=None):
         kms = self.aws("kms")
         tag_list = [{"TagKey": k, "TagValue": v} for k, v in (self.tags if tags is None else tags).items()]
-        meta = kms.create_key(Description=f"{self.prefix} data key", Tags=tag_list)["KeyMetadata"]
+        # CloudWatch Logs encrypts a log group only with a key whose policy lets the regional logs
+        # service principal use it (CloudWatch Logs user guide, "Encrypt log data ... using AWS KMS").
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AccountAdministers",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "CloudWatchLogs",
+                    "Effect": "Allow",
+                    "Principal": {"Service": f"logs.{REGION}.amazonaws.com"},
+                    "Action": [
+                        "kms:Encrypt*",
+                        "kms:Decrypt*",
+                        "kms:ReEncrypt*",
+                        "kms:GenerateDataKey*",
+                        "kms:Describe*",
+                    ],
+                    "Resource": "*",
+                    "Condition": {
+                        "ArnLike": {
+                            "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:*"
+                        }
+                    },
+                },
+            ],
+        }
+        meta = kms.create_key(Description=f"{self.prefix} data key", Policy=json.dumps(policy), Tags=tag_list)[
+            "KeyMetadata"
+        ]
         if rotation:
             kms.enable_key_rotation(KeyId=meta["KeyId"])
         return meta["Arn"]
@@ -110,13 +214,6 @@ class Stack:
             )
         if versioning:
             s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
-        if pab:
-            settings = {
-                k: True for k in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
-            }
-            if pab is not True:
-                settings[pab] = False  # one setting off
-            s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=settings)
         statements = []
         if tls_policy:
             statements.append(
@@ -141,17 +238,22 @@ class Stack:
                 }
             )
         if log_delivery:
-            statements.append(
-                {
-                    "Sid": "S3ServerAccessLogs",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "logging.s3.amazonaws.com"},
-                    "Action": "s3:PutObject",
-                    "Resource": f"arn:aws:s3:::{name}/*",
-                }
-            )
+            statements.extend(self.log_delivery_statements(name, region))
         if statements:
+            if public_statement:
+                # New buckets block public policies (S3 Block Public Access on by default since April
+                # 2023): PutBucketPolicy with a public statement is refused until that is lifted.
+                s3.delete_public_access_block(Bucket=name)
             s3.put_bucket_policy(Bucket=name, Policy=json.dumps({"Version": "2012-10-17", "Statement": statements}))
+        if pab:
+            settings = {
+                k: True for k in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+            }
+            if pab is not True:
+                settings[pab] = False  # one setting off
+            s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=settings)
+        else:
+            s3.delete_public_access_block(Bucket=name)  # a new bucket has the default configuration
         if logging_to:
             target = self.logs_bucket() if logging_to == "logs" else logging_to
             s3.put_bucket_logging(
@@ -159,6 +261,61 @@ class Stack:
                 BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": target, "TargetPrefix": f"{name}/"}},
             )
         return name
+
+    @staticmethod
+    def log_delivery_statements(name, region):
+        """What a log bucket grants: S3 server access logs, ALB access logs and CloudTrail delivery.
+
+        AWS refuses the writer's configuration call without them: PutBucketLogging into a bucket with
+        ACLs disabled (InvalidTargetBucketForLogging), ModifyLoadBalancerAttributes access_logs
+        (InvalidConfigurationRequest "Access Denied for bucket"), CreateTrail
+        (InsufficientS3BucketPolicyException).
+        """
+        bucket = f"arn:aws:s3:::{name}"
+        account_logs = f"{bucket}/AWSLogs/{ACCOUNT}/*"
+        statements = [
+            {
+                "Sid": "S3ServerAccessLogs",
+                "Effect": "Allow",
+                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": f"{bucket}/*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+            },
+            {
+                "Sid": "AlbAccessLogs",
+                "Effect": "Allow",
+                "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": account_logs,
+            },
+            {
+                "Sid": "CloudTrailAclCheck",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "s3:GetBucketAcl",
+                "Resource": bucket,
+            },
+            {
+                "Sid": "CloudTrailWrite",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": account_logs,
+                "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}},
+            },
+        ]
+        if region in ELB_LOG_ACCOUNTS:
+            statements.append(
+                {
+                    "Sid": "AlbAccessLogsRegionalElbAccount",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{ELB_LOG_ACCOUNTS[region]}:root"},
+                    "Action": "s3:PutObject",
+                    "Resource": account_logs,
+                }
+            )
+        return statements
 
     def logs_bucket(self):
         """The access-log destination: SSE-S3 (log delivery cannot use SSE-KMS), no logging of its own."""
@@ -173,6 +330,9 @@ class Stack:
             CidrBlock="10.20.0.0/16",
             TagSpecifications=[{"ResourceType": "vpc", "Tags": self.kv({**self.tags, "Name": self.prefix})}],
         )["Vpc"]["VpcId"]
+        # an internet-facing load balancer needs the VPC's internet gateway (else InvalidSubnet)
+        igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+        ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
         if flow_logs:
             self.logs_bucket()
             resp = ec2.create_flow_logs(
@@ -191,13 +351,16 @@ class Stack:
         return self._vpc or self.vpc()
 
     def subnets(self):
-        ec2 = self.aws("ec2")
-        return [
-            ec2.create_subnet(VpcId=self.vpc_id, CidrBlock=f"10.20.{i}.0/24", AvailabilityZone=f"{REGION}{az}")[
-                "Subnet"
-            ]["SubnetId"]
-            for i, az in ((1, "a"), (2, "b"))
-        ]
+        """Two subnets of the VPC in two zones (created once: their CIDR blocks are fixed)."""
+        if self._subnets is None:
+            ec2 = self.aws("ec2")
+            self._subnets = [
+                ec2.create_subnet(VpcId=self.vpc_id, CidrBlock=f"10.20.{i}.0/24", AvailabilityZone=f"{REGION}{az}")[
+                    "Subnet"
+                ]["SubnetId"]
+                for i, az in ((1, "a"), (2, "b"))
+            ]
+        return self._subnets
 
     def security_group(self, component, ingress=(), tags=None):
         ec2 = self.aws("ec2")
@@ -251,7 +414,7 @@ class Stack:
             DBInstanceIdentifier=f"{self.prefix}-db",
             DBInstanceClass="db.t4g.micro",
             Engine="postgres",
-            EngineVersion="15.5",
+            EngineVersion="15",  # RDS picks the current default minor of 15 (minors get deprecated)
             AllocatedStorage=20,
             MasterUsername="platform",
             MasterUserPassword="not-a-real-password-1",
@@ -298,19 +461,51 @@ class Stack:
         sg=None,
     ):
         os_ = self.aws("opensearch")
-        log_group = f"arn:aws:logs:{REGION}:123456789012:log-group:/aws/opensearch/{self.prefix}"
-        domain = os_.create_domain(
-            DomainName=f"{self.prefix}-search"[:28],
-            EngineVersion="OpenSearch_2.11",
-            ClusterConfig={"InstanceType": "t3.small.search", "InstanceCount": 2, "ZoneAwarenessEnabled": zones},
-            EncryptionAtRestOptions={"Enabled": at_rest},
-            NodeToNodeEncryptionOptions={"Enabled": node_to_node},
-            DomainEndpointOptions={"EnforceHTTPS": https, "TLSSecurityPolicy": tls},
-            LogPublishingOptions=(
-                {"ES_APPLICATION_LOGS": {"CloudWatchLogsLogGroupArn": log_group, "Enabled": True}} if logs else {}
+        publishing = {}
+        if logs:
+            # the log group first, then the resource policy that lets OpenSearch write to it: AWS
+            # refuses CreateDomain with log publishing until both exist
+            log_group = self.log_group(name=f"/aws/opensearch/{self.prefix}")
+            self.aws("logs").put_resource_policy(
+                policyName=OPENSEARCH_LOG_POLICY,
+                policyDocument=json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "OpenSearchLogs",
+                                "Effect": "Allow",
+                                "Principal": {"Service": "es.amazonaws.com"},
+                                "Action": ["logs:PutLogEvents", "logs:CreateLogStream"],
+                                "Resource": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/opensearch/*:*",
+                            }
+                        ],
+                    }
+                ),
+            )
+            publishing = {"ES_APPLICATION_LOGS": {"CloudWatchLogsLogGroupArn": log_group, "Enabled": True}}
+        cluster = {"InstanceType": "m6g.large.search", "InstanceCount": 2, "ZoneAwarenessEnabled": zones}
+        if zones:
+            cluster["ZoneAwarenessConfig"] = {"AvailabilityZoneCount": 2}
+        # a VPC domain: one subnet per zone, and OpenSearch's service-linked role must exist first
+        ensure_service_linked_role(self.aws, "opensearchservice.amazonaws.com")
+        subnets = self.subnets()[: 2 if zones else 1]
+        vpc_options = {"SubnetIds": subnets, "SecurityGroupIds": [sg or self.security_group("search")]}
+        domain = retry_while(
+            lambda: os_.create_domain(
+                DomainName=f"{self.prefix}-search"[:28],
+                EngineVersion="OpenSearch_2.11",
+                ClusterConfig=cluster,
+                EBSOptions={"EBSEnabled": True, "VolumeType": "gp3", "VolumeSize": 20},
+                EncryptionAtRestOptions={"Enabled": at_rest},
+                NodeToNodeEncryptionOptions={"Enabled": node_to_node},
+                DomainEndpointOptions={"EnforceHTTPS": https, "TLSSecurityPolicy": tls},
+                LogPublishingOptions=publishing,
+                VPCOptions=vpc_options,
+                TagList=self.kv(),
             ),
-            VPCOptions={"SecurityGroupIds": [sg] if sg else []},
-            TagList=self.kv(),
+            "ValidationException",
+            "service-linked role",
         )["DomainStatus"]
         return domain["ARN"]
 
@@ -320,14 +515,14 @@ class Stack:
         attrs = {"KmsMasterKeyId": self.key_arn} if encrypted else {}
         return sns.create_topic(Name=f"{self.prefix}-alarms", Attributes=attrs, Tags=self.kv())["TopicArn"]
 
-    def log_group(self, component="backend", retention=400, encrypted=True):
+    def log_group(self, component="backend", retention=400, encrypted=True, name=None):
         logs = self.aws("logs")
-        name = f"/ecs/{self.prefix}/{component}"
+        name = name or f"/ecs/{self.prefix}/{component}"
         kwargs = {"kmsKeyId": self.key_arn} if encrypted else {}
         logs.create_log_group(logGroupName=name, tags=self.tags, **kwargs)
         if retention:
             logs.put_retention_policy(logGroupName=name, retentionInDays=retention)
-        return f"arn:aws:logs:{REGION}:123456789012:log-group:{name}"
+        return f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{name}"
 
     def secret(self, cmk=True):
         sm = self.aws("secretsmanager")
@@ -380,6 +575,32 @@ class Stack:
             iam.attach_role_policy(RoleName=name, PolicyArn=policy)
         return arn
 
+    def execution_role(self):
+        """The task execution role: pulls the image, writes logs, reads the container secrets."""
+        if self._execution_role is None:
+            self._execution_role = self.role(
+                "backend-execution",
+                statements=[
+                    {"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+                    {
+                        "Effect": "Allow",
+                        "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                        "Resource": f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/{self.prefix}-backend",
+                    },
+                    {
+                        "Effect": "Allow",
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Resource": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/ecs/{self.prefix}/*",
+                    },
+                    {
+                        "Effect": "Allow",
+                        "Action": "secretsmanager:GetSecretValue",
+                        "Resource": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{self.prefix}/*",
+                    },
+                ],
+            )
+        return self._execution_role
+
     def task_definition(self, environment=None, user="1000:1000", tags=None):
         ecs = self.aws("ecs")
         container = {
@@ -398,6 +619,8 @@ class Stack:
             container["user"] = user
         td = ecs.register_task_definition(
             family=f"{self.prefix}-backend",
+            # ECS refuses container secrets without an execution role to fetch them
+            executionRoleArn=self.execution_role(),
             containerDefinitions=[container],
             requiresCompatibilities=["FARGATE"],
             networkMode="awsvpc",
@@ -425,7 +648,6 @@ class Stack:
         idp = self.aws("cognito-idp")
         pool = idp.create_user_pool(
             PoolName=f"{self.prefix}-users",
-            MfaConfiguration=mfa,
             Policies={
                 "PasswordPolicy": {
                     "MinimumLength": min_length,
@@ -437,11 +659,23 @@ class Stack:
             },
             UserPoolTags=self.tags,
         )["UserPool"]
+        if mfa != "OFF":
+            # CreateUserPool accepts MFA ON/OPTIONAL only with an SMS configuration: software tokens
+            # (TOTP) are turned on with SetUserPoolMfaConfig, as the identity role does
+            idp.set_user_pool_mfa_config(
+                UserPoolId=pool["Id"], SoftwareTokenMfaConfiguration={"Enabled": True}, MfaConfiguration=mfa
+            )
         return pool["Arn"]
 
     # --- ALB, WAF, CloudFront, CloudTrail ---
     def certificate(self):
-        return self.aws("acm").request_certificate(DomainName=f"{self.prefix}.example.org")["CertificateArn"]
+        """An ISSUED certificate in us-east-1 (the region of the ALB and the one CloudFront reads)."""
+        if self._certificate is None:
+            body, key = self_signed_certificate(f"{self.prefix}.example.org")
+            self._certificate = self.aws("acm").import_certificate(Certificate=body, PrivateKey=key, Tags=self.kv())[
+                "CertificateArn"
+            ]
+        return self._certificate
 
     def load_balancer(
         self, *, http_redirect=True, ssl_policy="ELBSecurityPolicy-TLS13-1-2-2021-06", access_logs=True, waf=True
@@ -499,7 +733,11 @@ class Stack:
                 Rules=[],
                 Tags=self.kv(),
             )["Summary"]["ARN"]
-            waf_client.associate_web_acl(WebACLArn=acl, ResourceArn=lb)
+            # WAF cannot associate a load balancer that is still provisioning (or a web ACL created
+            # moments ago): WAFUnavailableEntityException "Retry your request"
+            retry_while(
+                lambda: waf_client.associate_web_acl(WebACLArn=acl, ResourceArn=lb), "WAFUnavailableEntityException"
+            )
         return {"lb": lb, "https": https, "http": http}
 
     def origin_access_control(self, name="assets", signing="always"):
