@@ -48,7 +48,10 @@ found = instances()
 check(len(found) == 1, f"exactly one RDS instance {DB_ID}")
 db = found[0] if found else {}
 check(db.get("DBInstanceStatus") == "available", "the instance is available")
-check(db.get("Engine") == "postgres" and db.get("EngineVersion", "").startswith("16."), "PostgreSQL 16")
+check(
+    db.get("Engine") == "postgres" and db.get("EngineVersion", "").split(".")[0] == "16",
+    f'PostgreSQL 16 (database_engine_version "16"; RDS reports its minor: {db.get("EngineVersion")})',
+)
 check(db.get("StorageEncrypted") is True, "storage is encrypted")
 check(db.get("KmsKeyId") == key_arn, "storage is encrypted with the platform KMS key")
 check(db.get("BackupRetentionPeriod", 0) >= 7, "automated backups are kept 7+ days")
