@@ -61,7 +61,12 @@ def moto_server(log: Path, **env: str):
 def moto_endpoint(tmp_path_factory):
     """A moto server started by the test harness for this session (one per xdist worker)."""
     running = os.environ.get("MOTO_ECS_SERVICE_RUNNING", "2")
-    with moto_server(tmp_path_factory.mktemp("moto") / "moto.log", MOTO_ECS_SERVICE_RUNNING=running) as endpoint:
+    # AWS managed policies exist in every account (the drift test attaches AdministratorAccess).
+    with moto_server(
+        tmp_path_factory.mktemp("moto") / "moto.log",
+        MOTO_ECS_SERVICE_RUNNING=running,
+        MOTO_IAM_LOAD_MANAGED_POLICIES="true",
+    ) as endpoint:
         yield endpoint
 
 

@@ -14,11 +14,18 @@ import urllib.request
 from pathlib import Path
 
 import boto3
+from botocore.config import Config
 
 from tests.helpers import ROOT, playbook
 
 sys.path.insert(0, str(ROOT / "scripts"))
+import local_ecr  # noqa: E402
 import local_postgres  # noqa: E402
+
+__all__ = ["RETRIES", "LocalStack", "free_port", "gone", "local_ecr", "local_postgres", "tagged"]
+
+# The harness's own calls retry like the playbooks' (the emulator may throttle them too).
+RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 10})
 
 
 def free_port() -> int:
@@ -43,6 +50,10 @@ class LocalStack:
         self.database_url = local_postgres.start(self.pg_data)
         self.app_port = free_port()
         self.env = {"PLATFORM_LOCAL_PG_DATA": str(self.pg_data), "PLATFORM_LOCAL_APP_PORT": str(self.app_port)}
+        # Reports and outputs (compliance_report_dir, outputs_dir: under $PWD) of this stack alone: another
+        # run of the same stack name elsewhere must not rewrite them between two runs of this one.
+        (base / "work").mkdir()
+        self.env["PWD"] = str(base / "work")
         self.env.update(env or {})
         self.app = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(self.app_port)],
@@ -65,7 +76,7 @@ class LocalStack:
         return playbook(self.endpoint, path, *args, inventory=self.inventory, env=self.env, timeout=timeout)
 
     def client(self, service: str, region: str | None = None):
-        return boto3.client(service, region_name=region or self.region, endpoint_url=self.endpoint)
+        return boto3.client(service, region_name=region or self.region, endpoint_url=self.endpoint, config=RETRIES)
 
     def close(self):
         self.app.terminate()

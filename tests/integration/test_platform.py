@@ -8,6 +8,8 @@ check against a stopped database -> destroy.
 
 from __future__ import annotations
 
+import json
+
 import psycopg
 import pytest
 
@@ -148,6 +150,91 @@ def test_deploy_twice_second_run_changes_nothing(stack):
             assert all(fragment not in env_text for fragment in _fragments(value)), (
                 f"secret {name} in {arn} environment"
             )
+
+
+def _drift_state(stack: LocalStack) -> dict:
+    """What the drift test tampers with, as it is now."""
+    ec2, s3, iam, ecs = (stack.client(s) for s in ("ec2", "s3", "iam", "ecs"))
+    (db_sg,) = ec2.describe_security_groups(Filters=[{"Name": "tag:Name", "Values": [f"{STACK}-database"]}])[
+        "SecurityGroups"
+    ]
+    (documents,) = [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith(f"{STACK}-documents")]
+    try:
+        bucket_policy = s3.get_bucket_policy(Bucket=documents)["Policy"]
+    except s3.exceptions.ClientError:
+        bucket_policy = ""
+    domain = stack.client("opensearch").describe_domain(DomainName=f"{STACK}-search")["DomainStatus"]
+    (service,) = ecs.describe_services(cluster=STACK, services=[f"{STACK}-backend"])["services"]
+    return {
+        "db_sg": db_sg["GroupId"],
+        "db_open_to_world": any(
+            r.get("CidrIp") == "0.0.0.0/0" for p in db_sg["IpPermissions"] for r in p.get("IpRanges", [])
+        ),
+        "documents": documents,
+        "documents_tls_only": "aws:SecureTransport" in bucket_policy,
+        "search_policy": json.loads(domain.get("AccessPolicies") or "{}"),
+        "task_role_managed": [
+            p["PolicyArn"]
+            for p in iam.list_attached_role_policies(RoleName=f"{STACK}-task-backend")["AttachedPolicies"]
+        ],
+        "circuit_breaker": service["deploymentConfiguration"].get("deploymentCircuitBreaker", {}),
+    }
+
+
+def test_check_reports_drift_and_deploy_reverts_it(stack):
+    """Five changes made behind the collection's back: --check --diff names each, a deploy reverts each."""
+    before = _drift_state(stack)
+    assert not before["db_open_to_world"] and before["documents_tls_only"] and not before["task_role_managed"]
+    assert before["circuit_breaker"].get("enable") is True, before["circuit_breaker"]
+    domain_arn = stack.client("opensearch").describe_domain(DomainName=f"{STACK}-search")["DomainStatus"]["ARN"]
+
+    stack.client("ec2").authorize_security_group_ingress(
+        GroupId=before["db_sg"],
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    stack.client("s3").delete_bucket_policy(Bucket=before["documents"])
+    open_policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "es:*", "Resource": f"{domain_arn}/*"}],
+    }
+    stack.client("opensearch").update_domain_config(
+        DomainName=f"{STACK}-search", AccessPolicies=json.dumps(open_policy)
+    )
+    stack.client("iam").attach_role_policy(
+        RoleName=f"{STACK}-task-backend", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess"
+    )
+    stack.client("ecs").update_service(
+        cluster=STACK,
+        service=f"{STACK}-backend",
+        deploymentConfiguration={"deploymentCircuitBreaker": {"enable": False, "rollback": False}},
+    )
+    drifted = _drift_state(stack)
+    assert drifted["db_open_to_world"] and not drifted["documents_tls_only"], drifted
+    assert drifted["task_role_managed"] and drifted["circuit_breaker"].get("enable") is False, drifted
+
+    check = stack.run("deploy.yml", "--check", "--diff")
+    assert check.returncode == 0, check.tail(150)
+    changed = check.changed_tasks()
+    for task in (
+        "Ensure the data-tier security groups admit their port from the app only",
+        "Ensure each bucket is versioned, encrypted, private, TLS-only and tagged",
+        "Ensure the access policy lets only the platform's task roles use the HTTP API",
+        "Ensure each role exists, assumable by ECS tasks of this account only, without managed policies",
+        "Ensure each ECS service runs its task definition in the private subnets with the circuit breaker",
+    ):
+        assert any(name.endswith(task) for name in changed), f"--check does not report {task!r}: {changed}"
+    assert _drift_state(stack) == drifted, "--check must not revert anything"
+
+    fixed = stack.run("deploy.yml")
+    assert fixed.returncode == 0, fixed.tail(150)
+    after = _drift_state(stack)
+    assert not after["db_open_to_world"], "5432 is still open to 0.0.0.0/0"
+    assert after["documents_tls_only"], "the documents bucket lost its TLS-only policy"
+    assert after["search_policy"] == before["search_policy"], after["search_policy"]
+    assert after["task_role_managed"] == [], after["task_role_managed"]
+    assert after["circuit_breaker"] == before["circuit_breaker"], after["circuit_breaker"]
+    again = stack.run("deploy.yml")
+    assert again.returncode == 0 and again.recap["changed"] == 0, again.changed_tasks()
 
 
 def test_migrations_created_real_tables(stack):

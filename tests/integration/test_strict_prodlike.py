@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import time
-import urllib.error
 import urllib.request
 from collections import Counter
 
 import boto3
 import pytest
 
-from tests import helpers
-from tests.conftest import moto_server
-from tests.integration.stack import RETRIES, LocalStack, tagged
+from tests.conftest import faults, moto_server
+from tests.integration.stack import RETRIES, LocalStack, local_ecr, tagged
 
 NAME, ENV = "clinic", "prod"
 STACK = f"{NAME}-{ENV}"
@@ -30,7 +29,8 @@ INVENTORY = "tests/integration/inventories/prodlike"
 DR_DB_SUBNET_GROUP = "clinic-dr-network-db"  # the operator's DR network (not the platform's)
 ACCOUNT = "123456789012"  # moto's account
 FIRST_TAG, SECOND_TAG = "2026.12.01-aaa111", "2026.12.02-bbb222"
-THROTTLE = "0.2"
+SERVICES = ("api", "portal", "scanner")
+THROTTLE = 0.2
 # Destroy must not hang on what the emulator never finishes: bounded well under the 900 s run limit.
 DESTROY_BOUND_S = 600
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("strict")]
@@ -102,19 +102,10 @@ def stack(strict_endpoint):
         local.close()
 
 
-def _control(endpoint: str, path: str):
-    try:
-        with urllib.request.urlopen(f"{endpoint}/_platform_ops/{path}", timeout=5) as resp:  # noqa: S310
-            return json.load(resp)
-    except urllib.error.HTTPError as exc:
-        return {"error": exc.code}
-
-
 def _push(stack: LocalStack, tag: str) -> None:
-    """Push every service's image with ``tag`` (the step between provisioning and rollout)."""
-    push = getattr(helpers, "push_images", None)
-    if push is not None:
-        push(stack.endpoint, INVENTORY, tag, region=REGION)
+    """The operator's `docker push` of every service's image with ``tag`` (scripts/local_ecr.py)."""
+    repositories = [f"{STACK}/{name}" for name in SERVICES]
+    local_ecr.push_images(stack.endpoint, REGION, repositories, tag)
 
 
 def _migration_tasks(stack: LocalStack) -> list[dict]:
@@ -126,13 +117,16 @@ def _migration_tasks(stack: LocalStack) -> list[dict]:
 
 
 def test_the_emulator_enforces_the_rules_and_throttles(strict_endpoint):
-    rules = _control(strict_endpoint, "rules")
-    assert rules and "error" not in rules, f"the launcher lists no rules: {rules}"
-    faults = _control(strict_endpoint, "faults")
-    assert "error" not in faults and THROTTLE in json.dumps(faults), f"throttling is not on: {faults}"
+    with urllib.request.urlopen(f"{strict_endpoint}/_platform_ops/rules", timeout=5) as resp:  # noqa: S310
+        rules = json.load(resp)
+    assert rules["available"] and sorted(rules["enabled"]) == sorted(rules["available"]), rules
+    assert faults(strict_endpoint)["config"].get("throttle") == THROTTLE, faults(strict_endpoint)
 
 
 def test_deploy_under_throttling_then_second_run_changes_nothing(stack):
+    # First install (docs/aws-first-deploy.md): the repositories, the images, then everything.
+    repositories = stack.run("deploy.yml", "--tags", "repositories")
+    assert repositories.returncode == 0, repositories.tail(150)
     _push(stack, FIRST_TAG)
     first = stack.run("deploy.yml", timeout=1200)
     assert first.returncode == 0, first.tail(150)
@@ -148,7 +142,7 @@ def test_deploy_of_a_new_image_tag_rolls_every_service(stack):
     run = stack.run("deploy.yml", "-e", f"platform_image_tag={SECOND_TAG}")
     assert run.returncode == 0, run.tail(150)
     ecs = stack.client("ecs")
-    names = [f"{STACK}-{s}" for s in ("api", "portal", "scanner")]
+    names = [f"{STACK}-{name}" for name in SERVICES]
     for svc in ecs.describe_services(cluster=STACK, services=names)["services"]:
         taskdef = ecs.describe_task_definition(taskDefinition=svc["taskDefinition"])["taskDefinition"]
         assert taskdef["containerDefinitions"][0]["image"].endswith(f":{SECOND_TAG}"), svc["serviceName"]
@@ -234,7 +228,19 @@ def test_destroy_of_the_prodlike_stack_finishes_and_leaves_nothing(stack):
     assert destroyed.returncode == 0, destroyed.tail(150)
     assert elapsed < DESTROY_BOUND_S
     assert not stack.client("ec2").describe_vpcs(Filters=[{"Name": "tag:Project", "Values": [NAME]}])["Vpcs"]
-    assert tagged(stack, NAME, ENV, (DR_REGION,)) == []
+    # What destroy keeps by design (DESIGN.md §4, like CloudFormation's Snapshot policy): the final
+    # snapshots of the database and the cache. Nothing else tagged as the platform's may be left.
+    left = tagged(stack, NAME, ENV, (DR_REGION,))
+    kept = [
+        arn
+        for arn in left
+        if re.search(
+            rf":(rds:{REGION}:{ACCOUNT}:snapshot:{STACK}-db-final-|elasticache:{REGION}:{ACCOUNT}:snapshot:{STACK}-cache-final)",
+            arn,
+        )
+    ]
+    assert [arn for arn in left if arn not in kept] == []
+    assert any(":rds:" in arn for arn in kept), f"the database's final snapshot was not kept: {left}"
     assert [
         p
         for p in stack.client("cognito-idp").list_user_pools(MaxResults=60)["UserPools"]
