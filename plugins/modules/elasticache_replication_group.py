@@ -971,9 +971,18 @@ def ensure_absent(module, client, group):
         params["FinalSnapshotIdentifier"] = p["final_snapshot_identifier"]
     try:
         group = delete_replication_group(client, params)
-    except BOTO_ERRORS as e:
+    except is_boto3_error_code(["ReplicationGroupNotFoundFault", "InvalidReplicationGroupState"]) as e:
+        # A retried request whose first attempt was accepted (a 5xx answer after the write): the
+        # group is gone already, or deleting. Anything else is a real failure.
+        try:
+            group = get_replication_group(client, rg_id)
+        except BOTO_ERRORS as describe_error:
+            module.fail_json_aws(describe_error, msg=f"Failed to describe replication group {rg_id}", changed=True)
+        if group is not None and group.get("Status") != "deleting":
+            module.fail_json_aws(e, msg=f"Failed to delete replication group {rg_id}")
+    except BOTO_ERRORS as e:  # pylint: disable=duplicate-except
         module.fail_json_aws(e, msg=f"Failed to delete replication group {rg_id}")
-    if p["wait"]:
+    if p["wait"] and group is not None:
         group = wait_for(module, client, "deleted", changed=True)
     return True, format_group(group), diff
 

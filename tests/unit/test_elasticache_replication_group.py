@@ -25,6 +25,8 @@ import botocore.exceptions
 import pytest
 from ansible_collections.platform_ops.aws.plugins.module_utils import elasticache as ec_utils
 
+from tests.conftest import faults, set_faults
+
 MODULE = "elasticache_replication_group"
 TOKEN = "Sup3rSecretAuthToken-" + uuid.uuid4().hex  # 53 chars, valid AUTH token
 
@@ -548,6 +550,40 @@ def test_create_answered_already_exists_after_a_retried_write(run_module, ec, mo
     assert result.changed and not result.failed, result
     assert result["replication_group"]["replication_group_id"] == rg_id
     assert _describe(ec, rg_id)["Status"] == "available"
+
+
+# What every playbook sets in module_defaults (aws_config): botocore retries a 5xx itself.
+AWS_CONFIG = {"retries": {"mode": "standard", "total_max_attempts": 10}}
+
+
+@contextlib.contextmanager
+def _write_then_500(endpoint: str, operation: str):
+    """The next ``operation`` takes effect, then its answer is lost (HTTP 500): botocore retries it."""
+    set_faults(endpoint, error_after_write={operation: 1})
+    try:
+        yield
+    finally:
+        set_faults(endpoint)
+
+
+def test_create_whose_answer_was_lost_adopts_the_group(run_module, ec, moto_endpoint):
+    rg_id = _name()
+    with _write_then_500(moto_endpoint, "elasticache.CreateReplicationGroup"):
+        result = run_module(MODULE, _base(rg_id, aws_config=AWS_CONFIG))
+        assert faults(moto_endpoint)["injected"], "the fault was not injected"
+    assert result.changed and not result.failed, result
+    assert result["replication_group"]["replication_group_id"] == rg_id
+    again = run_module(MODULE, _base(rg_id, aws_config=AWS_CONFIG))
+    assert not again.changed and not again.failed, again
+
+
+def test_delete_whose_answer_was_lost_succeeds(run_module, ec, group, moto_endpoint):
+    with _write_then_500(moto_endpoint, "elasticache.DeleteReplicationGroup"):
+        result = run_module(MODULE, {"replication_group_id": group, "state": "absent", "aws_config": AWS_CONFIG})
+        assert faults(moto_endpoint)["injected"], "the fault was not injected"
+    assert result.changed and not result.failed, result
+    with pytest.raises(botocore.exceptions.ClientError):
+        _describe(ec, group)
 
 
 @pytest.mark.parametrize(

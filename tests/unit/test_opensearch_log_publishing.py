@@ -378,3 +378,46 @@ def test_retry_helper_stops_at_once_on_other_errors_and_returns_attempts():
     assert fake.sleeps == [2]
     assert os_utils.is_log_policy_not_yet_effective(_client_error("ValidationException", NOT_GRANTED))
     assert not os_utils.is_log_policy_not_yet_effective(_client_error("ValidationException", "bad instance type"))
+
+
+# ---------------------------------------------------------------- writes whose answer was lost, throttling
+
+AWS_CONFIG = {"retries": {"mode": "standard", "total_max_attempts": 10}}
+
+
+@pytest.mark.parametrize("operation", ["logs.PutResourcePolicy", "es.UpdateDomainConfig"])
+def test_a_write_whose_answer_was_lost_is_retried(run_module, aws, domain, moto_endpoint, operation):
+    from tests.conftest import faults, set_faults
+
+    name = f"{domain}-logs"
+    args = {
+        "domain_name": domain,
+        "log_groups": _groups(domain),
+        "resource_policy_name": name,
+        "aws_config": AWS_CONFIG,
+    }
+    set_faults(moto_endpoint, error_after_write={operation: 1})
+    try:
+        result = run_module(MODULE, args)
+        assert faults(moto_endpoint)["injected"], "the fault was not injected"
+    finally:
+        set_faults(moto_endpoint)
+    assert result.changed and not result.failed, result
+    assert set(_real_options(aws, domain)) == {"SEARCH_SLOW_LOGS", "ES_APPLICATION_LOGS"}
+    again = run_module(MODULE, args)
+    assert not again.changed and not again.failed, again
+    run_module(MODULE, {"domain_name": domain, "resource_policy_name": name, "state": "absent"})
+
+
+def test_throttling_is_retried(run_module, aws, domain, moto_endpoint):
+    from tests.conftest import set_faults
+
+    name = f"{domain}-logs"
+    args = {"domain_name": domain, "log_groups": _groups(domain), "resource_policy_name": name}
+    set_faults(moto_endpoint, throttle=0.5, seed=3, only=["logs.*", "es.*"])
+    try:
+        result = run_module(MODULE, args)  # botocore's legacy retries, then AWSRetry's backoff
+    finally:
+        set_faults(moto_endpoint)
+    assert result.changed and not result.failed, result
+    run_module(MODULE, {"domain_name": domain, "resource_policy_name": name, "state": "absent"})
