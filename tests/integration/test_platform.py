@@ -14,7 +14,7 @@ import psycopg
 import pytest
 
 from tests.conftest import api_requests
-from tests.helpers import ROOT, playbook
+from tests.helpers import ROOT, playbook, push_images
 from tests.integration.stack import LocalStack, local_postgres, tagged
 
 STACK = "caseapp-local"  # inventories/local
@@ -101,6 +101,29 @@ def test_playbooks_dir_sees_root_group_vars(moto_endpoint):
         probe.unlink()
     assert run.returncode == 0, run.tail()
     assert "mig=['alembic', 'upgrade', 'head']" in run.output
+
+
+def test_repositories_first_then_the_images_are_pushed(stack):
+    """The first install (README "On real AWS"): --tags repositories makes what a push needs, nothing heavy."""
+    run = stack.run("deploy.yml", "--tags", "repositories")
+    assert run.returncode == 0, run.tail()
+    key_arn = stack.client("kms").describe_key(KeyId=f"alias/{STACK}")["KeyMetadata"]["Arn"]
+    repos = stack.client("ecr").describe_repositories(repositoryNames=[f"{STACK}/backend", f"{STACK}/media-processor"])
+    assert {r["encryptionConfiguration"].get("kmsKey") for r in repos["repositories"]} == {key_arn}
+    assert not stack.client("ec2").describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [f"{STACK}-vpc"]}])["Vpcs"]
+    assert not [
+        c for c in stack.client("ecs").describe_clusters(clusters=[STACK])["clusters"] if c["status"] == "ACTIVE"
+    ]
+    again = stack.run("deploy.yml", "--tags", "repositories")
+    assert again.returncode == 0 and again.recap["changed"] == 0, again.changed_tasks()
+    # the local `docker push` (make local-deploy: local_stack.py push-images); a second push skips the tags
+    pushed = push_images(stack.endpoint, "inventories/local", "local")
+    assert [line.split(" (")[0] for line in pushed] == [
+        f"{STACK}/{s}:local pushed" for s in ("backend", "media-processor")
+    ]
+    assert push_images(stack.endpoint, "inventories/local", "local") == [
+        f"{STACK}/{s}:local already pushed" for s in ("backend", "media-processor")
+    ]
 
 
 def test_deploy_twice_second_run_changes_nothing(stack):
@@ -252,7 +275,39 @@ def test_migrations_created_real_tables(stack):
     assert "Migration skipped" not in again.output and "Local database at revision 0002" in again.output
 
 
+def test_an_image_not_in_ecr_stops_before_any_change(stack):
+    """Services, migration and rollout each check the image is in ECR before a task starts from it."""
+    ecs = stack.client("ecs")
+    images = _service_images(stack)
+    revisions = ecs.list_task_definitions(familyPrefix=STACK)["taskDefinitionArns"]
+    migrations = [
+        ecs.list_tasks(cluster=STACK, startedBy="ansible-migrate", desiredStatus=status)["taskArns"]
+        for status in ("RUNNING", "STOPPED")
+    ]
+    missing = [
+        f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{STACK}/{s}:it-missing" for s in ("backend", "media-processor")
+    ]
+    for tags, hint in (
+        ("ecs_service", "Everything before the ECS services is provisioned"),
+        ("migrate", "Nothing was started"),
+        ("rollout", "No service was changed"),
+    ):
+        run = stack.run("deploy.yml", "--tags", tags, "-e", "platform_image_tag=it-missing")
+        assert run.returncode != 0, run.tail()
+        assert "image(s) are not in Amazon ECR" in run.output and hint in run.output, run.tail(60)
+        assert f"docker push {missing[0]}" in run.output, run.tail(60)
+        if tags != "migrate":
+            assert f"docker push {missing[1]}" in run.output, run.tail(60)
+    assert _service_images(stack) == images
+    assert ecs.list_task_definitions(familyPrefix=STACK)["taskDefinitionArns"] == revisions
+    assert [
+        ecs.list_tasks(cluster=STACK, startedBy="ansible-migrate", desiredStatus=status)["taskArns"]
+        for status in ("RUNNING", "STOPPED")
+    ] == migrations, "no migration task may start from a missing image"
+
+
 def test_rollout_moves_services_to_the_new_tag(stack):
+    push_images(stack.endpoint, "inventories/local", "it-2")
     run = stack.run("deploy.yml", "--tags", "rollout", "-e", "platform_image_tag=it-2")
     assert run.returncode == 0, run.tail()
     images = _service_images(stack)
