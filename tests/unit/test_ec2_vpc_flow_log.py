@@ -27,6 +27,25 @@ def _requests_by_op(endpoint: str) -> dict:
         return json.load(resp)["by_operation"]
 
 
+@pytest.fixture(autouse=True)
+def _delivery_roles(aws):
+    """The roles the tests name exist and trust VPC Flow Logs: with the emulator rule iam_propagation
+    (PLATFORM_LOCAL_RULES=all) CreateFlowLogs refuses a role that does not, as AWS does."""
+    iam = aws("iam")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    for arn in (ROLE_ARN, OTHER_ROLE_ARN):
+        name = arn.rsplit("/", 1)[1]
+        try:
+            iam.get_role(RoleName=name)
+        except iam.exceptions.NoSuchEntityException:
+            iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+
+
 @pytest.fixture
 def ec2(aws):
     return aws("ec2")
@@ -474,3 +493,47 @@ def test_other_errors_are_not_retried(run_module, vpc_id, log_group, monkeypatch
     assert len(calls) == 1
     assert fake.sleeps == []
     assert "trust policy" not in result["msg"]
+
+
+@pytest.fixture(scope="module")
+def propagating_endpoint(tmp_path_factory):
+    """An emulator of our own with the rule iam_propagation: a role is refused for its first 2 s."""
+    from tests.conftest import moto_server  # noqa: PLC0415
+
+    log = tmp_path_factory.mktemp("moto-iam") / "moto.log"
+    with moto_server(log, PLATFORM_LOCAL_RULES="iam_propagation", PLATFORM_LOCAL_IAM_PROPAGATION_S="2") as endpoint:
+        yield endpoint
+
+
+def test_a_role_created_a_moment_ago_is_accepted_once_propagated(run_module, propagating_endpoint):
+    """Against the emulator rule iam_propagation (real waiting: about 2 s)."""
+    import boto3  # noqa: PLC0415
+
+    from tests.conftest import api_operations  # noqa: PLC0415
+
+    def client(service):
+        return boto3.client(service, region_name="us-east-1", endpoint_url=propagating_endpoint)
+
+    vpc = client("ec2").create_vpc(CidrBlock="10.43.0.0/16")["Vpc"]["VpcId"]
+    group = f"/test/flow-logs/{_uid()}"
+    client("logs").create_log_group(logGroupName=group)
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    role = client("iam").create_role(RoleName=f"fl-{_uid()}", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+    args = {
+        "resource_id": vpc,
+        "log_group_name": group,
+        "deliver_logs_permission_arn": role["Arn"],
+        "endpoint_url": propagating_endpoint,
+    }
+    result = run_module(MODULE, args)
+    assert not result.failed, result
+    assert result.changed
+    (flow_log,) = client("ec2").describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc]}])["FlowLogs"]
+    assert flow_log["DeliverLogsPermissionArn"] == role["Arn"]
+    # Refused at least once while the role was young, then accepted.
+    assert api_operations(propagating_endpoint)["ec2.CreateFlowLogs"] >= 2
