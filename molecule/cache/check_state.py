@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 from botocore.exceptions import ClientError
@@ -99,7 +100,7 @@ if described is not None:
     token = secrets.get_secret_value(SecretId=SECRET)["SecretString"]
     check(len(token) == 64, "the auth token has 64 characters")
     check(
-        all(33 <= ord(c) <= 126 and c not in '@"/' for c in token),
-        "the auth token has only characters Redis AUTH allows",
+        re.fullmatch(r"[A-Za-z0-9!&#$^<>-]{16,128}", token) is not None,
+        "the auth token has only characters ElastiCache accepts (letters, digits, ! & # $ ^ < > -)",
     )
 done()
