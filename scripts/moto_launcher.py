@@ -43,7 +43,7 @@ Extra endpoints (never reached by AWS SDKs):
 
 ``POST /moto-api/reset`` (moto's own) also forgets the open creation windows.
 
-AWS rules (``--rules`` or ``PLATFORM_LOCAL_RULES``; default ``none``): ``all``, ``none`` or a comma
+AWS rules (``--rules`` or ``PLATFORM_LOCAL_RULES``; default ``all``): ``all``, ``none`` or a comma
 list of rule names, e.g. ``service_linked_roles,ecs_image_pull``. A rule makes the emulator refuse
 what real AWS refuses although moto accepts it; rules live in ``scripts/moto_rules.py`` (``RULES``)
 and ``scripts/moto_faults.py`` (``RULES``), each documented there with AWS's behaviour. An unknown
@@ -688,8 +688,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--rules",
-        default=os.environ.get("PLATFORM_LOCAL_RULES", "none"),
-        help="AWS rules to enforce: all, none or a comma list of names (env PLATFORM_LOCAL_RULES; default none)",
+        default=os.environ.get("PLATFORM_LOCAL_RULES", "all"),
+        help="AWS rules to enforce: all, none or a comma list of names (env PLATFORM_LOCAL_RULES; default all)",
     )
     parser.add_argument(
         "--faults",

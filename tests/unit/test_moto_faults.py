@@ -113,8 +113,8 @@ def rules(rules_endpoint):
 
 @pytest.fixture(scope="module")
 def plain_endpoint():
-    """A launcher with no rules, no faults (the default)."""
-    proc, url = _start()
+    """A launcher with no rules (PLATFORM_LOCAL_RULES=none) and no faults."""
+    proc, url = _start(PLATFORM_LOCAL_RULES="none")
     try:
         yield url
     finally:
@@ -176,7 +176,17 @@ def test_rules_endpoint_lists_enabled_and_available(rules_endpoint, plain_endpoi
     assert shown["enabled"] == sorted(MY_RULES.split(","))
     assert set(moto_faults.RULES) <= set(shown["available"])
     assert all(shown["available"][name] for name in moto_faults.RULES)  # a summary each
-    assert _get(f"{plain_endpoint}/_platform_ops/rules")["enabled"] == []  # default: none
+    assert _get(f"{plain_endpoint}/_platform_ops/rules")["enabled"] == []  # PLATFORM_LOCAL_RULES=none
+
+
+def test_every_rule_is_on_by_default():
+    proc, url = _start()
+    try:
+        shown = _get(f"{url}/_platform_ops/rules")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert shown["enabled"] == sorted(shown["available"])
 
 
 def test_parse_rules():
