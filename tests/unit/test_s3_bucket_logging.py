@@ -40,7 +40,7 @@ def _logs_bucket(s3, name, sources, prefixes=None):
                 "StringEquals": {"aws:SourceAccount": ACCOUNT},
             },
         }
-        for i, (source, prefix) in enumerate(zip(sources, prefixes))
+        for i, (source, prefix) in enumerate(zip(sources, prefixes, strict=True))
     ]
     s3.put_bucket_policy(Bucket=name, Policy=json.dumps({"Version": "2012-10-17", "Statement": statements}))
 
