@@ -86,8 +86,9 @@ class LocalStack:
 
 def gone(stack: LocalStack, arn: str) -> bool:
     """Whether a still-listed resource is really on its way out, as AWS shows it for a while too:
-    a deleted NAT gateway, a KMS key pending deletion, a replication group deleting (the emulator
-    never finishes), an inactive ECS cluster/service or a deregistered task definition."""
+    a deleted NAT gateway, a KMS key pending deletion, a replication group or cache cluster deleting,
+    a secret scheduled for deletion (its recovery window), an inactive ECS cluster/service or a
+    deregistered task definition."""
     service, region, resource = arn.split(":")[2], arn.split(":")[3], arn.split(":", 5)[5]
     try:
         if service == "ec2" and resource.startswith("natgateway/"):
@@ -102,6 +103,13 @@ def gone(stack: LocalStack, arn: str) -> bool:
                 ReplicationGroupId=resource.split(":")[1]
             )
             return groups["ReplicationGroups"][0]["Status"] == "deleting"
+        if service == "elasticache" and resource.startswith("cluster:"):
+            (cluster,) = stack.client("elasticache", region).describe_cache_clusters(
+                CacheClusterId=resource.split(":")[1]
+            )["CacheClusters"]
+            return cluster["CacheClusterStatus"] == "deleting"
+        if service == "secretsmanager":
+            return "DeletedDate" in stack.client("secretsmanager", region).describe_secret(SecretId=arn)
         if service == "ecs" and resource.startswith("cluster/"):
             (cluster,) = stack.client("ecs", region).describe_clusters(clusters=[arn])["clusters"]
             return cluster["status"] == "INACTIVE"
