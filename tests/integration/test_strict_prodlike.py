@@ -146,8 +146,6 @@ def test_deploy_of_a_new_image_tag_rolls_every_service(stack):
     for svc in ecs.describe_services(cluster=STACK, services=names)["services"]:
         taskdef = ecs.describe_task_definition(taskDefinition=svc["taskDefinition"])["taskDefinition"]
         assert taskdef["containerDefinitions"][0]["image"].endswith(f":{SECOND_TAG}"), svc["serviceName"]
-    again = stack.run("deploy.yml", "-e", f"platform_image_tag={SECOND_TAG}")
-    assert again.returncode == 0 and again.recap["changed"] == 0, again.changed_tasks()
 
 
 def _one_each(found: list[str], what: str) -> None:
