@@ -34,7 +34,7 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 EXEC_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ecs-execution"
 TASK_ROLE = f"arn:aws:iam::{ACCOUNT}:role/backend-task"
-SECRET_ARN = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:caseapp-test-db-url-AbCdEf"
+SECRET_NAME = "caseapp-test-db-url"
 FAST = {"poll_interval": 0.1}
 
 
@@ -65,6 +65,16 @@ def network(moto_endpoint):
     return _network(moto_endpoint)
 
 
+def secret_arn(endpoint: str) -> str:
+    """The full ARN of a secret that exists on that server: ECS (and the emulator's ecs_image_pull rule)
+    starts no task whose secrets[].valueFrom resolves to no secret."""
+    sm = _client("secretsmanager", endpoint)
+    try:
+        return sm.describe_secret(SecretId=SECRET_NAME)["ARN"]
+    except sm.exceptions.ResourceNotFoundException:
+        return sm.create_secret(Name=SECRET_NAME, SecretString="postgresql://app@db/app")["ARN"]
+
+
 def _register(ecs, family: str, image: str = "registry.example:5000/caseapp/backend:1") -> str:
     return ecs.register_task_definition(
         family=family,
@@ -84,7 +94,7 @@ def _register(ecs, family: str, image: str = "registry.example:5000/caseapp/back
                 "memoryReservation": 256,
                 "portMappings": [{"containerPort": 8000, "protocol": "tcp"}],
                 "environment": [{"name": "LOG_LEVEL", "value": "info"}, {"name": "APP_ENV", "value": "test"}],
-                "secrets": [{"name": "DATABASE_URL", "valueFrom": SECRET_ARN}],
+                "secrets": [{"name": "DATABASE_URL", "valueFrom": secret_arn(ecs.meta.endpoint_url)}],
                 "readonlyRootFilesystem": True,
                 "user": "1000",
                 "logConfiguration": {
@@ -222,7 +232,7 @@ def test_check_mode_and_diff_change_nothing(run_module, moto_endpoint, network):
                 "service": name,
                 "image_tag": "3",
                 "environment": {"FEATURE_X": True},
-                "secrets": {"JWT_SECRET": SECRET_ARN},
+                "secrets": {"JWT_SECRET": secret_arn(moto_endpoint)},
             }
         ],
         **FAST,
@@ -239,7 +249,7 @@ def test_check_mode_and_diff_change_nothing(run_module, moto_endpoint, network):
     assert after["environment"] == ["APP_ENV", "FEATURE_X", "LOG_LEVEL"]
     assert after["secrets"] == ["DATABASE_URL", "JWT_SECRET"]
     assert after["task_definition"] == "(new revision)"
-    assert SECRET_ARN not in json.dumps(result["diff"]), "the diff shows secret names only"
+    assert secret_arn(moto_endpoint) not in json.dumps(result["diff"]), "the diff shows secret names only"
     # nothing changed in AWS
     assert _revisions(ecs, name) == [rev1]
     assert _service_td(ecs, cluster, name) == rev1
@@ -256,7 +266,7 @@ def test_environment_secrets_and_container_selection(run_module, moto_endpoint, 
                 {
                     "service": name,
                     "environment": {"LOG_LEVEL": "debug", "WORKERS": 4, "FEATURE_X": False},
-                    "secrets": {"JWT_SECRET": SECRET_ARN},
+                    "secrets": {"JWT_SECRET": secret_arn(moto_endpoint)},
                 }
             ],
             **FAST,
@@ -283,7 +293,7 @@ def test_environment_secrets_and_container_selection(run_module, moto_endpoint, 
                 {
                     "service": name,
                     "environment": {"FEATURE_X": False, "WORKERS": "4", "LOG_LEVEL": "debug"},
-                    "secrets": {"JWT_SECRET": SECRET_ARN},
+                    "secrets": {"JWT_SECRET": secret_arn(moto_endpoint)},
                 }
             ],
             **FAST,
@@ -588,7 +598,7 @@ def test_revision_previous_check_mode_and_diff(run_module, moto_endpoint, networ
     before, after = result["diff"]["before"]["services"][name], result["diff"]["after"]["services"][name]
     assert before["task_definition"] == f"{name}:2" and after["task_definition"] == f"{name}:1"
     assert before["image"].endswith("backend:2") and after["image"].endswith("backend:1")
-    assert SECRET_ARN not in json.dumps(result["diff"])
+    assert secret_arn(moto_endpoint) not in json.dumps(result["diff"])
     assert not any(op in _counts(moto_endpoint) for op in ("ecs.RegisterTaskDefinition", "ecs.UpdateService"))
     assert _service_td(ecs, cluster, name) == rev2
 
