@@ -8,6 +8,7 @@ import json
 from contextlib import redirect_stdout
 
 import pytest
+from ansible.module_utils.common import warnings as ansible_warnings
 from ansible.module_utils.testing import patch_module_args
 
 
@@ -34,6 +35,9 @@ def run_module(moto_endpoint):
         full.update(args)
         full["_ansible_check_mode"] = check_mode
         full["_ansible_diff"] = diff
+        # ansible-core keeps module warnings in a process-wide list: forget the previous runs' warnings.
+        ansible_warnings._global_warnings.clear()
+        ansible_warnings._global_deprecations.clear()
         out = io.StringIO()
         with patch_module_args(full), redirect_stdout(out), pytest.raises(SystemExit):
             module.main()

@@ -9,17 +9,6 @@ import pytest
 ACCOUNT = "123456789012"
 
 
-@pytest.fixture(autouse=True)
-def _forget_module_warnings():
-    """Modules run in this process; ansible-core keeps their warnings in a process-wide list. Clear it
-    after each test so that the warnings of these tests do not show up in the results of later tests."""
-    yield
-    from ansible.module_utils.common import warnings  # noqa: PLC0415
-
-    warnings._global_warnings.clear()
-    warnings._global_deprecations.clear()
-
-
 def unique(prefix="td"):
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 

@@ -32,17 +32,6 @@ ACCOUNT = "123456789012"
 AWS_CONFIG = {"retries": {"mode": "standard", "total_max_attempts": 10}}
 
 
-@pytest.fixture(autouse=True)
-def _forget_module_warnings():
-    """Modules run in this process; ansible-core keeps their warnings in a process-wide list. Clear it
-    after each test so that the warnings of these tests do not show up in the results of later tests."""
-    yield
-    from ansible.module_utils.common import warnings  # noqa: PLC0415
-
-    warnings._global_warnings.clear()
-    warnings._global_deprecations.clear()
-
-
 @pytest.fixture(scope="module")
 def fault_endpoint(tmp_path_factory):
     """A launcher of our own: fault injection is server-wide, other tests must not see it."""
