@@ -93,3 +93,36 @@ def push_images(endpoint: str, inventory_or_names: str | list[str], tag: str, re
     else:
         names = list(inventory_or_names)
     return local_ecr.push_images(endpoint, region or "us-east-1", names, tag)
+
+
+def self_signed_certificate(name: str, sans: list[str] | tuple[str, ...] = (), key=None) -> tuple[bytes, bytes]:
+    """(certificate PEM, private key PEM) of a fresh self-signed certificate for ``name`` (and ``sans``).
+
+    Stands for the operator's ISSUED ACM certificate: an imported certificate is ISSUED at once, a
+    requested one stays PENDING_VALIDATION (which ELB and CloudFront refuse). ``key`` defaults to RSA 2048.
+    """
+    import datetime  # noqa: PLC0415
+
+    from cryptography import x509  # noqa: PLC0415
+    from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: PLC0415
+    from cryptography.x509.oid import NameOID  # noqa: PLC0415
+
+    key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=365))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in (name, *sans)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    pem_key = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    )
+    return cert.public_bytes(serialization.Encoding.PEM), pem_key

@@ -8,13 +8,12 @@ any network or storage resource exists.
 
 from __future__ import annotations
 
-import datetime
 import uuid
 
 import pytest
 
 from tests.conftest import api_operations, operations_delta
-from tests.helpers import playbook
+from tests.helpers import playbook, self_signed_certificate
 
 pytestmark = [pytest.mark.xdist_group("preflight")]
 
@@ -24,32 +23,6 @@ WELL_FORMED = f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/{uuid.UUID(int=7)}"
 HOST = "app.preflight.example.org"
 # A tag no task carries: only the `always` tasks run (validation and the certificate check).
 PREFLIGHT_ONLY = ("--tags", "preflight-only")
-
-
-def _self_signed(name: str) -> tuple[bytes, bytes]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=90))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    pem_key = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
-    )
-    return cert.public_bytes(serialization.Encoding.PEM), pem_key
 
 
 def _no_request(moto_endpoint, *args, inventory="inventories/local"):
@@ -131,7 +104,7 @@ def test_the_placeholder_certificate_of_the_real_inventories_fails_first(moto_en
 
 
 def test_an_issued_certificate_passes_and_a_pending_one_stops_the_deploy(moto_endpoint, aws):
-    body, key = _self_signed(HOST)
+    body, key = self_signed_certificate(HOST)
     issued = aws("acm").import_certificate(Certificate=body, PrivateKey=key)["CertificateArn"]
     args = ("-e", f"platform_certificate_arn={issued}", "-e", f"healthcheck_base_url=https://{HOST}")
 

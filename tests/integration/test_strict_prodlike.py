@@ -9,7 +9,6 @@ duplicate resources -> destroy finishes in bounded time and leaves nothing tagge
 
 from __future__ import annotations
 
-import datetime
 import json
 import re
 import time
@@ -20,6 +19,7 @@ import boto3
 import pytest
 
 from tests.conftest import faults, moto_server
+from tests.helpers import self_signed_certificate
 from tests.integration.stack import RETRIES, LocalStack, local_ecr, tagged
 
 NAME, ENV = "clinic", "prod"
@@ -36,37 +36,10 @@ DESTROY_BOUND_S = 600
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("strict")]
 
 
-def _self_signed_certificate(name: str) -> tuple[bytes, bytes]:
-    """(certificate PEM, private key PEM) of a fresh self-signed RSA certificate for ``name``."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=365))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
-    )
-    return cert.public_bytes(serialization.Encoding.PEM), key_pem
-
-
 def _prerequisites(endpoint: str) -> dict[str, str]:
     """What an operator has before the first deploy (docs/aws-first-deploy.md): an ISSUED ACM
     certificate in the region and a DB subnet group in the DR region. Returns the inventory's env."""
-    cert, key = _self_signed_certificate("app.clinic.example.org")
+    cert, key = self_signed_certificate("app.clinic.example.org")
     acm = boto3.client("acm", region_name=REGION, endpoint_url=endpoint, config=RETRIES)
     arn = acm.import_certificate(Certificate=cert, PrivateKey=key)["CertificateArn"]
     assert acm.describe_certificate(CertificateArn=arn)["Certificate"]["Status"] == "ISSUED"

@@ -2,47 +2,23 @@
 
 from __future__ import annotations
 
-import datetime
 import uuid
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.conftest import api_operations, operations_delta
+from tests.helpers import self_signed_certificate
 
 MODULE = "acm_certificate_check"
 MISSING = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
-
-
-def _self_signed(name: str, sans: list[str], key=None) -> tuple[bytes, bytes]:
-    key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=90))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in [name, *sans]]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    pem_key = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
-    )
-    return cert.public_bytes(serialization.Encoding.PEM), pem_key
 
 
 @pytest.fixture
 def imported(aws):
     """An imported (hence ISSUED) certificate in us-east-1 for app.<random>.example.org and *.app..."""
     host = f"app.{uuid.uuid4().hex[:8]}.example.org"
-    body, key = _self_signed(host, [f"*.{host}"])
+    body, key = self_signed_certificate(host, [f"*.{host}"])
     arn = aws("acm").import_certificate(Certificate=body, PrivateKey=key)["CertificateArn"]
     return arn, host
 
@@ -74,7 +50,7 @@ def test_a_missing_certificate_fails_naming_the_variable(run_module):
 
 
 def test_the_certificate_is_read_in_its_own_region(run_module, aws):
-    body, key = _self_signed("cdn.example.org", [])
+    body, key = self_signed_certificate("cdn.example.org", [])
     arn = aws("acm", region="eu-west-1").import_certificate(Certificate=body, PrivateKey=key)["CertificateArn"]
     ok = run_module(MODULE, {"certificates": [{"arn": arn}]})  # module region us-east-1, ARN eu-west-1
     assert not ok.failed and ok["certificates"][0]["region"] == "eu-west-1", ok
@@ -84,7 +60,7 @@ def test_the_certificate_is_read_in_its_own_region(run_module, aws):
 
 
 def test_an_ecdsa_certificate_is_found(run_module, aws):
-    body, key = _self_signed("ec.example.org", [], key=ec.generate_private_key(ec.SECP256R1()))
+    body, key = self_signed_certificate("ec.example.org", [], key=ec.generate_private_key(ec.SECP256R1()))
     arn = aws("acm").import_certificate(Certificate=body, PrivateKey=key)["CertificateArn"]
     result = run_module(MODULE, {"certificates": [{"arn": arn}]})
     assert not result.failed and result["certificates"][0]["exists"], result

@@ -13,12 +13,9 @@ from pathlib import Path
 import botocore.exceptions
 import pytest
 from ansible_collections.platform_ops.aws.plugins.module_utils import compliance
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from tests.conftest import api_operations, operations_delta
+from tests.helpers import self_signed_certificate
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULE = "compliance_audit"
@@ -54,32 +51,6 @@ def failing(res, include_account_level=False):
 
 def by_control(res, control):
     return [f for f in res["findings"] if f["control"] == control]
-
-
-def self_signed_certificate(name):
-    """(certificate PEM, private key PEM) of a self-signed certificate for ``name``.
-
-    Stands for the operator's ISSUED ACM certificate: an imported certificate is ISSUED at once
-    (a requested one stays PENDING_VALIDATION until its DNS validation, which ELB and CloudFront refuse).
-    """
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=90))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    pem_key = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
-    )
-    return cert.public_bytes(serialization.Encoding.PEM), pem_key
 
 
 def retry_while(call, code, message="", timeout=30.0):

@@ -7,7 +7,6 @@ what the rule refuses.
 
 from __future__ import annotations
 
-import datetime
 import importlib.util
 import json
 import string
@@ -21,6 +20,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import REGION, moto_server
+from tests.helpers import self_signed_certificate
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
@@ -689,34 +689,8 @@ def test_moto_alone_resolves_the_tricky_partial_arn(lenient):
 # --------------------------------------------------------------------------- 7. ACM certificates
 
 
-def _self_signed(domain: str) -> tuple[bytes, bytes]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domain)])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=365))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(domain)]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    pem_key = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
-    )
-    return cert.public_bytes(serialization.Encoding.PEM), pem_key
-
-
 def _imported(strict, region: str = REGION) -> str:
-    cert, key = _self_signed("app.example.org")
+    cert, key = self_signed_certificate("app.example.org")
     return strict("acm", region).import_certificate(Certificate=cert, PrivateKey=key)["CertificateArn"]
 
 
