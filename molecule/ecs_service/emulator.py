@@ -1,7 +1,7 @@
 """Give the moto emulator what AWS would have for the ecs_service scenario.
 
 ``prepare``:
-* requests an ACM certificate for ``{prefix}.example.org`` (moto checks that a listener's
+* imports a self-signed ACM certificate for ``{prefix}.example.org`` (moto checks that a listener's
   certificate exists) and writes its ARN to ``$MOLECULE_EPHEMERAL_DIRECTORY/certificate_arn``, so
   the scenario exercises the HTTPS listener and the HTTP -> HTTPS redirect;
 * creates the load balancer ``{prefix}-alb`` (public subnets, alb security group) and gives it the
@@ -47,11 +47,19 @@ if mode == "cleanup":
         print(f"deleted the certificate {cert['CertificateArn']}")
     sys.exit(0)
 
-arn = (
-    certs[0]["CertificateArn"]
-    if certs
-    else acm.request_certificate(DomainName=DOMAIN, ValidationMethod="DNS")["CertificateArn"]
-)
+
+def _import_certificate() -> str:
+    """An operator's certificate is ISSUED before the first deploy; an imported one is ISSUED at once
+    (a requested one stays PENDING_VALIDATION, which the emulator's acm_certificates rule refuses)."""
+    sys.path.insert(0, os.environ["MOLECULE_PROJECT_DIRECTORY"])
+    from tests.helpers import self_signed_certificate  # noqa: PLC0415
+
+    body, key = self_signed_certificate(DOMAIN)
+    return acm.import_certificate(Certificate=body, PrivateKey=key)["CertificateArn"]
+
+
+issued = [c for c in certs if c.get("Status") == "ISSUED"]
+arn = issued[0]["CertificateArn"] if issued else _import_certificate()
 Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "certificate_arn").write_text(arn)
 print(f"certificate {arn}")
 

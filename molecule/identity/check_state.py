@@ -209,7 +209,8 @@ for service, spec in SERVICES.items():
         check(not policies, f"{name}: no bucket, no policy")
         continue
     granted = grants(policies.get("service-access", {}))
-    arns = {f"arn:aws:s3:::{PREFIX}-{purpose}" for purpose in spec["buckets"]}
+    # The storage role's default storage_bucket_suffix: "-{account_id}" (bucket names are global).
+    arns = {f"arn:aws:s3:::{PREFIX}-{purpose}-{ACCOUNT}" for purpose in spec["buckets"]}
     check(all(a.split(":::")[1] in bucket_names for a in arns), f"{name}: its buckets exist")
     objects = {a + "/*" for a in arns}
     object_actions = {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"} if spec["write"] else {"s3:GetObject"}
