@@ -126,3 +126,21 @@ def self_signed_certificate(name: str, sans: list[str] | tuple[str, ...] = (), k
         serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
     )
     return cert.public_bytes(serialization.Encoding.PEM), pem_key
+
+
+class FakeClock:
+    """Injected sleep/clock for waiters: time passes only when the code under test sleeps.
+    ``clock()`` and calling the instance both read it; ``sleeps`` records every sleep."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
+
+    __call__ = clock

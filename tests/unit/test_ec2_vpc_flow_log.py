@@ -8,6 +8,8 @@ import uuid
 
 import pytest
 
+from tests.helpers import FakeClock
+
 MODULE = "ec2_vpc_flow_log"
 ROLE_ARN = "arn:aws:iam::123456789012:role/flow-logs"
 OTHER_ROLE_ARN = "arn:aws:iam::123456789012:role/flow-logs-v2"
@@ -397,21 +399,6 @@ def test_aws_duplicate_refusal_is_explained(run_module, ec2, vpc_id, log_group):
 # --------------------------------------------------------------------------- IAM propagation
 
 
-class _FakeClock:
-    """Injected sleep/clock: time only passes when the code under test sleeps."""
-
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def clock(self):
-        return self.now
-
-
 def _refuse_role(fl, monkeypatch, times, unsuccessful=False):
     """CreateFlowLogs refuses the role as AWS does right after it was created, ``times`` times."""
     from botocore.exceptions import ClientError
@@ -444,7 +431,7 @@ def test_a_role_not_yet_propagated_is_retried_until_accepted(
     from ansible_collections.platform_ops.aws.plugins.module_utils import ec2_flow_logs as fl
     from ansible_collections.platform_ops.aws.plugins.module_utils import propagation
 
-    fake = _FakeClock()
+    fake = FakeClock()
     monkeypatch.setattr(propagation, "_sleep", fake.sleep)
     monkeypatch.setattr(propagation, "_clock", fake.clock)
     calls = _refuse_role(fl, monkeypatch, times=3, unsuccessful=unsuccessful)
@@ -461,7 +448,7 @@ def test_a_role_still_refused_after_a_minute_fails_with_a_hint(run_module, ec2, 
     from ansible_collections.platform_ops.aws.plugins.module_utils import ec2_flow_logs as fl
     from ansible_collections.platform_ops.aws.plugins.module_utils import propagation
 
-    fake = _FakeClock()
+    fake = FakeClock()
     monkeypatch.setattr(propagation, "_sleep", fake.sleep)
     monkeypatch.setattr(propagation, "_clock", fake.clock)
     _refuse_role(fl, monkeypatch, times=1000)
@@ -479,7 +466,7 @@ def test_other_errors_are_not_retried(run_module, vpc_id, log_group, monkeypatch
     from ansible_collections.platform_ops.aws.plugins.module_utils import propagation
     from botocore.exceptions import ClientError
 
-    fake = _FakeClock()
+    fake = FakeClock()
     monkeypatch.setattr(propagation, "_sleep", fake.sleep)
     calls = []
 

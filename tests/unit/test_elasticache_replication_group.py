@@ -26,6 +26,7 @@ import pytest
 from ansible_collections.platform_ops.aws.plugins.module_utils import elasticache as ec_utils
 
 from tests.conftest import faults, set_faults
+from tests.helpers import FakeClock
 
 MODULE = "elasticache_replication_group"
 TOKEN = "Sup3rSecretAuthToken-" + uuid.uuid4().hex  # 53 chars, valid AUTH token
@@ -468,21 +469,8 @@ class _StubClient:
         return {"ReplicationGroups": [{"ReplicationGroupId": ReplicationGroupId, "Status": status}]}
 
 
-class _Clock:
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def __call__(self):
-        return self.now
-
-
 def test_wait_polls_with_backoff_until_available():
-    client, clock = _StubClient(["creating"] * 5 + ["available"]), _Clock()
+    client, clock = _StubClient(["creating"] * 5 + ["available"]), FakeClock()
     group = ec_utils.wait_for_replication_group(client, "rg", "available", 600, sleep=clock.sleep, clock=clock)
     assert group["Status"] == "available"
     assert clock.sleeps == [2, 4, 8, 16, 30]
@@ -490,14 +478,14 @@ def test_wait_polls_with_backoff_until_available():
 
 
 def test_wait_until_deleted_and_failures():
-    client, clock = _StubClient(["deleting", "deleting", None]), _Clock()
+    client, clock = _StubClient(["deleting", "deleting", None]), FakeClock()
     assert ec_utils.wait_for_replication_group(client, "rg", "deleted", 600, sleep=clock.sleep, clock=clock) is None
 
-    client, clock = _StubClient(["creating", "create-failed"]), _Clock()
+    client, clock = _StubClient(["creating", "create-failed"]), FakeClock()
     with pytest.raises(ec_utils.ElastiCacheWaitError, match="is create-failed; it will not become available"):
         ec_utils.wait_for_replication_group(client, "rg", "available", 600, sleep=clock.sleep, clock=clock)
 
-    client, clock = _StubClient(["modifying"]), _Clock()
+    client, clock = _StubClient(["modifying"]), FakeClock()
     with pytest.raises(ec_utils.ElastiCacheWaitError, match=r"Timed out after 10 s .* \(last status: modifying\)"):
         ec_utils.wait_for_replication_group(client, "rg", "available", 10, sleep=clock.sleep, clock=clock)
     assert sum(clock.sleeps) == 10
@@ -518,7 +506,7 @@ def no_retry_sleep(monkeypatch):
 )
 def test_wait_retries_throttling_and_server_errors(no_retry_sleep, code):
     statuses = ["creating", f"error:{code}", f"error:{code}", "available"]
-    client, clock = _StubClient(statuses), _Clock()
+    client, clock = _StubClient(statuses), FakeClock()
     group = ec_utils.wait_for_replication_group(client, "rg", "available", 600, sleep=clock.sleep, clock=clock)
     assert group["Status"] == "available"
     assert client.calls == 4
@@ -526,7 +514,7 @@ def test_wait_retries_throttling_and_server_errors(no_retry_sleep, code):
 
 
 def test_wait_does_not_retry_a_real_error(no_retry_sleep):
-    client, clock = _StubClient(["error:AccessDenied"]), _Clock()
+    client, clock = _StubClient(["error:AccessDenied"]), FakeClock()
     with pytest.raises(botocore.exceptions.ClientError):
         ec_utils.wait_for_replication_group(client, "rg", "available", 600, sleep=clock.sleep, clock=clock)
     assert client.calls == 1 and not no_retry_sleep

@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from tests.conftest import api_operations, operations_delta
+from tests.helpers import FakeClock
 
 MODULE = "opensearch_log_publishing"
 ACCOUNT = "123456789012"
@@ -177,25 +178,12 @@ def _client_error(code: str, message: str, operation: str = "UpdateDomainConfig"
     return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": message}}, operation)
 
 
-class _FakeTime:
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def clock(self):
-        return self.now
-
-
 @pytest.fixture
 def module_under_test(monkeypatch):
     """The module object run_module runs, with a fake clock for the propagation retry."""
     from ansible_collections.platform_ops.aws.plugins.modules import opensearch_log_publishing as mod
 
-    fake = _FakeTime()
+    fake = FakeClock()
     monkeypatch.setattr(mod, "_sleep", fake.sleep)
     monkeypatch.setattr(mod, "_clock", fake.clock)
     mod.fake_time = fake
@@ -356,7 +344,7 @@ def test_an_eleventh_policy_fails_clearly_before_any_write(run_module, aws, moto
 def test_retry_helper_stops_at_once_on_other_errors_and_returns_attempts():
     from ansible_collections.platform_ops.aws.plugins.module_utils import opensearch as os_utils
 
-    fake = _FakeTime()
+    fake = FakeClock()
     answers = [_client_error("ValidationException", NOT_GRANTED), "ok"]
 
     def call():
