@@ -124,6 +124,9 @@ def plain_endpoint():
 
 @pytest.fixture
 def plain(plain_endpoint):
+    """An empty account on the plain launcher: each test starts from nothing (xdist may run
+    several of this module's tests in one worker, against the same launcher)."""
+    _post(f"{plain_endpoint}/moto-api/reset")
     set_faults(plain_endpoint)
     _post(f"{plain_endpoint}/_platform_ops/latency", {})
 
