@@ -673,6 +673,9 @@ def build_app(latency: dict[str, float] | None = None, rules: list[str] | None =
         rules={"enabled": selected, "available": summaries},
     )
     moto_faults.set_latency_source(lambda kind: app.latency.get(kind, 0.0))
+    import moto_ecr_scan  # noqa: PLC0415 - ECR basic scanning + /_platform_ops/ecr_findings
+
+    moto_ecr_scan.install(app)
     return app
 
 
