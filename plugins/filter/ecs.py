@@ -590,23 +590,129 @@ def ecs_task_definition_differences(want, have):
     return diffs
 
 
+def _image_of(definition):
+    """Image of the first container of a task definition (desired params or described, any case)."""
+    containers = (
+        definition.get("containers") if "containers" in definition else _get(definition, "containerDefinitions")
+    )
+    return str((containers or [{}])[0].get("image") or "")
+
+
+def _change_details(want, have, reasons):
+    """Readable ``field: before -> after`` lines for the differences ``reasons`` names (environment
+    variables and secrets by name only: their values never show)."""
+    params = want["params"]
+    if reasons == ["missing"]:
+        return [f"new task definition family {params['family']}"]
+    have_container = (_get(have, "containerDefinitions") or [{}])[0]
+    want_container = params["containers"][0]
+    top = {
+        "cpu": "cpu",
+        "memory": "memory",
+        "executionRoleArn": "execution_role_arn",
+        "taskRoleArn": "task_role_arn",
+        "networkMode": "network_mode",
+    }
+    lines = []
+    for reason in reasons:
+        field = reason.split(".", 1)[-1]
+        if reason in top:
+            lines.append(f"{reason}: {_get(have, reason) or '-'} -> {params[top[reason]] or '-'}")
+        elif reason.startswith("container.") and field in ("environment", "secrets"):
+            key = "value" if field == "environment" else "valueFrom"
+            before, after = _pairs(_get(have_container, field), key), _pairs(want_container.get(field), key)
+            names = sorted(n for n in set(before) | set(after) if before.get(n) != after.get(n))
+            lines.append(f"{field}: {', '.join(names)}")
+        elif reason.startswith("container.") and field in ("image", "user", "memoryReservation", "stopTimeout"):
+            lines.append(f"{field}: {_get(have_container, field)} -> {want_container.get(field)}")
+        elif reason == "container.command":
+            before = " ".join(_get(have_container, "command") or []) or "-"
+            lines.append(f"command: {before} -> {' '.join(want_container.get('command') or []) or '-'}")
+        else:
+            lines.append(field)
+    return lines
+
+
 def ecs_task_definition_plan(desired, current):
     """Which task definitions to register.
 
     ``desired`` is ``ecs_task_definitions``'s list; ``current`` maps each service to the task
     definition to compare with (what its ECS service runs, else the family's latest ACTIVE
     revision; ``{}`` when there is none), e.g. the ``ecs_taskdefinition_info`` results.
-    Returns ``{"register": [entries with "reasons"], "keep": {service: "family:revision"}}``.
+    Returns ``{"register": [entries], "keep": {service: "family:revision"}, "arns": {service: ARN}}``:
+    ``register`` entries add ``reasons`` (the differing fields), ``changes`` (readable
+    ``field: before -> after`` lines), ``current`` (``family:revision`` compared with, ``""``),
+    ``image_before`` and ``image_after``; ``keep`` and ``arns`` name the matching revisions.
     """
-    plan = {"register": [], "keep": {}}
+    plan = {"register": [], "keep": {}, "arns": {}}
     for entry in desired:
         have = current.get(entry["service"]) or {}
         reasons = ecs_task_definition_differences(entry, have)
         if reasons:
-            plan["register"].append(dict(entry, reasons=reasons))
+            plan["register"].append(
+                dict(
+                    entry,
+                    reasons=reasons,
+                    changes=_change_details(entry, have, reasons),
+                    current=f"{_get(have, 'family')}:{_get(have, 'revision')}" if _get(have, "family") else "",
+                    image_before=_image_of(have) if have else "",
+                    image_after=_image_of(entry["params"]),
+                )
+            )
         else:
             plan["keep"][entry["service"]] = f"{_get(have, 'family')}:{_get(have, 'revision')}"
+            plan["arns"][entry["service"]] = str(_get(have, "taskDefinitionArn") or "")
     return plan
+
+
+def ecs_provision_plan(plan, existing):
+    """What provisioning does with ``ecs_task_definition_plan``'s ``plan``: provisioning never changes
+    what a running service runs, the rollout stage does.
+
+    ``existing``: ``ecs_existing_services``. Returns ``{"register": [entries of services without an
+    ECS service, registered now], "pending": [entries of existing services whose task definition
+    differs, left to the rollout stage], "keep": {service: "family:revision" it runs or, new,
+    matches}, "arns": {service: task definition ARN}}``.
+    """
+    existing = existing or {}
+    out = {"register": [], "pending": [], "keep": dict(plan.get("keep") or {}), "arns": dict(plan.get("arns") or {})}
+    for entry in plan.get("register") or []:
+        (out["pending"] if entry["service"] in existing else out["register"]).append(entry)
+    for name, svc in existing.items():
+        running = str(svc.get("taskDefinition") or "")
+        if running:
+            out["keep"][name] = _short_task_definition(running)
+            out["arns"][name] = running
+    return out
+
+
+def ecs_release_plan(plan, services):
+    """The rollout stage's plan: ``{"register": [entries], "arns": {service: ARN to run},
+    "services": [spec names of the existing ECS services]}`` from ``ecs_task_definition_plan`` or
+    ``ecs_provision_plan`` (its ``pending`` entries are the ones to register) and the names of the
+    services that exist."""
+    register = plan["pending"] if "pending" in plan else plan.get("register") or []
+    return {"register": list(register), "arns": dict(plan.get("arns") or {}), "services": list(services or [])}
+
+
+def ecs_rollout_targets(release, registered, prefix):
+    """``ecs_rollout``'s ``services`` (switch mode): every existing service with the task definition
+    ARN it must run, the one it runs or the revision registered for it (``registered``: an
+    ``ecs_task_definition`` loop's results). A service whose revision was not registered (check
+    mode) is left out."""
+    arns = dict(release.get("arns") or {})
+    arns.update(ecs_registered_task_definitions(registered, full=True))
+    for entry in release.get("register") or []:
+        if entry["service"] not in ecs_registered_task_definitions(registered):
+            arns.pop(entry["service"], None)
+    return [
+        {"service": f"{prefix}-{name}", "task_definition": arns[name]} for name in release["services"] if arns.get(name)
+    ]
+
+
+def ecs_release_changes(entries, prefix):
+    """One line per service with a pending task definition change: ``service: change; change``."""
+    return [f"{prefix}-{entry['service']}: {'; '.join(entry.get('changes') or entry['reasons'])}" for entry in entries]
 
 
 def ecs_task_definition_revisions(results):
@@ -647,13 +753,14 @@ def ecs_existing_services(described, prefix):
     return out
 
 
-def ecs_registered_task_definitions(results):
-    """``{service: "family:revision"}`` of the revisions an ``ecs_taskdefinition`` loop registered."""
+def ecs_registered_task_definitions(results, full=False):
+    """``{service: "family:revision"}`` (``full``: the ARN) of the revisions an ``ecs_task_definition``
+    loop registered or reused (not the ones check mode would register)."""
     out = {}
     for result in results or []:
         arn = (result.get("taskdefinition") or {}).get("taskDefinitionArn")
         if arn:
-            out[result["item"]["service"]] = _short_task_definition(arn)
+            out[result["item"]["service"]] = arn if full else _short_task_definition(arn)
     return out
 
 
@@ -1255,6 +1362,10 @@ class FilterModule:
             "ecs_task_definitions": ecs_task_definitions,
             "ecs_task_definition_differences": ecs_task_definition_differences,
             "ecs_task_definition_plan": ecs_task_definition_plan,
+            "ecs_provision_plan": ecs_provision_plan,
+            "ecs_release_plan": ecs_release_plan,
+            "ecs_rollout_targets": ecs_rollout_targets,
+            "ecs_release_changes": ecs_release_changes,
             "ecs_by_service": ecs_by_service,
             "ecs_task_definition_revisions": ecs_task_definition_revisions,
             "ecs_service_plan": ecs_service_plan,

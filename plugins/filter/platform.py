@@ -99,17 +99,6 @@ def secret_name(env_name, platform_name, platform_env):
     return f"{prefix}/{path}"
 
 
-def rollout_targets(services, platform_name, platform_env, image_tag):
-    """``ecs_rollout``'s ``services`` for the service specs: each to its own or the platform image tag."""
-    return [
-        {
-            "service": resource_name(platform_name, platform_env, svc["name"]),
-            "image_tag": str(svc.get("image_tag") or image_tag),
-        }
-        for svc in services
-    ]
-
-
 def rollback_targets(names, platform_name, platform_env, revision=""):
     """``ecs_rollout``'s ``services`` to roll back: the previous revision, or ``family:revision``."""
     targets = []
@@ -464,7 +453,6 @@ class FilterModule:
             "subnet_layout": subnet_layout,
             "platform_config_errors": platform_config_errors,
             "secret_name": secret_name,
-            "rollout_targets": rollout_targets,
             "migration_service": migration_service,
             "rollback_targets": rollback_targets,
             "health_check_targets": health_check_targets,

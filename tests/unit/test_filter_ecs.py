@@ -359,7 +359,12 @@ def test_task_definition_plan_keeps_matching_revisions_and_registers_the_rest():
     current = {"api": described(desired[0], revision=7), "worker": {}}
     plan = f.ecs_task_definition_plan(desired, current)
     assert plan["keep"] == {"api": f"{PREFIX}-api:7"}
+    assert plan["arns"] == {"api": f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/{PREFIX}-api:7"}
     assert [(e["service"], e["reasons"]) for e in plan["register"]] == [("worker", ["missing"])]
+    (worker,) = plan["register"]
+    assert worker["current"] == "" and worker["image_before"] == ""
+    assert worker["image_after"] == f"{CTX['repositories']['worker']}:2026.11.23-abc"
+    assert worker["changes"] == [f"new task definition family {PREFIX}-worker"]
     results = [{"item": "api", "family": "x"}, {"item": "worker"}]
     assert f.ecs_by_service(results) == {"api": results[0], "worker": results[1]}
 
@@ -990,3 +995,93 @@ def test_certificate_checks_list_each_certificate_with_its_region_and_names():
         "region": "us-west-2",
         "domains": [],
     }
+
+
+def _running(service, revision, image_tag="2026.11.20-old", **ctx):
+    """The task definition a service runs: the spec's task definition with an older image."""
+    entry = next(
+        e for e in f.ecs_task_definitions(SERVICES, dict(CTX, image_tag=image_tag, **ctx)) if e["service"] == service
+    )
+    return described(entry, revision=revision)
+
+
+def test_task_definition_plan_shows_old_and_new_image_and_spec_changes():
+    desired = f.ecs_task_definitions(SERVICES, CTX)
+    api = _running("api", 4)
+    api["cpu"] = "256"
+    api["containerDefinitions"][0]["environment"].append({"name": "EXTRA", "value": "1"})
+    api["containerDefinitions"][0]["secrets"] = [{"name": "JWT_SECRET", "valueFrom": "arn:old"}]
+    api["containerDefinitions"][0]["command"] = ["old"]
+    plan = f.ecs_task_definition_plan(desired, {"api": camel_dict_to_snake_dict(api), "worker": _running("worker", 2)})
+    assert plan["keep"] == {}
+    api_entry, worker_entry = plan["register"]
+    assert api_entry["current"] == f"{PREFIX}-api:4"
+    assert api_entry["image_before"].endswith(":2026.11.20-old")
+    assert api_entry["image_after"].endswith(":2026.11.23-abc")
+    changes = api_entry["changes"]
+    assert "cpu: 256 -> 512" in changes
+    assert any(c.startswith("image: ") and c.endswith(":2026.11.23-abc") for c in changes)
+    assert "environment: EXTRA" in changes
+    assert any(c.startswith("secrets: ") and "DATABASE_URL" in c for c in changes)
+    assert "command: old -> uvicorn app.main:app --port 8000" in changes
+    # secret and environment values never show, only names
+    assert not any("arn:old" in c or "info" in c for c in changes)
+    assert worker_entry["reasons"] == ["container.image"]
+    lines = f.ecs_release_changes(plan["register"], PREFIX)
+    assert lines[1] == f"{PREFIX}-worker: image: {worker_entry['image_before']} -> {worker_entry['image_after']}"
+
+
+def test_provision_plan_keeps_what_existing_services_run_and_registers_only_new_services():
+    desired = f.ecs_task_definitions(SERVICES, CTX)
+    running = _running("api", 4)
+    plan = f.ecs_task_definition_plan(desired, {"api": running, "worker": {}})
+    existing = {"api": {"serviceName": f"{PREFIX}-api", "taskDefinition": running["taskDefinitionArn"]}}
+    split = f.ecs_provision_plan(plan, existing)
+    assert [e["service"] for e in split["pending"]] == ["api"]
+    assert [e["service"] for e in split["register"]] == ["worker"]
+    assert split["keep"] == {"api": f"{PREFIX}-api:4"}
+    assert split["arns"] == {"api": running["taskDefinitionArn"]}
+    # the service plan then changes nothing of what the existing service runs
+    assert (
+        "taskDefinition"
+        not in (
+            f.ecs_service_plan(
+                [SERVICES[0]], split["keep"], {"api": dict(existing["api"], desiredCount=2)}, SERVICE_CTX
+            )
+            or [{"reasons": []}]
+        )[0]["reasons"]
+    )
+    # nothing pending: the plan's own keep stays
+    same = f.ecs_task_definition_plan(desired, {"api": described(desired[0], revision=5), "worker": {}})
+    assert f.ecs_provision_plan(same, {})["keep"] == {"api": f"{PREFIX}-api:5"}
+
+
+def test_release_plan_and_rollout_targets_name_every_service():
+    desired = f.ecs_task_definitions(SERVICES, CTX)
+    api_arn = f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/{PREFIX}-api:7"
+    worker_new = f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/{PREFIX}-worker:3"
+    plan = f.ecs_task_definition_plan(
+        desired, {"api": described(desired[0], revision=7), "worker": _running("worker", 2)}
+    )
+    release = f.ecs_release_plan(plan, ["api", "worker"])
+    assert [e["service"] for e in release["register"]] == ["worker"]
+    registered = [{"item": release["register"][0], "taskdefinition": {"taskDefinitionArn": worker_new}}]
+    assert f.ecs_rollout_targets(release, registered, PREFIX) == [
+        {"service": f"{PREFIX}-api", "task_definition": api_arn},
+        {"service": f"{PREFIX}-worker", "task_definition": worker_new},
+    ]
+    # check mode: the revision to register does not exist, the service is left out
+    assert f.ecs_rollout_targets(release, [{"item": release["register"][0]}], PREFIX) == [
+        {"service": f"{PREFIX}-api", "task_definition": api_arn}
+    ]
+    # from provisioning's split: pending entries are registered, the running ARN is not a target for them
+    running = _running("worker", 2)
+    split = f.ecs_provision_plan(plan, {"worker": {"taskDefinition": running["taskDefinitionArn"]}})
+    handed = f.ecs_release_plan(split, ["api", "worker"])
+    assert [e["service"] for e in handed["register"]] == ["worker"]
+    assert f.ecs_rollout_targets(handed, [], PREFIX) == [{"service": f"{PREFIX}-api", "task_definition": api_arn}]
+    # a service that does not exist is never a target
+    assert f.ecs_rollout_targets(f.ecs_release_plan(plan, ["worker"]), registered, PREFIX) == [
+        {"service": f"{PREFIX}-worker", "task_definition": worker_new}
+    ]
+    assert f.ecs_registered_task_definitions(registered, full=True) == {"worker": worker_new}
