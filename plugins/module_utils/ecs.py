@@ -58,18 +58,23 @@ DESCRIBE_TASKS_BATCH = 100
 
 
 @AWSRetry.jittered_backoff()
-def _describe_services(client, cluster, names):
+def _describe_services(client, cluster, names, include=None):
+    if include:
+        return client.describe_services(cluster=cluster, services=names, include=include)
     return client.describe_services(cluster=cluster, services=names)
 
 
-def describe_services(client, cluster, names):
-    """Return ``({name: service}, [missing names])`` for the services of ``cluster``."""
+def describe_services(client, cluster, names, with_tags=False):
+    """Return ``({name: service}, [missing names])`` for the services of ``cluster``.
+
+    With ``with_tags`` each service carries its ``tags`` (DescribeServices ``include=["TAGS"]``).
+    """
     found = {}
     missing = []
     names = list(names)
     for start in range(0, len(names), DESCRIBE_SERVICES_BATCH):
         batch = names[start : start + DESCRIBE_SERVICES_BATCH]
-        response = _describe_services(client, cluster, batch)
+        response = _describe_services(client, cluster, batch, ["TAGS"] if with_tags else None)
         for service in response.get("services", []):
             if service.get("status") == "INACTIVE":
                 continue
@@ -132,6 +137,17 @@ def register_task_definition(module, client, params, compare_tags=True):
 @AWSRetry.jittered_backoff()
 def update_service(client, cluster, service, task_definition):
     return client.update_service(cluster=cluster, service=service, taskDefinition=task_definition)["service"]
+
+
+@AWSRetry.jittered_backoff()
+def tag_resource(client, arn, tags):
+    """ECS TagResource with ``tags`` as a dict (services need the long ARN format to be taggable)."""
+    return client.tag_resource(resourceArn=arn, tags=[{"key": k, "value": v} for k, v in tags.items()])
+
+
+@AWSRetry.jittered_backoff()
+def untag_resource(client, arn, keys):
+    return client.untag_resource(resourceArn=arn, tagKeys=list(keys))
 
 
 @AWSRetry.jittered_backoff()
@@ -353,6 +369,55 @@ def previous_revision(revisions, revision):
     return max(earlier) if earlier else None
 
 
+# Release bookkeeping on the ECS service (ecs_rollout): revision numbers of its task definition family,
+# newest first. A tag value holds at most 256 characters; KNOWN_GOOD_MAX revisions of up to 7 digits fit.
+KNOWN_GOOD_TAG = "PlatformKnownGood"
+FAILED_TAG = "PlatformFailed"
+FAMILY_TAG = "PlatformFamily"
+# On a task definition revision: the outcome of its last rollout ("failed"); removed once it completes.
+ROLLOUT_TAG = "PlatformRollout"
+KNOWN_GOOD_MAX = 20
+TAG_VALUE_MAX = 256
+
+
+def tags_dict(tags):
+    """ECS ``[{key, value}]`` -> ``{key: value}``."""
+    return {t.get("key"): t.get("value", "") for t in tags or [] if t.get("key")}
+
+
+def revision_list(value):
+    """``"7 5 3"`` -> ``[7, 5, 3]`` (anything that is not a positive number is dropped, duplicates too)."""
+    revisions = []
+    for item in (value or "").split():
+        if item.isdigit() and int(item) > 0 and int(item) not in revisions:
+            revisions.append(int(item))
+    return revisions
+
+
+def revision_tag_value(revisions, limit=KNOWN_GOOD_MAX):
+    """``[7, 5, 3]`` -> ``"7 5 3"``: at most ``limit`` revisions and TAG_VALUE_MAX characters."""
+    text = ""
+    for revision in revisions[:limit]:
+        candidate = f"{text} {revision}" if text else str(revision)
+        if len(candidate) > TAG_VALUE_MAX:
+            break
+        text = candidate
+    return text
+
+
+def push_revision(revisions, revision, limit=KNOWN_GOOD_MAX):
+    """``revision`` moved to the front of ``revisions`` (newest first), bounded to ``limit``."""
+    return ([revision] + [r for r in revisions if r != revision])[:limit]
+
+
+def release_history(service_tags, family):
+    """``(known_good, failed)`` revision lists kept on a service for ``family``; empty for another family."""
+    tags = tags_dict(service_tags)
+    if tags.get(FAMILY_TAG, family) != family:
+        return [], []
+    return revision_list(tags.get(KNOWN_GOOD_TAG)), revision_list(tags.get(FAILED_TAG))
+
+
 def short_task_definition(arn):
     """``arn:aws:ecs:…:task-definition/app:3`` -> ``app:3``."""
     if not arn:
@@ -367,3 +432,46 @@ def awslogs_location(container_definition):
         return None, None, None
     options = config.get("options") or {}
     return options.get("awslogs-group"), options.get("awslogs-stream-prefix"), options.get("awslogs-region")
+
+
+# ---------------------------------------------------------------- one-off jobs (ecs_run_task)
+
+
+@AWSRetry.jittered_backoff()
+def _describe_tasks_with_tags(client, cluster, arns):
+    return client.describe_tasks(cluster=cluster, tasks=arns, include=["TAGS"])
+
+
+def describe_tasks_with_tags(client, cluster, arns):
+    """DescribeTasks with each task's ``tags`` (ECS deletes a task's tags when it stops)."""
+    tasks = []
+    arns = list(arns)
+    for start in range(0, len(arns), DESCRIBE_TASKS_BATCH):
+        batch = arns[start : start + DESCRIBE_TASKS_BATCH]
+        tasks.extend(_describe_tasks_with_tags(client, cluster, batch).get("tasks", []))
+    return tasks
+
+
+def list_job_tasks(client, cluster, started_by, family=None):
+    """The tasks of a one-off job in ``cluster`` that have not stopped yet, oldest first, with their tags.
+
+    A job is what started its tasks with ``started_by``, whatever their family or revision. ListTasks
+    takes ``startedBy`` only as its single filter, and then lists the tasks ECS wants RUNNING; the tasks
+    of ``family`` that were told to stop but still run (StopTask grants the containers up to 30 s or
+    more to exit) are listed by family and desired status STOPPED and filtered here.
+    """
+    arns = list(_list_tasks(client, cluster=cluster, startedBy=started_by))
+    if family:
+        for arn in _list_tasks(client, cluster=cluster, family=family, desiredStatus="STOPPED"):
+            if arn not in arns:
+                arns.append(arn)
+    tasks = describe_tasks_with_tags(client, cluster, arns) if arns else []
+    tasks = [t for t in tasks if t.get("startedBy") == started_by and t.get("lastStatus") != "STOPPED"]
+    tasks.sort(key=lambda t: str(t.get("createdAt") or ""))
+    return tasks
+
+
+@AWSRetry.jittered_backoff()
+def stop_task(client, cluster, task, reason):
+    """StopTask; ``reason`` (at most 255 characters) shows as the task's ``stoppedReason``."""
+    return client.stop_task(cluster=cluster, task=task, reason=reason[:255]).get("task", {})

@@ -16,10 +16,17 @@ description:
   - Fails when the container exits with a non-zero code (or without one); the message names the exit
     code, the stop reason and the last log lines.
   - Running a task is not idempotent; every run reports RV(ignore:changed=true).
-  - C(RunTask) carries a client token derived from the request and O(run_id), so the retries of one
-    request (by botocore, or after an HTTP 5xx or a timeout) start one task at most.
-  - With O(attach_running), a task of the same family started with the same O(started_by) that has not
-    stopped yet is waited for instead of starting a second one (a re-run after an error or Ctrl-C).
+  - C(RunTask) carries a client token derived from the cluster, the request and O(run_id), so the retries
+    of one request (by botocore, by the module after a throttling error, an HTTP 5xx or a timeout) and a
+    repeat of the same run (the same O(run_id)) start one task at most, while two runs with different
+    O(run_id)s start two.
+  - Before starting, the module looks for the tasks of the same job that have not stopped - tasks of the
+    cluster started with the same O(started_by), of any family and revision - and refuses, waits for them
+    or ignores them (O(if_running)).
+  - Once a task runs, the module stops it (C(StopTask), with a reason naming ansible) when it gives up on
+    it - O(wait_timeout) passed, the module received C(SIGINT) or C(SIGTERM) (Ctrl-C, an AWX job
+    cancelled), or an error while waiting - unless O(stop_on_failure=false). The failure message says
+    that the task was stopped.
 author: Platform Ops Maintainers (@platform-ops)
 options:
   cluster:
@@ -84,25 +91,50 @@ options:
     type: dict
   started_by:
     description:
-      - Value of the task's C(startedBy) field (at most 128 characters).
-      - Name the job (for example V(ansible-migrate)); O(attach_running) looks for running tasks by it.
+      - Value of the task's C(startedBy) field (at most 128 characters): names the job.
+      - The tasks of the cluster started with the same value, of any family and revision, are the job's
+        tasks that O(if_running) looks for (for example V(ansible-migrate) for the database migrations).
     type: str
     default: ansible
   run_id:
     description:
-      - Identifies this run. The C(RunTask) client token is derived from the cluster, the request and
-        O(run_id); ECS keeps a token for up to 24 hours and answers a repeated request with the task it
-        started the first time, so a repeat with the same O(run_id) starts no second task.
+      - Identifies this run of the job (at most 200 characters; letters, digits, spaces and C(+ - = . _ : / @)).
+        Pass one value per deliberate run (for example one set once per playbook run) and the same value
+        when repeating that run.
+      - The C(RunTask) client token (36 characters, ECS accepts up to 64) is derived from the cluster, the
+        request and O(run_id). ECS answers a request repeated with the same token and parameters with the
+        task it started the first time (it keeps a token for up to 24 hours), so a repeat with the same
+        O(run_id) starts no second task; two runs with different O(run_id)s start two.
+      - When given, the task is tagged C(PlatformRunId=<run_id>), so that a repeat of this run finds its
+        own task still running and waits for it instead of refusing it (O(if_running=refuse)).
       - Defaults to a new random value on every invocation (each invocation may start a task; the retries
         within it cannot start a second one).
     type: str
+  if_running:
+    description:
+      - What to do when a task of the same job (same O(started_by) in the cluster, any family or revision)
+        has not stopped yet.
+      - V(refuse) - fail without starting anything, naming the running task (ID, ARN, task definition,
+        status, start time, O(started_by), run) and the command that stops it. A task of this very run
+        (same O(run_id) and request, a repeat after an error or Ctrl-C) is waited for instead.
+      - V(attach) - when the running task runs the same task definition with the same command and
+        environment, wait for it (and report it, RV(attached)) instead of starting a second one; when it
+        runs something else, fail naming it.
+      - V(start) - start a task anyway.
+      - Defaults to V(attach) (or what the deprecated O(attach_running) says).
+    type: str
+    choices: [refuse, attach, start]
   attach_running:
     description:
-      - Before starting a task, look for a task of the same family in the cluster, started with the same
-        O(started_by), that has not stopped. When it runs the same task definition with the same command
-        and environment, wait for it (and report it) instead of starting a second one. When it runs
-        something else, fail naming it rather than run two at once.
-      - Set V(false) to always start a new task.
+      - Deprecated, use O(if_running). V(true) is O(if_running=attach), V(false) is O(if_running=start).
+    type: bool
+  stop_on_failure:
+    description:
+      - Stop the task (C(StopTask)) when the module gives up on it - O(wait_timeout) passed, C(SIGINT) or
+        C(SIGTERM) received, an error while waiting - so that no abandoned one-off task keeps running.
+      - Applies to the task started or waited for (O(if_running=attach)). With O(wait=false) only a
+        signal received while C(RunTask) was under way stops the task.
+      - Set V(false) to leave the task running.
     type: bool
     default: true
   wait:
@@ -112,7 +144,8 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds to wait for the task to stop. The task is left running when the wait times out.
+      - Seconds to wait for the task to stop. When the wait times out, the task is stopped (see
+        O(stop_on_failure)) and the module fails.
     type: int
     default: 1800
   poll_interval:
@@ -154,7 +187,10 @@ options:
       - Family of the copy registered for O(image) or O(image_tag). Defaults to C(<source family>-run).
     type: str
 notes:
-  - In check mode nothing runs; the module reports what it would run.
+  - In check mode nothing runs; the module reports what it would run (RV(would_run)) and the job's
+    tasks that have not stopped (RV(running_tasks)); when O(if_running=refuse) would refuse, it warns.
+  - "IAM: C(ecs:RunTask), C(ecs:DescribeTasks), C(ecs:ListTasks), C(ecs:StopTask), C(iam:PassRole) for the
+    task's roles; C(ecs:TagResource) when O(run_id) is given (the task is tagged)."
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -171,6 +207,8 @@ EXAMPLES = r"""
     subnets: "{{ platform_network.private_subnet_ids }}"
     security_groups: ["{{ platform_network.app_security_group_id }}"]
     started_by: ansible-migrate
+    if_running: refuse
+    run_id: "{{ migration_run_id }}"  # set once per playbook run, e.g. with ansible.builtin.set_fact
     wait_timeout: 1800
   register: migration
 
@@ -242,18 +280,75 @@ log_lines:
   elements: str
   sample: ["INFO  [alembic.runtime.migration] Running upgrade  -> 0001, initial schema"]
 attached:
-  description: Whether the module waited for a task already running (O(attach_running)) instead of starting one.
+  description: Whether the module waited for a task already running (O(if_running)) instead of starting one.
   returned: always
   type: bool
   sample: false
+run_id:
+  description: The run this invocation belongs to (O(run_id), or the random one generated).
+  returned: always
+  type: str
+  sample: caseapp-prod-20261123T101500Z-1234567
+client_token:
+  description: The C(RunTask) client token sent (V(null) when no task was started).
+  returned: always
+  type: str
+  sample: 0b6f1f8e-5d0c-5a3e-9a6b-7c1d2e3f4a5b
+running_tasks:
+  description:
+    - The job's tasks (same O(started_by) in the cluster) that had not stopped when the module looked,
+      oldest first (the task attached to included).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    task_arn:
+      description: ARN of the task.
+      type: str
+    task_id:
+      description: ID of the task.
+      type: str
+    task_definition:
+      description: C(family:revision) the task runs.
+      type: str
+    last_status:
+      description: Last status of the task.
+      type: str
+    desired_status:
+      description: Desired status (C(STOPPED) when it was told to stop and has not yet).
+      type: str
+    started_by:
+      description: The task's C(startedBy).
+      type: str
+    created_at:
+      description: When the task was created (ISO 8601).
+      type: str
+    started_at:
+      description: When the task started running (ISO 8601), V(null) before.
+      type: str
+    run_id:
+      description: The C(PlatformRunId) tag of the task (the run that started it), V(null) when untagged.
+      type: str
+  sample: [{"task_id": "0f1e2d3c4b5a69788796a5b4c3d2e1f0", "last_status": "RUNNING", "started_by": "ansible-migrate"}]
+stop:
+  description:
+    - The C(StopTask) the module sent when it gave up on the task (timeout, signal, error), V(null) when it
+      stopped nothing. C(error) is set when C(StopTask) itself failed (the task may still run).
+  returned: always
+  type: dict
+  sample: {"reason": "stopped by ansible: run interrupted (SIGINT)", "error": null}
 would_run:
-  description: What would run (check mode only); C(attach_to) names a running task that would be waited for instead.
+  description:
+    - What would run (check mode only); C(attach_to) names a running task that would be waited for instead,
+      C(refused_by) the running task that O(if_running=refuse) would refuse to start beside.
   returned: check mode
   type: dict
   sample: {"cluster": "caseapp-prod", "task_definition": "caseapp-prod-backend:7", "command": ["alembic", "upgrade", "head"]}
 """
 
 import copy
+import re
+import signal
 import time
 import uuid
 
@@ -268,7 +363,7 @@ from ansible_collections.platform_ops.aws.plugins.module_utils.ecs import (
     describe_task_definition,
     describe_tasks,
     env_value,
-    list_running_family_tasks,
+    list_job_tasks,
     pick_container,
     poll_delays,
     register_task_definition,
@@ -278,11 +373,15 @@ from ansible_collections.platform_ops.aws.plugins.module_utils.ecs import (
     same_registration,
     short_task_definition,
     sleep_until_next_poll,
+    stop_task,
     tail_log_stream,
 )
 from ansible_collections.platform_ops.aws.plugins.module_utils.idempotency import idempotency_token
 
 MESSAGE_LOG_LINES = 20
+# Tag of the task naming the run that started it (a repeat of the run recognises its own task).
+RUN_ID_TAG = "PlatformRunId"
+RUN_ID_RE = re.compile(r"^[A-Za-z0-9 +\-=._:/@]{1,200}$")
 
 
 def validate_params(module):
@@ -308,8 +407,10 @@ def validate_params(module):
         module.fail_json(msg="poll_interval must be a positive number of seconds")
     if params["log_lines"] < 0 or params["log_lines"] > 10000:
         module.fail_json(msg="log_lines must be between 0 and 10000")
-    if params["run_id"] is not None and not params["run_id"].strip():
-        module.fail_json(msg="run_id must not be empty when given")
+    if params["run_id"] is not None and not RUN_ID_RE.match(params["run_id"].strip()):
+        module.fail_json(
+            msg="run_id must be 1 to 200 letters, digits, spaces or + - = . _ : / @ (it tags the task) when given"
+        )
     for key in ("image", "image_tag", "run_family"):
         if params[key] is not None and not params[key].strip():
             module.fail_json(msg=f"{key} must not be empty when given")
@@ -418,40 +519,195 @@ def same_run(task, request, container_name):
     return _comparable_override(wanted) == _comparable_override(actual)
 
 
-def running_task_to_attach(module, client, request, family, container_name):
-    """The task already running what ``request`` would start (None); fails on a different run of the job."""
-    params = module.params
-    cluster = params["cluster"]
-    try:
-        arns = list_running_family_tasks(client, cluster, family)
-        tasks = describe_tasks(client, cluster, arns) if arns else []
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to list the running tasks of family {family} in cluster {cluster}")
-    running = [t for t in tasks if t.get("startedBy") == params["started_by"] and t.get("lastStatus") != "STOPPED"]
-    running.sort(key=lambda t: str(t.get("createdAt") or ""))
-    for task in running:
-        if same_run(task, request, container_name):
-            return task
-    if running:
-        other = running[0]
-        module.fail_json(
-            msg=f"Task {other['taskArn'].rsplit('/', 1)[-1]} ({short_task_definition(other.get('taskDefinitionArn'))}, "
-            f"started by {params['started_by']}) is still {other.get('lastStatus')} in cluster {cluster} with another "
-            f"task definition, command or environment; wait for it to stop (or stop it) before running "
-            f"{short_task_definition(request['taskDefinition'])}, or set attach_running: false",
-            running_task_arn=other["taskArn"],
-        )
+def _iso(value):
+    if value is None:
+        return None
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def task_run_id(task):
+    for tag in task.get("tags") or []:
+        if tag.get("key") == RUN_ID_TAG:
+            return tag.get("value")
     return None
 
 
+def task_summary(task):
+    arn = task.get("taskArn", "")
+    return {
+        "task_arn": arn,
+        "task_id": arn.rsplit("/", 1)[-1],
+        "task_definition": short_task_definition(task.get("taskDefinitionArn")),
+        "last_status": task.get("lastStatus"),
+        "desired_status": task.get("desiredStatus"),
+        "started_by": task.get("startedBy"),
+        "created_at": _iso(task.get("createdAt")),
+        "started_at": _iso(task.get("startedAt")),
+        "run_id": task_run_id(task),
+    }
+
+
+def describe_running(module, task):
+    """One line naming a running task of the job and how to stop it."""
+    info = task_summary(task)
+    since = info["started_at"] or info["created_at"] or "an unknown time"
+    state = info["last_status"] if info["desired_status"] != "STOPPED" else f"{info['last_status']} (stopping)"
+    region = f" --region {module.region}" if module.region else ""
+    return (
+        f"task {info['task_id']} ({info['task_arn']}, {info['task_definition']}, run {info['run_id'] or 'unknown'}) "
+        f"is {state} since {since}, started by {info['started_by']}; to stop it: aws ecs stop-task{region} "
+        f"--cluster {module.params['cluster']} --task {info['task_id']} --reason 'stopped by operator'"
+    )
+
+
+def find_job_tasks(module, client, family):
+    params = module.params
+    try:
+        return list_job_tasks(client, params["cluster"], params["started_by"], family)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(
+            e, msg=f"Failed to list the running tasks started by {params['started_by']} in cluster {params['cluster']}"
+        )
+
+
+def decide(mode, running, request, container_name, own_run_id=None):
+    """What to do about the job's running tasks: ``(task_to_attach, blocking_task)``.
+
+    ``blocking_task`` is the task that forbids starting (the caller fails, or reports it in check mode).
+    ``own_run_id`` (the explicit run_id) recognises a task of this very run.
+    """
+    if mode == "start" or not running:
+        return None, None
+    if own_run_id is not None:
+        run_id = own_run_id
+        own = [t for t in running if task_run_id(t) == run_id and same_run(t, request, container_name)]
+        if own:
+            return own[0], None
+    if mode == "refuse":
+        return None, running[0]
+    for task in running:
+        if same_run(task, request, container_name):
+            return task, None
+    return None, running[0]
+
+
+def refuse_message(module, mode, running, request):
+    params = module.params
+    lines = [describe_running(module, t) for t in running[:5]]
+    more = f" (and {len(running) - 5} more)" if len(running) > 5 else ""
+    if mode == "refuse":
+        why = (
+            f"another task of this job (started by {params['started_by']}) has not stopped in cluster "
+            f"{params['cluster']}; one at a time"
+        )
+        hint = "Wait for it to stop, or stop it, then run again"
+    else:
+        why = (
+            f"a task of this job (started by {params['started_by']}) with another task definition, command or "
+            f"environment has not stopped in cluster {params['cluster']}"
+        )
+        hint = "Wait for it to stop (or stop it) before running again, or set if_running: start (formerly attach_running: false)"
+    return (
+        f"Refusing to run {short_task_definition(request['taskDefinition'])}: {why}: "
+        + "; ".join(lines)
+        + f"{more}. {hint}."
+    )
+
+
+class Interrupted(Exception):
+    """SIGINT or SIGTERM reached the module while a task of ours may run."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+
+
+class SignalGuard:
+    """SIGINT/SIGTERM handlers for the time a task of ours may run.
+
+    While ``deferred`` (during RunTask: its answer names the task to stop) a signal is only recorded;
+    ``arm()`` raises it once the task is known. Once armed, a signal raises ``Interrupted`` at once
+    (interrupting a poll's sleep or a request), and later signals are recorded only, so that the
+    StopTask that follows is not interrupted.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self):
+        self.pending = None
+        self.deferred = True
+        self.previous = {}
+
+    def _handle(self, signum, frame):
+        if self.pending is None:
+            self.pending = signum
+        if not self.deferred:
+            self.deferred = True
+            raise Interrupted(signum)
+
+    def install(self):
+        for signum in self.SIGNALS:
+            try:
+                self.previous[signum] = signal.signal(signum, self._handle)
+            except ValueError:  # not the main thread: nothing can deliver a signal to this code
+                pass
+
+    def arm(self):
+        if self.pending is not None:
+            raise Interrupted(self.pending)
+        self.deferred = False
+
+    def disarm(self):
+        self.deferred = True
+
+    def restore(self):
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+        self.previous = {}
+
+
+class TaskGuard:
+    """Stops the task the module gave up on (at most once) and records the stop for the result."""
+
+    def __init__(self, module, cluster, result):
+        self.module = module
+        self.cluster = cluster
+        self.result = result
+        self.task_arn = None
+        self.last_status = None
+
+    def stop(self, reason):
+        """StopTask (unless the task is known to have stopped, or stop_on_failure is off); a sentence for the message."""
+        if self.task_arn is None or self.last_status == "STOPPED":
+            return ""
+        task_id = self.task_arn.rsplit("/", 1)[-1]
+        if not self.module.params["stop_on_failure"]:
+            return f" Task {task_id} was left running (stop_on_failure: false)."
+        if self.result.get("stop"):
+            return f" Task {task_id} was stopped ({self.result['stop']['reason']})."
+        stop = {"reason": reason[:255], "error": None}
+        self.result["stop"] = stop
+        try:
+            # A client of its own: the request a signal interrupted may have left a connection half-read.
+            stopped = stop_task(self.module.client("ecs"), self.cluster, self.task_arn, stop["reason"])
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+            stop["error"] = str(e)
+            return (
+                f" Stopping task {task_id} FAILED ({e}); it may still run: aws ecs stop-task --cluster "
+                f"{self.cluster} --task {task_id}."
+            )
+        self.last_status = stopped.get("lastStatus") or self.last_status
+        self.result["last_status"] = self.last_status
+        return f" Task {task_id} was stopped (StopTask reason: {stop['reason']})."
+
+
 def wait_for_stop(module, client, cluster, task_arn, task):
+    """``(task, stopped)``; botocore errors are raised to the caller (which stops the task first)."""
     deadline = time.monotonic() + module.params["wait_timeout"]
     delays = poll_delays(module.params["poll_interval"])
     while True:
-        try:
-            tasks = describe_tasks(client, cluster, [task_arn])
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-            module.fail_json_aws(e, msg=f"Failed to describe task {task_arn}", changed=True, task_arn=task_arn)
+        tasks = describe_tasks(client, cluster, [task_arn])
         if tasks:
             task = tasks[0]
         if task.get("lastStatus") == "STOPPED":
@@ -465,6 +721,47 @@ def container_of(task, name):
         if container.get("name") == name:
             return container
     return {}
+
+
+def if_running_mode(params):
+    if params["if_running"]:
+        return params["if_running"]
+    if params["attach_running"] is False:
+        return "start"
+    return "attach"
+
+
+def start_task(module, client, request, task_definition, result):
+    try:
+        response = run_task(client, request)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(
+            e, msg=f"Failed to run task {short_task_definition(task_definition['taskDefinitionArn'])}", **result
+        )
+    tasks = response.get("tasks") or []
+    if not tasks:
+        reasons = "; ".join(
+            f"{f.get('arn', '')}: {f.get('reason', '')} {f.get('detail', '')}".strip()
+            for f in response.get("failures") or []
+        )
+        module.fail_json(msg=f"ECS did not start the task: {reasons or 'no reason given'}", **result)
+    return tasks[0]
+
+
+def read_logs(module, log_group, log_stream, logs_region):
+    if not (log_stream and module.params["log_lines"]):
+        return []
+    extra = {"region": logs_region} if logs_region and logs_region != module.region else {}
+    try:
+        logs = module.client("logs", **extra)
+        log_lines = tail_log_stream(logs, log_group, log_stream, module.params["log_lines"])
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.warn(f"Could not read log stream {log_group}:{log_stream}: {e}")
+        return []
+    if log_lines is None:
+        module.warn(f"Log stream {log_stream} not found in log group {log_group}")
+        return []
+    return log_lines
 
 
 def main():
@@ -489,7 +786,9 @@ def main():
         environment=dict(type="dict"),
         started_by=dict(type="str", default="ansible"),
         run_id=dict(type="str"),
-        attach_running=dict(type="bool", default=True),
+        if_running=dict(type="str", choices=["refuse", "attach", "start"]),
+        attach_running=dict(type="bool"),
+        stop_on_failure=dict(type="bool", default=True),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=1800),
         poll_interval=dict(type="float", default=5),
@@ -503,11 +802,21 @@ def main():
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
         supports_check_mode=True,
-        mutually_exclusive=[("launch_type", "capacity_provider_strategy"), ("image", "image_tag")],
+        mutually_exclusive=[
+            ("launch_type", "capacity_provider_strategy"),
+            ("image", "image_tag"),
+            ("if_running", "attach_running"),
+        ],
     )
     launch_type = validate_params(module)
     params = module.params
     client = module.client("ecs")
+    if params["attach_running"] is not None:
+        module.deprecate(
+            "attach_running is deprecated, use if_running (true: attach, false: start)",
+            version="1.0.0",
+            collection_name="platform_ops.aws",
+        )
 
     try:
         task_definition, source_tags = describe_task_definition(client, params["task_definition"])
@@ -532,7 +841,11 @@ def main():
     log_group = params["log_group"] or group
     log_prefix = params["log_stream_prefix"] or prefix
 
+    explicit_run_id = params["run_id"] is not None
+    run_id = params["run_id"].strip() if explicit_run_id else str(uuid.uuid4())
     request = build_request(module, launch_type, task_definition, container_name)
+    if explicit_run_id:
+        request["tags"] = [{"key": RUN_ID_TAG, "value": run_id}]
     result = dict(
         task_arn=None,
         task_definition=task_definition["taskDefinitionArn"],
@@ -541,11 +854,20 @@ def main():
         registered=registered,
         image=image,
         attached=False,
+        run_id=run_id,
+        client_token=None,
+        running_tasks=[],
+        stop=None,
     )
+    mode = if_running_mode(params)
     family = task_definition.get("family") or params["run_family"]
-    running = None
-    if params["attach_running"] and task_definition["taskDefinitionArn"].startswith("arn:"):
-        running = running_task_to_attach(module, client, request, family, container_name)
+    running = find_job_tasks(module, client, family) if mode != "start" else []
+    result["running_tasks"] = [task_summary(t) for t in running]
+    planned = task_definition["taskDefinitionArn"].startswith("arn:")
+    attach_to, blocking = decide(mode, running, request, container_name, run_id if explicit_run_id else None)
+    if not planned and mode == "attach":
+        # check mode, a copy not registered yet: no running task can run it
+        attach_to, blocking = None, (running[0] if running else None)
 
     if module.check_mode:
         would_run = {
@@ -560,46 +882,91 @@ def main():
             "subnets": params["subnets"],
             "security_groups": params["security_groups"],
             "started_by": params["started_by"],
-            "attach_to": running["taskArn"] if running else None,
+            "attach_to": attach_to["taskArn"] if attach_to else None,
+            "refused_by": blocking["taskArn"] if blocking else None,
         }
+        if blocking is not None:
+            module.warn("Check mode: " + refuse_message(module, mode, running, request))
         module.exit_json(changed=True, would_run=would_run, msg="Check mode: the task was not run", **result)
 
-    if running is not None:
-        task = running
-        result["attached"] = True
-        module.warn(
-            f"Task {task['taskArn'].rsplit('/', 1)[-1]} (started by {params['started_by']}) already runs "
-            f"{short_task_definition(request['taskDefinition'])} with the same command; waiting for it instead "
-            "of starting a second one"
+    if blocking is not None:
+        module.fail_json(
+            msg=refuse_message(module, mode, running, request),
+            running_task_arn=blocking["taskArn"],
+            **result,
         )
-    else:
-        # The same token on every retry of this request (botocore's, AWSRetry's): ECS starts one task.
-        run_id = params["run_id"] or str(uuid.uuid4())
-        request["clientToken"] = idempotency_token("ecs.RunTask", params["cluster"], request, run_id)
+
+    guard = TaskGuard(module, params["cluster"], result)
+    signals = SignalGuard()
+    signals.install()
+    try:
         try:
-            response = run_task(client, request)
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-            module.fail_json_aws(
-                e, msg=f"Failed to run task {short_task_definition(task_definition['taskDefinitionArn'])}"
-            )
-        tasks = response.get("tasks") or []
-        if not tasks:
-            reasons = "; ".join(
-                f"{f.get('arn', '')}: {f.get('reason', '')} {f.get('detail', '')}".strip()
-                for f in response.get("failures") or []
-            )
-            module.fail_json(msg=f"ECS did not start the task: {reasons or 'no reason given'}", **result)
-        task = tasks[0]
+            if attach_to is not None:
+                task = attach_to
+                result["attached"] = True
+                own = explicit_run_id and task_run_id(task) == run_id
+                module.warn(
+                    f"Task {task['taskArn'].rsplit('/', 1)[-1]} (started by {params['started_by']}"
+                    + (f", this run {run_id}" if own else "")
+                    + f") already runs {short_task_definition(request['taskDefinition'])} with the same command; "
+                    "waiting for it instead of starting a second one"
+                )
+            else:
+                # The same token on every retry of this request (botocore's, AWSRetry's) and on a repeat
+                # of this run (same run_id): ECS starts one task.
+                request["clientToken"] = idempotency_token("ecs.RunTask", params["cluster"], request, run_id)
+                result["client_token"] = request["clientToken"]
+                task = start_task(module, client, request, task_definition, result)
+            guard.task_arn = task["taskArn"]
+            guard.last_status = task.get("lastStatus")
+            task_arn = task["taskArn"]
+            task_id = task_arn.rsplit("/", 1)[-1]
+            result.update(task_arn=task_arn, task_id=task_id, last_status=task.get("lastStatus"))
+            signals.arm()  # a signal received during RunTask is raised here, now that the task is known
+            if not params["wait"]:
+                signals.disarm()
+                module.exit_json(
+                    changed=True, exit_code=None, stopped_reason=None, log_stream=None, log_lines=[], **result
+                )
 
-    task_arn = task["taskArn"]
-    task_id = task_arn.rsplit("/", 1)[-1]
-    result.update(task_arn=task_arn, task_id=task_id, last_status=task.get("lastStatus"))
-    if not params["wait"]:
-        module.exit_json(changed=True, exit_code=None, stopped_reason=None, log_stream=None, log_lines=[], **result)
+            try:
+                task, stopped = wait_for_stop(module, client, params["cluster"], task_arn, task)
+            except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+                signals.disarm()
+                stop = guard.stop(f"stopped by ansible: waiting for the task failed (run {run_id})")
+                module.fail_json_aws(e, msg=f"Failed to describe task {task_arn}.{stop}", changed=True, **result)
+            guard.last_status = task.get("lastStatus")
+            if not stopped:
+                signals.disarm()
+                stop = guard.stop(
+                    f"stopped by ansible: no exit within wait_timeout {params['wait_timeout']}s (run {run_id})"
+                )
+                result.update(last_status=guard.last_status or task.get("lastStatus"), exit_code=None)
+                result.update(stopped_reason=task.get("stoppedReason") or None, log_stream=None, log_lines=[])
+                module.fail_json(
+                    msg=f"Task {task_id} did not stop within {params['wait_timeout']}s "
+                    f"(last status {task.get('lastStatus')}).{stop}",
+                    changed=True,
+                    **result,
+                )
+            signals.disarm()
+        except Interrupted as e:
+            stop = guard.stop(f"stopped by ansible: run interrupted ({e.name}, run {run_id})")
+            module.fail_json(
+                msg=f"Interrupted by {e.name} while task {result.get('task_id')} ran.{stop}",
+                changed=True,
+                interrupted=e.name,
+                **result,
+            )
+        except Exception as e:  # noqa: BLE001 - any failure after RunTask: stop the task, then report
+            signals.disarm()
+            stop = guard.stop(f"stopped by ansible: the module failed (run {run_id})")
+            module.fail_json(msg=f"Unexpected error while task {result.get('task_id')} ran: {e}.{stop}", **result)
+    finally:
+        signals.restore()
 
-    task, stopped = wait_for_stop(module, client, params["cluster"], task_arn, task)
     info = container_of(task, container_name)
-    exit_code = info.get("exitCode") if stopped else None
+    exit_code = info.get("exitCode")
     result.update(
         last_status=task.get("lastStatus"),
         exit_code=exit_code,
@@ -607,31 +974,13 @@ def main():
     )
 
     log_stream = f"{log_prefix}/{container_name}/{task_id}" if log_group and log_prefix else None
-    log_lines = []
-    if log_stream and params["log_lines"]:
-        extra = {"region": logs_region} if logs_region and logs_region != module.region else {}
-        try:
-            logs = module.client("logs", **extra)
-            log_lines = tail_log_stream(logs, log_group, log_stream, params["log_lines"])
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-            module.warn(f"Could not read log stream {log_group}:{log_stream}: {e}")
-            log_lines = []
-        if log_lines is None:
-            module.warn(f"Log stream {log_stream} not found in log group {log_group}")
-            log_lines = []
+    log_lines = read_logs(module, log_group, log_stream, logs_region)
     result.update(log_stream=log_stream, log_lines=log_lines)
 
     tail = ""
     if log_lines:
         tail = "\nLast log lines:\n" + "\n".join(log_lines[-MESSAGE_LOG_LINES:])
     reason = result["stopped_reason"] or "no stop reason"
-    if not stopped:
-        module.fail_json(
-            msg=f"Task {task_id} did not stop within {params['wait_timeout']}s "
-            f"(last status {task.get('lastStatus')}); it was left running{tail}",
-            changed=True,
-            **result,
-        )
     if exit_code is None:
         container_reason = info.get("reason")
         module.fail_json(

@@ -21,6 +21,10 @@ task keeps RUNNING until the test's "container" thread has written its log lines
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -229,13 +233,28 @@ def test_explicit_log_location_overrides_the_task_definition(run_module, held):
     assert result["log_lines"] == lines
 
 
-def test_timeout_fails_and_leaves_the_task_running(run_module, held):
-    args = held.args(wait_timeout=1)
+def test_timeout_stops_the_task(run_module, held):
+    args = held.args(wait_timeout=1, run_id="run-timeout")
     result = run_module("ecs_run_task", args)
     assert result.failed and result.changed, result
-    assert "did not stop within 1s (last status RUNNING); it was left running" in result["msg"]
+    assert "did not stop within 1s (last status RUNNING)" in result["msg"]
+    assert f"Task {result['task_id']} was stopped (StopTask reason: stopped by ansible: no exit" in result["msg"]
+    assert result["stop"] == {
+        "reason": "stopped by ansible: no exit within wait_timeout 1s (run run-timeout)",
+        "error": None,
+    }
     (task,) = held.tasks(args["started_by"])
-    assert task["lastStatus"] == "RUNNING" and task["taskArn"] == result["task_arn"]
+    assert task["taskArn"] == result["task_arn"]
+    assert task["lastStatus"] == "STOPPED" and task["stoppedReason"] == result["stop"]["reason"]
+
+
+def test_timeout_leaves_the_task_running_when_told(run_module, held):
+    args = held.args(wait_timeout=1, stop_on_failure=False)
+    result = run_module("ecs_run_task", args)
+    assert result.failed and "was left running (stop_on_failure: false)" in result["msg"], result
+    assert result["stop"] is None
+    (task,) = held.tasks(args["started_by"])
+    assert task["lastStatus"] == "RUNNING"
     held.ecs.stop_task(cluster=held.cluster, task=task["taskArn"], reason="test cleanup")
 
 
@@ -394,3 +413,117 @@ def test_image_and_image_tag_are_exclusive(run_module, stack):
     assert result.failed and "mutually exclusive" in result["msg"]
     result = run_module("ecs_run_task", stack.args(run_family="x"))
     assert result.failed and "run_family is only used with image or image_tag" in result["msg"]
+
+
+# ---------------------------------------------------------------- one task of the job at a time
+
+
+def test_refuses_while_another_run_of_the_job_runs(run_module, held):
+    started_by = f"migrate-{uuid.uuid4().hex[:8]}"
+    first = run_module(
+        "ecs_run_task", held.args(started_by=started_by, run_id="run-1", wait=False, if_running="refuse")
+    )
+    assert not first.failed, first
+    assert first["client_token"] and len(first["client_token"]) <= 64
+    (task,) = held.tasks(started_by)
+    assert {
+        t["key"]: t["value"]
+        for t in held.ecs.describe_tasks(cluster=held.cluster, tasks=[task["taskArn"]], include=["TAGS"])["tasks"][0][
+            "tags"
+        ]
+    } == {"PlatformRunId": "run-1"}
+
+    args = held.args(started_by=started_by, run_id="run-2", if_running="refuse", command=["alembic", "upgrade", "head"])
+    planned = run_module("ecs_run_task", args, check_mode=True)
+    assert not planned.failed, planned
+    assert planned["would_run"]["refused_by"] == first["task_arn"]
+    assert [t["task_id"] for t in planned["running_tasks"]] == [first["task_id"]]
+    assert "Check mode: Refusing" in json.dumps(planned.get("warnings", []))
+
+    refused = run_module("ecs_run_task", args)
+    assert refused.failed and not refused.get("changed"), refused
+    msg = refused["msg"]
+    assert f"task {first['task_id']} ({first['task_arn']}, {held.family}:1, run run-1) is RUNNING since" in msg
+    assert f"started by {started_by}" in msg
+    assert f"aws ecs stop-task --region us-east-1 --cluster {held.cluster} --task {first['task_id']}" in msg
+    assert refused["running_task_arn"] == first["task_arn"] and refused["task_arn"] is None
+    assert len(held.tasks(started_by)) == 1, "nothing was started"
+
+    # the same run repeated (same run_id and request, e.g. after Ctrl-C or an error): its own task is waited for
+    again = run_module(
+        "ecs_run_task", held.args(started_by=started_by, run_id="run-1", wait=False, if_running="refuse")
+    )
+    assert not again.failed, again
+    assert again["attached"] is True and again["task_arn"] == first["task_arn"]
+    assert len(held.tasks(started_by)) == 1
+
+    # "start" ignores it
+    forced = run_module("ecs_run_task", dict(args, wait=False, if_running="start"))
+    assert not forced.failed and forced["attached"] is False
+    assert len(held.tasks(started_by)) == 2
+    for t in held.tasks(started_by):
+        held.ecs.stop_task(cluster=held.cluster, task=t["taskArn"], reason="test cleanup")
+
+
+def test_same_run_id_starts_one_task_and_new_run_ids_start_new_ones(run_module, stack):
+    started_by = f"migrate-{uuid.uuid4().hex[:8]}"
+    args = stack.args(started_by=started_by, run_id="release-1", if_running="refuse")
+    first = run_module("ecs_run_task", args)
+    assert not first.failed and first["last_status"] == "STOPPED", first
+    retried = run_module("ecs_run_task", args)
+    assert not retried.failed, retried
+    assert retried["client_token"] == first["client_token"]
+    assert retried["task_arn"] == first["task_arn"], "ECS answered the repeated token with the first task"
+    assert len(stack.tasks(started_by)) == 1
+    second = run_module("ecs_run_task", dict(args, run_id="release-2"))
+    third = run_module("ecs_run_task", dict(args, run_id="release-3"))
+    assert not second.failed and not third.failed
+    assert len({first["client_token"], second["client_token"], third["client_token"]}) == 3
+    assert len({t["taskArn"] for t in stack.tasks(started_by)}) == 3
+
+
+def test_attach_running_is_a_deprecated_alias(run_module, stack):
+    result = run_module("ecs_run_task", stack.args(attach_running=False))
+    assert not result.failed, result
+    assert "attach_running is deprecated" in json.dumps(result.get("deprecations", []))
+    both = run_module("ecs_run_task", stack.args(attach_running=True, if_running="refuse"))
+    assert both.failed and "mutually exclusive" in both["msg"]
+    bad = run_module("ecs_run_task", stack.args(run_id="no|pipes"))
+    assert bad.failed and "run_id must be 1 to 200 letters" in bad["msg"]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_stops_the_task(held, tmp_path, signum):
+    """Ctrl-C (SIGINT) or an AWX cancel (SIGTERM) reaching the module process: the task is stopped."""
+    args = held.args(run_id=f"run-{signum}", wait_timeout=120, poll_interval=0.2)
+    args.update(region=REGION, access_key="testing", secret_key="testing")
+    (tmp_path / "args.json").write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
+    env = dict(os.environ, PYTHONPATH=f"{ROOT / '.local' / 'collections'}{os.pathsep}{ROOT}")
+    proc = subprocess.Popen(  # noqa: S603 - our module, our arguments
+        [sys.executable, "-m", "ansible_collections.platform_ops.aws.plugins.modules.ecs_run_task", "args.json"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not held.tasks(args["started_by"]):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the module never started a task"
+            time.sleep(0.05)
+        time.sleep(0.3)  # RunTask answered: the module is polling
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1, (out, err)
+    result = json.loads(out)
+    name = signal.Signals(signum).name
+    assert result["failed"] and result["interrupted"] == name
+    assert f"Interrupted by {name} while task {result['task_id']} ran" in result["msg"]
+    assert "was stopped (StopTask reason: stopped by ansible: run interrupted" in result["msg"]
+    (task,) = held.tasks(args["started_by"])
+    assert task["lastStatus"] == "STOPPED"
+    assert task["stoppedReason"] == f"stopped by ansible: run interrupted ({name}, run run-{signum})"
