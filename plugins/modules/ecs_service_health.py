@@ -97,6 +97,12 @@ unhealthy:
   type: list
   elements: str
   sample: [caseapp-prod-media-processor]
+failures:
+  description: One line per unhealthy service, C(<service>: <reasons> (last events: ...)), as in the failure message.
+  returned: always
+  type: list
+  elements: str
+  sample: ["caseapp-prod-worker: running 0/1 tasks (1 pending) (last events: (service caseapp-prod-worker) ...)"]
 attempts:
   description: Number of checks made.
   returned: always
@@ -215,13 +221,14 @@ def main():
         changed=False,
         healthy=not unhealthy,
         unhealthy=[result["service"] for result in unhealthy],
+        failures=[describe_failure(result) for result in unhealthy],
         attempts=attempts,
         services=results,
     )
     if unhealthy and params["fail_on_unhealthy"]:
         module.fail_json(
             msg=f"{len(unhealthy)} of {len(results)} ECS service(s) in cluster {params['cluster']} not healthy "
-            f"after {attempts} check(s): " + " || ".join(describe_failure(result) for result in unhealthy),
+            f"after {attempts} check(s): " + " || ".join(output["failures"]),
             **output,
         )
     module.exit_json(**output)

@@ -119,7 +119,8 @@ def test_healthy_services_pass_at_the_first_check(run_module, stack):
 
     assert not result.failed, result
     assert result.changed is False
-    assert result["healthy"] is True and result["unhealthy"] == [] and result["attempts"] == 1
+    assert result["healthy"] is True and result["unhealthy"] == [] and result["failures"] == []
+    assert result["attempts"] == 1
     by_name = {svc["service"]: svc for svc in result["services"]}
     assert [svc["service"] for svc in result["services"]] == [backend, worker]
     assert by_name[backend] | {"events": None} == {
@@ -254,6 +255,7 @@ def test_fail_on_unhealthy_false_returns_the_results(run_module, stack):
     assert not result.failed, result
     assert result["healthy"] is False and result["unhealthy"] == [name]
     assert result["services"][0]["reasons"] == ["running 2/3 tasks (1 pending)"]
+    assert result["failures"] == [f"{name}: running 2/3 tasks (1 pending)"]
 
 
 @pytest.mark.parametrize(
