@@ -198,3 +198,153 @@ def push_commands(missing):
                 f"(docker push {registry}/{image['repository']}:<tag>)"
             )
     return lines
+
+
+# ---------------------------------------------------------------- the scan gate
+#
+# DescribeImageScanFindings answers for basic scanning (findings in imageScanFindings.findings) and
+# for enhanced scanning with Amazon Inspector (imageScanFindings.enhancedFindings), paginated (at most
+# 1000 findings a page). ScanNotFoundException means the image was never scanned. Basic scanning
+# allows one scan per image per 24 hours (a scan on push counts), so only a never-scanned image is
+# scanned by the gate (StartImageScan); a FAILED scan is reported, not retried.
+
+# Highest first; UNDEFINED (basic) and UNTRIAGED (enhanced) rank lowest.
+SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED")
+SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+SEVERITY_RANK["UNTRIAGED"] = SEVERITY_RANK["UNDEFINED"]
+SCAN_DONE = ("COMPLETE", "ACTIVE")  # findings available (ACTIVE: enhanced continuous scanning)
+SCAN_RUNNING = ("IN_PROGRESS", "PENDING")
+NOT_SCANNED = "NOT_SCANNED"  # ScanNotFoundException: no scan ever started for the image
+WAIVABLE_STATUSES = ("UNSUPPORTED_IMAGE", "SCAN_ELIGIBILITY_EXPIRED", "FINDINGS_UNAVAILABLE", "IMAGE_ARCHIVED")
+FINDINGS_PAGE_SIZE = 1000
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def blocks(severity, threshold):
+    """True when ``severity`` is at or above ``threshold`` (CRITICAL > HIGH > ... > UNDEFINED)."""
+    rank = SEVERITY_RANK.get(str(severity or "UNDEFINED").upper(), SEVERITY_RANK["UNDEFINED"])
+    return rank <= SEVERITY_RANK[threshold]
+
+
+def validate_waivers(waivers, today):
+    """(waivers with their expiry parsed, error messages). A waiver is ``{id, expires, reason,
+    repository?}`` (the shape of the compliance audit's waivers: a reason, and a YYYY-MM-DD date
+    after which it no longer applies)."""
+    import datetime  # noqa: PLC0415 - only the gate needs it
+
+    errors, parsed = [], []
+    for index, waiver in enumerate(waivers or []):
+        where = f"waivers[{index}]"
+        if not isinstance(waiver, dict):
+            errors.append(f"{where}: expected a dict with id, expires and reason, got {waiver!r}")
+            continue
+        unknown = sorted(set(waiver) - {"id", "expires", "reason", "repository"})
+        if unknown:
+            errors.append(f"{where}: unknown key(s) {', '.join(unknown)} (id, expires, reason, repository)")
+        finding_id = str(waiver.get("id") or "").strip()
+        if not finding_id:
+            errors.append(f"{where}: id is required (the CVE or finding name, e.g. CVE-2026-12345)")
+        if not str(waiver.get("reason") or "").strip():
+            errors.append(f"{where}: reason is required and must not be empty")
+        expires = str(waiver.get("expires") or "").strip()
+        try:
+            if not _DATE_RE.match(expires):
+                raise ValueError(expires)
+            expiry = datetime.date.fromisoformat(expires)
+        except ValueError:
+            errors.append(f"{where}: expires must be a date YYYY-MM-DD, got {waiver.get('expires')!r}")
+            continue
+        parsed.append(
+            {
+                "id": finding_id,
+                "repository": str(waiver.get("repository") or "").strip() or None,
+                "reason": str(waiver.get("reason") or "").strip(),
+                "expires": expiry.isoformat(),
+                "expired": expiry < today,
+            }
+        )
+    return parsed, errors
+
+
+def normalize_findings(scan_findings):
+    """The findings of a DescribeImageScanFindings answer as ``[{id, severity, package, version, uri}]``.
+
+    Basic findings carry the CVE in ``name`` and the package in attributes; enhanced (Inspector)
+    findings in ``packageVulnerabilityDetails``. Enhanced findings that are SUPPRESSED or CLOSED are
+    left out (Inspector no longer reports them as open)."""
+    out = []
+    for finding in (scan_findings or {}).get("findings") or []:
+        attributes = {a.get("key"): a.get("value") for a in finding.get("attributes") or []}
+        out.append(
+            {
+                "id": finding.get("name") or "",
+                "severity": str(finding.get("severity") or "UNDEFINED").upper(),
+                "package": attributes.get("package_name"),
+                "version": attributes.get("package_version"),
+                "uri": finding.get("uri"),
+            }
+        )
+    for finding in (scan_findings or {}).get("enhancedFindings") or []:
+        if str(finding.get("status") or "ACTIVE").upper() != "ACTIVE":
+            continue
+        details = finding.get("packageVulnerabilityDetails") or {}
+        packages = details.get("vulnerablePackages") or []
+        out.append(
+            {
+                "id": details.get("vulnerabilityId") or finding.get("title") or finding.get("findingArn") or "",
+                "severity": str(finding.get("severity") or "UNTRIAGED").upper(),
+                "package": ", ".join(p["name"] for p in packages if p.get("name")) or None,
+                "version": ", ".join(p["version"] for p in packages if p.get("version")) or None,
+                "uri": details.get("sourceUrl"),
+            }
+        )
+    return out
+
+
+def _waiver_for(waivers, finding_id, repository):
+    matches = [w for w in waivers if w["id"].upper() == finding_id.upper() and w["repository"] in (None, repository)]
+    current = [w for w in matches if not w["expired"]]
+    return (current or matches or [None])[0]
+
+
+def judge(findings, threshold, waivers, repository, used):
+    """(blocking, waived) findings of one image: those at or above ``threshold``, less the ones a
+    current waiver covers. A finding an expired waiver matches stays blocking and says so
+    (``waiver_expired``). ``used`` collects the indices of the waivers that matched."""
+    blocking, waived = [], []
+    for finding in findings:
+        if not blocks(finding["severity"], threshold):
+            continue
+        waiver = _waiver_for(waivers, finding["id"], repository)
+        if waiver is not None:
+            used.add(waivers.index(waiver))
+        if waiver is not None and not waiver["expired"]:
+            waived.append(dict(finding, waiver={k: waiver[k] for k in ("reason", "expires", "repository")}))
+        elif waiver is not None:
+            blocking.append(dict(finding, waiver_expired=waiver["expires"], waiver_reason=waiver["reason"]))
+        else:
+            blocking.append(finding)
+    return blocking, waived
+
+
+@AWSRetry.jittered_backoff()
+def describe_scan_findings(client, repository, image_ident, registry_id=None):
+    """DescribeImageScanFindings of one image, every page merged (raises ScanNotFoundException when
+    the image was never scanned)."""
+    kwargs = {
+        "repositoryName": repository,
+        "imageId": image_ident,
+        "PaginationConfig": {"PageSize": FINDINGS_PAGE_SIZE},
+    }
+    if registry_id:
+        kwargs["registryId"] = registry_id
+    paginator = client.get_paginator("describe_image_scan_findings")
+    return paginator.paginate(**kwargs).build_full_result()
+
+
+@AWSRetry.jittered_backoff()
+def start_image_scan(client, repository, image_ident, registry_id=None):
+    kwargs = {"repositoryName": repository, "imageId": image_ident}
+    if registry_id:
+        kwargs["registryId"] = registry_id
+    return client.start_image_scan(**kwargs).get("imageScanStatus") or {}
