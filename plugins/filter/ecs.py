@@ -1332,6 +1332,21 @@ def ecs_facts(services, ctx):
     }
 
 
+def ecs_facts_rolled_out(facts, rollout_services):
+    """``platform_ecs`` with each service's ``task_definition_arn`` set to what ``ecs_rollout``
+    reports it runs now (``rollout_services``: its ``services`` result; an entry without a
+    ``task_definition``, as in check mode, changes nothing)."""
+    if not facts:
+        return facts
+    runs = {r.get("service"): r.get("task_definition") for r in rollout_services or [] if r.get("task_definition")}
+    out = dict(facts)
+    out["services"] = {
+        name: dict(svc, task_definition_arn=runs.get(svc.get("name")) or svc.get("task_definition_arn", ""))
+        for name, svc in (facts.get("services") or {}).items()
+    }
+    return out
+
+
 def ecs_lifecycle_policy(keep_images):
     """ECR lifecycle policy keeping the newest ``keep_images`` images (any tag status)."""
     return {
@@ -1384,5 +1399,6 @@ class FilterModule:
             "ecs_cloudfront_find": ecs_cloudfront_find,
             "ecs_cloudfront_differences": ecs_cloudfront_differences,
             "ecs_facts": ecs_facts,
+            "ecs_facts_rolled_out": ecs_facts_rolled_out,
             "ecs_lifecycle_policy": ecs_lifecycle_policy,
         }

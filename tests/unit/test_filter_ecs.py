@@ -1085,3 +1085,24 @@ def test_release_plan_and_rollout_targets_name_every_service():
         {"service": f"{PREFIX}-worker", "task_definition": worker_new}
     ]
     assert f.ecs_registered_task_definitions(registered, full=True) == {"worker": worker_new}
+
+
+def test_facts_follow_what_the_rollout_moved_the_services_to():
+    facts = {
+        "cluster_name": PREFIX,
+        "services": {
+            "api": {"name": f"{PREFIX}-api", "arn": "arn:svc/api", "task_definition_arn": "arn:td/api:1"},
+            "worker": {"name": f"{PREFIX}-worker", "arn": "arn:svc/worker", "task_definition_arn": "arn:td/worker:1"},
+        },
+    }
+    rolled = f.ecs_facts_rolled_out(
+        facts,
+        [
+            {"service": f"{PREFIX}-api", "task_definition": "arn:td/api:2"},
+            {"service": f"{PREFIX}-worker", "task_definition": None},  # check mode
+        ],
+    )
+    assert rolled["services"]["api"]["task_definition_arn"] == "arn:td/api:2"
+    assert rolled["services"]["worker"] == facts["services"]["worker"]
+    assert facts["services"]["api"]["task_definition_arn"] == "arn:td/api:1", "the input is not changed"
+    assert f.ecs_facts_rolled_out(None, []) is None
