@@ -238,7 +238,11 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.platform_ops.aws.plugins.module_utils.ecs import (
+    FAILED_TAG,
+    FAMILY_TAG,
     IMAGE_TAG_RE,
+    KNOWN_GOOD_TAG,
+    ROLLOUT_TAG,
     describe_services,
     describe_task_definition,
     describe_tasks,
@@ -250,12 +254,17 @@ from ansible_collections.platform_ops.aws.plugins.module_utils.ecs import (
     parse_task_definition_ref,
     pick_container,
     poll_delays,
-    previous_revision,
+    push_revision,
     register_task_definition,
     registrable_task_definition,
+    release_history,
     replace_image_tag,
+    revision_tag_value,
     short_task_definition,
     sleep_until_next_poll,
+    tag_resource,
+    tags_dict,
+    untag_resource,
     update_service,
 )
 
@@ -371,7 +380,10 @@ def plan_service(module, entry, service, task_definition, tags):
         "after": _diff_view(new_container, None if needs_revision else task_definition["taskDefinitionArn"]),
         "needs_update": needs_revision,
         "target_arn": None,
-        "register_params": registrable_task_definition(task_definition, tags, new_containers)
+        # a revision copied from one whose rollout once failed must not inherit that mark
+        "register_params": registrable_task_definition(
+            task_definition, [t for t in tags or [] if t.get("key") != ROLLOUT_TAG], new_containers
+        )
         if needs_revision
         else None,
         "primary": _primary_deployment(service),
@@ -390,18 +402,30 @@ def plan_switch(module, client, entry, service, task_definition, *, lookup):
         else task_definition["taskDefinitionArn"]
     )
     family, revision = task_definition["family"], task_definition["revision"]
-    if entry.get("revision") == "previous":
+    if entry.get("revision") in ("previous", "last_known_good"):
+        known_good, failed = release_history(service.get("tags"), family)
         try:
             revisions = list_active_revisions(client, family)
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
             module.fail_json_aws(e, msg=f"Failed to list the revisions of task definition family {family}")
-        earlier = previous_revision(revisions, revision)
-        if earlier is None:
-            module.fail_json(
-                msg=f"services[{name}]: revision previous: the service runs {family}:{revision} and the family has "
-                "no ACTIVE revision before it; nothing to roll back to"
-            )
-        reference = revisions[earlier]
+        if entry["revision"] == "last_known_good":
+            chosen = next((r for r in known_good if r != revision and r in revisions and r not in failed), None)
+            if chosen is None:
+                module.fail_json(
+                    msg=f"services[{name}]: revision last_known_good: the service runs {family}:{revision} and no other "
+                    f"ACTIVE revision is recorded as known good ({KNOWN_GOOD_TAG}: "
+                    f"{' '.join(map(str, known_good)) or 'none'}); nothing to roll back to"
+                )
+        else:
+            chosen = next((r for r in known_good if r < revision and r in revisions and r not in failed), None)
+            if chosen is None:
+                chosen = previous_unfailed_revision(revisions, revision, failed, lookup)
+            if chosen is None:
+                module.fail_json(
+                    msg=f"services[{name}]: revision previous: the service runs {family}:{revision} and the family has "
+                    "no ACTIVE revision before it that is not marked failed; nothing to roll back to"
+                )
+        reference = revisions[chosen]
     else:
         reference = entry["task_definition"].strip()
         if reference == short_task_definition(current_arn):
@@ -436,6 +460,17 @@ def plan_switch(module, client, entry, service, task_definition, *, lookup):
         "register_params": None,
         "primary": _primary_deployment(service),
     }
+
+
+def previous_unfailed_revision(revisions, revision, failed, lookup):
+    """The highest ACTIVE revision below ``revision`` that is neither in ``failed`` nor tagged
+    ``PlatformRollout=failed`` (services deployed before the known-good list existed)."""
+    candidates = sorted((r for r in revisions if r < revision and r not in failed), reverse=True)
+    for candidate in candidates:
+        _definition, tags = lookup(revisions[candidate])
+        if tags_dict(tags).get(ROLLOUT_TAG) != "failed":
+            return candidate
+    return None
 
 
 def _diff_view(container, task_definition_arn):
@@ -551,6 +586,52 @@ def failure_details(module, client, cluster, name, *, state, deployment, service
     return "; ".join(parts)
 
 
+def rollout_state_of(deployment, service):
+    """``rolloutState`` of a deployment; ECS omits it for some services (e.g. behind a Classic Load
+    Balancer): then a lone deployment with all its tasks running counts as COMPLETED."""
+    if deployment is not None and deployment.get("rolloutState"):
+        return deployment["rolloutState"]
+    steady = len(service.get("deployments") or []) <= 1 and service.get("runningCount", 0) >= service.get(
+        "desiredCount", 0
+    )
+    return "COMPLETED" if steady else "IN_PROGRESS"
+
+
+def annotate(plan, service, task_definition, tags):
+    """What the release bookkeeping needs: family, revision, recorded history, PRIMARY deployment state."""
+    family, revision = task_definition["family"], task_definition["revision"]
+    known_good, failed = release_history(service.get("tags"), family)
+    state = rollout_state_of(plan["primary"], service)
+    service_tags = tags_dict(service.get("tags"))
+    plan.update(
+        service_arn=service.get("serviceArn"),
+        family=family,
+        revision=revision,
+        current_tags=tags_dict(tags),
+        known_good=known_good,
+        failed=failed,
+        history_tagged=service_tags.get(FAMILY_TAG) == family,
+        primary_state=state,
+        # the revision it runs is verified: recorded as known good, or its deployment COMPLETED
+        current_good=revision in known_good or (state == "COMPLETED" and revision not in failed),
+        # it already runs what was asked, but that deployment has not completed (an interrupted run)
+        resume=not plan["needs_update"] and state != "COMPLETED",
+        # it already runs what was asked and completed, but that is not recorded yet
+        record=not plan["needs_update"] and state == "COMPLETED" and (revision not in known_good or revision in failed),
+    )
+    return plan
+
+
+def revision_arn(plan, revision):
+    """ARN of another revision of the service's family."""
+    return f"{plan['current_arn'].rsplit(':', 1)[0]}:{revision}"
+
+
+def revision_of(arn):
+    parsed = parse_task_definition_ref(short_task_definition(arn) or "")
+    return parsed[1] if parsed else None
+
+
 def result_for(plan):
     return {
         "service": plan["name"],
@@ -563,12 +644,103 @@ def result_for(plan):
         "image_after": plan["image_after"],
         "rollout_state": (plan["primary"] or {}).get("rolloutState"),
         "rolled_back": False,
+        "resumed": False,
+        "last_known_good": revision_arn(plan, plan["known_good"][0]) if plan["known_good"] else None,
+        "known_good_revisions": list(plan["known_good"]),
+        "failed_revisions": list(plan["failed"]),
+        "marked_failed": None,
     }
 
 
-def rollback(client, cluster, plan):
-    """Point the service back at its previous task definition; returns the rollback deployment id."""
-    service = update_service(client, cluster, plan["name"], plan["current_arn"])
+class History:
+    """The known-good and failed lists of the services, changed in memory and written once per service."""
+
+    def __init__(self, module, client, plans, results):
+        self.module = module
+        self.client = client
+        self.by_name = {plan["name"]: (plan, result) for plan, result in zip(plans, results, strict=True)}
+        self.state = {plan["name"]: (list(plan["known_good"]), list(plan["failed"])) for plan in plans}
+
+    def good(self, name, revision):
+        known_good, failed = self.state[name]
+        self.state[name] = (push_revision(known_good, revision), [r for r in failed if r != revision])
+
+    def bad(self, name, revision):
+        known_good, failed = self.state[name]
+        self.state[name] = ([r for r in known_good if r != revision], push_revision(failed, revision))
+
+    def publish(self, name):
+        """Copy the lists into the service's result; whether they differ from what the service carries."""
+        plan, result = self.by_name[name]
+        known_good, failed = self.state[name]
+        result["known_good_revisions"], result["failed_revisions"] = list(known_good), list(failed)
+        result["last_known_good"] = revision_arn(plan, known_good[0]) if known_good else None
+        return known_good != plan["known_good"] or failed != plan["failed"] or not plan["history_tagged"]
+
+    def save(self, name):
+        """Write the lists on the service (one TagResource); a failure is a warning, not a failed rollout."""
+        plan, _result = self.by_name[name]
+        if not self.publish(name):
+            return False
+        known_good, failed = self.state[name]
+        tags = {
+            FAMILY_TAG: plan["family"],
+            KNOWN_GOOD_TAG: revision_tag_value(known_good),
+            FAILED_TAG: revision_tag_value(failed),
+        }
+        try:
+            tag_resource(self.client, plan["service_arn"], tags)
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+            self.module.warn(
+                f"Could not record the known-good and failed revisions on service {name} ({e}); "
+                "services need the long ARN format to be tagged"
+            )
+            return False
+        return True
+
+
+def mark_task_definition(module, client, arn, failed, tags):
+    """Tag a revision ``PlatformRollout=failed``, or remove that tag once it completed; True when written."""
+    try:
+        if failed:
+            tag_resource(client, arn, {ROLLOUT_TAG: "failed"})
+        elif tags.get(ROLLOUT_TAG) == "failed":
+            untag_resource(client, arn, [ROLLOUT_TAG])
+        else:
+            return False
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.warn(f"Could not update the {ROLLOUT_TAG} tag of task definition {short_task_definition(arn)}: {e}")
+        return False
+    return True
+
+
+def rollback_target(module, client, plan, failed_revision, *, known_good, failed):
+    """Where a failed deployment goes back to: ``(arn, verified)``, or ``(None, False)``.
+
+    The task definition the service ran before, when that one was verified (known good, or its
+    deployment had COMPLETED); otherwise the newest ACTIVE known-good revision; a rollout whose
+    service ran an unverified revision and that has no known-good one goes back to what ran before.
+    """
+    if plan["needs_update"] and plan["current_good"] and plan["revision"] != failed_revision:
+        return plan["current_arn"], True
+    candidates = [r for r in known_good if r != failed_revision and r not in failed]
+    if candidates:
+        try:
+            active = list_active_revisions(client, plan["family"])
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+            module.warn(f"Could not list the ACTIVE revisions of {plan['family']}: {e}")
+            active = {}
+        for revision in candidates:
+            if revision in active:
+                return active[revision], True
+    if plan["needs_update"] and plan["revision"] != failed_revision:
+        return plan["current_arn"], False
+    return None, False
+
+
+def rollback(client, cluster, name, arn):
+    """Point the service at ``arn``; returns the id of that deployment."""
+    service = update_service(client, cluster, name, arn)
     primary = _primary_deployment(service) or {}
     return primary.get("id")
 
@@ -579,7 +751,7 @@ def ensure_present(module, client):
     names = [entry["service"] for entry in params["services"]]
 
     try:
-        services, missing = describe_services(client, cluster, names)
+        services, missing = describe_services(client, cluster, names, with_tags=True)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg=f"Failed to describe services of cluster {cluster}")
     if missing:
@@ -614,12 +786,14 @@ def ensure_present(module, client):
         if task_definition is None:
             module.fail_json(msg=f"services[{entry['service']}]: task definition {arn} not found")
         if is_switch(entry):
-            plans.append(plan_switch(module, client, entry, service, task_definition, lookup=lookup))
+            plan = plan_switch(module, client, entry, service, task_definition, lookup=lookup)
         else:
-            plans.append(plan_service(module, entry, service, task_definition, tags))
+            plan = plan_service(module, entry, service, task_definition, tags)
+        plans.append(annotate(plan, service, task_definition, tags))
 
     results = [result_for(plan) for plan in plans]
-    changed = any(plan["needs_update"] for plan in plans)
+    history = History(module, client, plans, results)
+    by_name = {plan["name"]: (plan, result) for plan, result in zip(plans, results, strict=True)}
     diff = {
         "before": {"services": {plan["name"]: plan["before"] for plan in plans}},
         "after": {"services": {plan["name"]: plan["after"] for plan in plans}},
@@ -627,19 +801,38 @@ def ensure_present(module, client):
     extra = {"diff": diff} if module._diff else {}
 
     for plan, result in zip(plans, results, strict=True):
-        result["changed"] = plan["needs_update"]
+        result["changed"] = plan["needs_update"] or plan["resume"]
+        result["resumed"] = plan["resume"]
         if plan["needs_update"] and module.check_mode:
             # a move to an existing task definition knows its target; a new revision has no ARN yet
             result["task_definition"] = plan["target_arn"]
             result["rollout_state"] = None
+        if plan["record"]:
+            history.good(plan["name"], plan["revision"])
+            history.publish(plan["name"])
+    changed = any(result["changed"] for result in results) or any(plan["record"] for plan in plans)
 
     if module.check_mode or not changed:
         module.exit_json(changed=changed, services=results, **extra)
+
+    # A service that already runs what was asked and COMPLETED: record it as known good.
+    for plan in plans:
+        if plan["record"]:
+            history.save(plan["name"])
+            mark_task_definition(module, client, plan["current_arn"], False, plan["current_tags"])
 
     # Register and update every changed service first ...
     pending = {}
     updated = []
     for plan, result in zip(plans, results, strict=True):
+        if plan["resume"]:
+            # an interrupted run left this deployment unfinished: wait for it like a new one
+            pending[plan["name"]] = {
+                "deployment_id": (plan["primary"] or {}).get("id"),
+                "task_definition": plan["current_arn"],
+            }
+            result["rollout_state"] = plan["primary_state"]
+            continue
         if not plan["needs_update"]:
             continue
         try:
@@ -664,6 +857,7 @@ def ensure_present(module, client):
                 + (f" (rolled back {', '.join(rolled)})" if rolled else ""),
                 services=results,
             )
+        plan["target_arn"] = target_arn
         updated.append(plan)
         result["task_definition"] = target_arn
         primary = _primary_deployment(service) or {}
@@ -675,28 +869,49 @@ def ensure_present(module, client):
 
     # ... then wait for all of them in one loop.
     timeout = params["wait_timeout"]
-    outcome = wait_for_deployments(module, client, cluster, pending, timeout)
-    by_name = {plan["name"]: (plan, result) for plan, result in zip(plans, results, strict=True)}
+    outcome = wait_for_deployments(module, client, cluster, dict(pending), timeout)
     failures = {}
     rollbacks = {}
     for name, (state, deployment, service) in outcome.items():
         plan, result = by_name[name]
+        target_arn = pending[name]["task_definition"]
+        target_revision = revision_of(target_arn)
         result["rollout_state"] = deployment.get("lastState", state) if state == "TIMEOUT" else state
         if state == "COMPLETED":
+            if plan["needs_update"] and plan["current_good"] and plan["revision"] not in plan["known_good"]:
+                history.good(name, plan["revision"])  # what ran before had completed: known good too
+            history.good(name, target_revision)
+            target_tags = {} if result["new_task_definition"] else tags_dict(lookup(target_arn)[1])
+            mark_task_definition(module, client, target_arn, False, target_tags)
+            history.save(name)
             continue
         failures[name] = failure_details(
             module, client, cluster, name, state=state, deployment=deployment, service=service, timeout=timeout
         )
         result["failure"] = failures[name]
+        history.bad(name, target_revision)
+        result["marked_failed"] = target_arn
+        mark_task_definition(module, client, target_arn, True, {})
+        known_good, failed = history.state[name]
+        back_to, verified = rollback_target(module, client, plan, target_revision, known_good=known_good, failed=failed)
+        if back_to is None:
+            history.save(name)
+            continue
+        if not verified:
+            module.warn(
+                f"{name}: no known-good revision is recorded; rolling back to {short_task_definition(back_to)}, "
+                "the task definition it ran before, whose deployment had not completed"
+            )
         try:
-            deployment_id = rollback(client, cluster, plan)
+            deployment_id = rollback(client, cluster, name, back_to)
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+            history.save(name)
             module.fail_json_aws(
                 e, msg=f"Rollout of {name} failed ({failures[name]}) and the rollback failed too", services=results
             )
         result["rolled_back"] = True
-        result["task_definition"] = plan["current_arn"]
-        rollbacks[name] = {"deployment_id": deployment_id, "task_definition": plan["current_arn"]}
+        result["task_definition"] = back_to
+        rollbacks[name] = {"deployment_id": deployment_id, "task_definition": back_to}
 
     if not failures:
         module.exit_json(changed=True, services=results, **extra)
@@ -707,16 +922,27 @@ def ensure_present(module, client):
         if name not in failures:
             continue
         plan, result = by_name[name]
+        marked = f"; marked {short_task_definition(result['marked_failed'])} failed"
+        if name not in rollbacks:
+            history.save(name)
+            messages.append(
+                f"{name}: {failures[name]}{marked}; not rolled back: no known-good revision of {plan['family']} "
+                "to roll back to"
+            )
+            continue
+        back_to = rollbacks[name]["task_definition"]
         state = rollback_outcome.get(name, ("UNKNOWN",))[0]
         if state == "COMPLETED":
             rollback_text = "rollback completed"
+            history.good(name, revision_of(back_to))
         elif state == "TIMEOUT":
             rollback_text = f"rollback deployment did not complete within {timeout}s"
         else:
             rollback_text = f"rollback deployment {state}"
+        history.save(name)
         result["rollback_state"] = state
         messages.append(
-            f"{name}: {failures[name]}; rolled back to {short_task_definition(plan['current_arn'])} ({rollback_text})"
+            f"{name}: {failures[name]}; rolled back to {short_task_definition(back_to)} ({rollback_text}){marked}"
         )
     module.fail_json(
         msg=f"Rollout failed for {len(failures)} of {len(plans)} services: " + " || ".join(messages),
@@ -730,7 +956,7 @@ def _rollback_quietly(module, client, cluster, plans):
     rolled = []
     for plan in plans:
         try:
-            rollback(client, cluster, plan)
+            rollback(client, cluster, plan["name"], plan["current_arn"])
             rolled.append(plan["name"])
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
             module.warn(f"Could not roll back service {plan['name']}: {e}")
@@ -755,7 +981,7 @@ def main():
                 secrets=dict(type="dict", no_log=False),
                 purge_secrets=dict(type="bool", default=False),
                 task_definition=dict(type="str"),
-                revision=dict(type="str", choices=["previous"]),
+                revision=dict(type="str", choices=["previous", "last_known_good"]),
             ),
             mutually_exclusive=[("image", "image_tag"), ("task_definition", "revision")]
             + [(switch, key) for switch in SWITCH_KEYS for key in (*ROLLOUT_KEYS, "container")],

@@ -565,7 +565,7 @@ def test_revision_previous_rolls_back_and_task_definition_is_idempotent(run_modu
     )
     assert first.failed, first
     assert f"services[{name}]: revision previous: the service runs {name}:1" in first["msg"]
-    assert "no ACTIVE revision before it; nothing to roll back to" in first["msg"]
+    assert "no ACTIVE revision before it that is not marked failed; nothing to roll back to" in first["msg"]
     assert "ecs.UpdateService" not in _counts(moto_endpoint)
     assert _service_td(ecs, cluster, name) == rev1
 
@@ -609,8 +609,19 @@ def test_revision_previous_check_mode_and_diff(run_module, moto_endpoint, networ
         check_mode=True,
         diff=True,
     )
-    assert not same.failed and not same.changed, same
+    # the service is not moved; only the known-good record of its COMPLETED deployment would be written
+    assert not same.failed and same.changed, same
+    assert same["services"][0]["changed"] is False and same["services"][0]["known_good_revisions"] == [2]
     assert same["diff"]["before"] == same["diff"]["after"]
+    assert "ecs.TagResource" not in _counts(moto_endpoint)
+    recorded = run_module("ecs_rollout", {"cluster": cluster, "services": [{"service": name, "task_definition": rev2}]})
+    assert recorded.changed and recorded["services"][0]["last_known_good"] == rev2, recorded
+    again = run_module(
+        "ecs_rollout",
+        {"cluster": cluster, "services": [{"service": name, "task_definition": rev2}]},
+        check_mode=True,
+    )
+    assert not again.failed and not again.changed, again
 
 
 def test_revision_previous_skips_deregistered_revisions(run_module, moto_endpoint, network):
@@ -674,7 +685,7 @@ def test_move_that_does_not_complete_is_rolled_back(run_module, moto_endpoint, n
         ({"task_definition": "app:1", "revision": "previous"}, "mutually exclusive"),
         ({"task_definition": "app:1", "environment": {"A": "1"}}, "mutually exclusive"),
         ({"revision": "previous", "container": "app"}, "mutually exclusive"),
-        ({"revision": "last"}, "value of revision must be one of: previous"),
+        ({"revision": "last"}, "value of revision must be one of: previous, last_known_good"),
         ({"task_definition": "app"}, "task_definition 'app' must be family:revision"),
         ({"task_definition": "app:latest"}, "must be family:revision"),
         ({"task_definition": "arn:aws:ecs:us-east-1:123456789012:service/app"}, "must be family:revision"),
