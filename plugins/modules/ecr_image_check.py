@@ -63,7 +63,7 @@ options:
     description:
       - The lowest finding severity that blocks. V(HIGH) blocks C(CRITICAL) and C(HIGH) findings; V(UNDEFINED)
         blocks every finding (C(UNDEFINED) and enhanced scanning's C(UNTRIAGED) rank lowest).
-      - Unset (the default), scans are not read: the module only checks that the images exist.
+      - When unset (the default) scans are not read, and the module only checks that the images exist.
     type: str
     choices: [CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL, UNDEFINED]
   waivers:
