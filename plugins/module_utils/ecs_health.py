@@ -13,8 +13,10 @@ A service is healthy when
   current revision report HEALTHY when that revision defines a container health check (UNKNOWN
   is what ECS reports while the check is evaluated, and always when there is none);
 * no task of its current revision stopped recently because it failed: stop code
-  ``TaskFailedToStart`` or ``EssentialContainerExited``, a failed ELB or container health check,
-  or a non-zero exit code of an essential container. "Recently" is since the PRIMARY deployment
+  ``TaskFailedToStart`` or ``EssentialContainerExited``, or a container's non-zero exit code when
+  nobody else (a user, the service scheduler, a Spot interruption) stopped it. Tasks the scheduler
+  replaced after a failed ELB or container health check are not counted: a flaky start during a
+  deployment would otherwise fail the check for an hour; a task that stays unhealthy is seen while it runs. "Recently" is since the PRIMARY deployment
   was created and within ``stopped_task_window`` seconds (ECS lists stopped tasks for about an hour).
 
 Reads per poll: DescribeServices (10 services per call), ListTasks of the cluster twice (RUNNING
@@ -32,6 +34,7 @@ import datetime
 import random
 import time
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 UTC = datetime.timezone.utc  # noqa: UP017 - datetime.UTC needs Python 3.11 on the target
@@ -141,7 +144,7 @@ def stopped_at(task):
 
 
 def failed_exit_codes(task):
-    """``["app exit 1"]`` for containers that exited non-zero (essential ones, unless none is marked)."""
+    """``["app exit 1"]`` for the task's containers that exited with a non-zero code."""
     return [
         f"{container.get('name')} exit {container['exitCode']}"
         for container in task.get("containers") or []
@@ -154,11 +157,7 @@ def stop_failure(task):
     code = task.get("stopCode") or ""
     reason = task.get("stoppedReason") or ""
     exits = failed_exit_codes(task)
-    failed = (
-        code in FAILED_STOP_CODES
-        or "health check" in reason.lower()
-        or (bool(exits) and code not in EXTERNAL_STOP_CODES)
-    )
+    failed = code in FAILED_STOP_CODES or (bool(exits) and code not in EXTERNAL_STOP_CODES)
     if not failed:
         return None
     text = f"{code}: {reason}" if code and reason else (code or reason or "stopped")
@@ -307,7 +306,10 @@ class ServiceHealthChecker:
 
     def check(self):
         """``[result per service]`` in the order of ``names``."""
-        found, missing = describe_services(self.client, self.cluster, self.names)
+        try:
+            found, missing = describe_services(self.client, self.cluster, self.names)
+        except is_boto3_error_code("ClusterNotFoundException"):
+            found, missing = {}, dict.fromkeys(self.names, f"cluster {self.cluster} not found")
         running_tasks, stopped_tasks = [], []
         if found:
             running_arns = list_tasks(self.client, self.cluster, "RUNNING")

@@ -19,8 +19,10 @@ description:
     is accepted when it defines none); and no task of its current revision stopped because it failed since
     the PRIMARY deployment was created (and within O(stopped_task_window)).
   - A stopped task counts as failed when its stop code is C(TaskFailedToStart) or C(EssentialContainerExited),
-    when it failed an ELB or container health check, or when a container exited with a non-zero code and
-    the task was not stopped by a user, the service scheduler or a Spot interruption.
+    or when a container exited with a non-zero code and the task was not stopped by a user, the service
+    scheduler or a Spot interruption. Tasks the scheduler replaced after a failed ELB or container health
+    check do not count (a flaky start would fail the check for an hour); an unhealthy running task does.
+  - A missing cluster reports every service as not found.
   - A failed deployment, a failed task of the current revision or a missing service does not mend by
     waiting; the module then fails at once.
   - Reads only. Per poll it calls DescribeServices (10 services per call), ListTasks of the cluster for the

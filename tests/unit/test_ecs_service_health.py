@@ -272,3 +272,75 @@ def test_bad_input_fails_clearly(run_module, health_moto, extra, message):
     args = {"endpoint_url": health_moto, "cluster": "c", "services": ["a"], **extra}
     result = run_module("ecs_service_health", args)
     assert result.failed and message in result["msg"], result
+
+
+def test_missing_cluster_names_every_service(run_module, health_moto):
+    args = {"endpoint_url": health_moto, "cluster": "no-such-cluster", "services": ["a", "b"], "wait_timeout": 30}
+    result = run_module("ecs_service_health", args)
+    assert result.failed and result["attempts"] == 1, result
+    assert result["unhealthy"] == ["a", "b"]
+    assert "a: cluster no-such-cluster not found || b: cluster no-such-cluster not found" in result["msg"]
+
+
+# ---------------------------------------------------------------- pure judging rules (no AWS)
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        ({"stopCode": "TaskFailedToStart", "stoppedReason": "CannotPullContainerError: x"}, "TaskFailedToStart: Ca"),
+        (
+            {
+                "stopCode": "EssentialContainerExited",
+                "stoppedReason": "Essential container in task exited",
+                "containers": [{"name": "app", "exitCode": 3}],
+            },
+            "EssentialContainerExited: Essential container in task exited (app exit 3)",
+        ),
+        ({"containers": [{"name": "app", "exitCode": 1}]}, "stopped (app exit 1)"),
+        (
+            {"stopCode": "UserInitiated", "stoppedReason": "deploy", "containers": [{"name": "app", "exitCode": 143}]},
+            None,
+        ),
+        (
+            {
+                "stopCode": "ServiceSchedulerInitiated",
+                "stoppedReason": "Scaling activity initiated by (deployment x)",
+                "containers": [{"name": "app", "exitCode": 143}],
+            },
+            None,
+        ),
+        ({"stopCode": "ServiceSchedulerInitiated", "stoppedReason": "Task failed ELB health checks"}, None),
+        ({"stoppedReason": "done", "containers": [{"name": "app", "exitCode": 0}]}, None),
+    ],
+)
+def test_stop_failure_rules(task, expected):
+    from ansible_collections.platform_ops.aws.plugins.module_utils.ecs_health import stop_failure
+
+    got = stop_failure(task)
+    assert (got is None) if expected is None else got.startswith(expected), got
+
+
+def test_judge_service_primary_deployment_and_failed_rollout():
+    import datetime
+
+    from ansible_collections.platform_ops.aws.plugins.module_utils.ecs_health import judge_service
+
+    since = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)  # noqa: UP017 - as in the module
+    service = {
+        "desiredCount": 2,
+        "runningCount": 3,
+        "pendingCount": 0,
+        "taskDefinition": "arn:aws:ecs:us-east-1:1:task-definition/app:5",
+        "deployments": [
+            {"status": "PRIMARY", "runningCount": 1, "rolloutState": "IN_PROGRESS"},
+            {"status": "ACTIVE", "runningCount": 2, "rolloutState": "COMPLETED"},
+        ],
+    }
+    result = judge_service("app", service, [], [], since=since, health_checked=lambda arn: False)
+    assert result["reasons"] == ["running 1/2 tasks of app:5 (the PRIMARY deployment; 3 running in all)"]
+    assert not result["terminal"]
+
+    service["deployments"][0].update(runningCount=2, rolloutState="FAILED", rolloutStateReason="circuit breaker")
+    result = judge_service("app", service, [], [], since=since, health_checked=lambda arn: False)
+    assert result["reasons"] == ["deployment FAILED: circuit breaker"] and result["terminal"]
