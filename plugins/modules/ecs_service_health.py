@@ -100,7 +100,7 @@ unhealthy:
   elements: str
   sample: [caseapp-prod-media-processor]
 failures:
-  description: One line per unhealthy service, C(<service>: <reasons> (last events: ...)), as in the failure message.
+  description: "One line per unhealthy service, C(<service>: <reasons> (last events: ...)), as in the failure message."
   returned: always
   type: list
   elements: str
