@@ -395,3 +395,47 @@ def test_bad_waivers_fail_before_any_request(run_module, moto_endpoint, waiver, 
     assert result.failed
     assert error in result["msg"], result["msg"]
     assert api_requests(moto_endpoint)["total"] == before
+
+
+# ---------------------------------------------------------------- playbooks/include/image_gate.yml
+
+GATE_PLAY = """
+- name: Run the image gate
+  hosts: platform
+  gather_facts: false
+  module_defaults:
+    group/platform_ops.aws.aws:
+      region: us-east-1
+      endpoint_url: "{{{{ platform_aws_endpoint_url }}}}"
+  tasks:
+    - name: Import the gate
+      ansible.builtin.import_tasks: {gate}
+    - name: Mark that the play went on
+      ansible.builtin.debug:
+        msg: AFTER THE GATE
+"""
+
+
+def test_image_gate_include_refuses_a_critical_cve_and_a_waiver_lets_it_pass(aws, moto_endpoint, tmp_path):
+    from tests.helpers import playbook  # noqa: PLC0415
+
+    name = f"gate{uuid.uuid4().hex[:6]}"
+    _scanned(aws, moto_endpoint, f"{name}-local/api", tag="v2", findings=[CRITICAL])
+    play = tmp_path / "gate.yml"
+    play.write_text(GATE_PLAY.format(gate=ROOT / "playbooks" / "include" / "image_gate.yml"))
+    extra = {
+        "platform_name": name,
+        "platform_env": "local",
+        "platform_image_tag": "v2",
+        "platform_services": [{"name": "api"}, {"name": "web", "image": "public.ecr.aws/nginx/nginx:1"}],
+    }
+    refused = playbook(moto_endpoint, str(play), "-e", json.dumps(extra))
+    assert refused.returncode != 0, refused.output
+    assert "CVE-2026-0001 CRITICAL in openssl 3.0.1" in refused.output
+    assert f"{name}-local/api:v2" in refused.output
+    assert "AFTER THE GATE" not in refused.output
+
+    waiver = {"id": "CVE-2026-0001", "expires": FUTURE, "reason": "accepted for the test"}
+    passed = playbook(moto_endpoint, str(play), "-e", json.dumps(extra | {"release_scan_waivers": [waiver]}))
+    assert passed.returncode == 0, passed.output
+    assert "AFTER THE GATE" in passed.output
