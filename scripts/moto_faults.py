@@ -55,6 +55,19 @@ Faults (``PLATFORM_LOCAL_FAULTS`` / ``--faults`` / ``POST /_platform_ops/faults`
   operation (Create*, Put*, Update*, Delete*, Register*, Run*, Modify*, Attach*, Associate*, Tag*…).
 * ``seed=7`` makes the random draws reproducible; ``only`` / ``except`` limit the faults to
   ``service.Operation`` glob patterns (``ecs.*``, ``es.DescribeDomain``).
+* ``ecs_deployment_fail=["*:B", "*/backend:2.0"]`` (string form ``ecs_deployment_fail=*:B+*/backend:2.0``):
+  a CreateService / UpdateService deployment of a task definition with a container image matching one
+  of these globs (fnmatch, case-sensitive) fails like ``ecs_image_pull``'s: runningCount 0, failedTasks,
+  a service event and, with the deployment circuit breaker, rolloutState ``FAILED`` ("ECS deployment
+  circuit breaker: tasks failed to start."); without it the deployment stays ``IN_PROGRESS``. RunTask
+  is not affected (a migration from that image runs).
+* ``ecs_deployment_seconds=5``: a new deployment (CreateService, UpdateService with another task
+  definition or ``forceNewDeployment``) gets a new id and stays ``IN_PROGRESS`` (its runningCount 0,
+  the replaced deployment listed ``ACTIVE``) for that many seconds of wall time; the first
+  DescribeServices after that reports it ``COMPLETED`` with every task running, or ``FAILED`` when
+  ``ecs_deployment_fail`` (or ``ecs_image_pull``) applies to it. For interrupted-rollout tests.
+  While either ECS fault is set, every deployment of a new task definition gets a new id, as on AWS.
+  ``only`` / ``except`` do not apply to the ECS deployment faults.
 """
 
 from __future__ import annotations
@@ -584,44 +597,64 @@ def _service_running_default() -> int:
         return 0
 
 
-def _settle_service(backend, service) -> None:
-    """Mark a service's primary deployment failed (or healthy again) for its task definition."""
-    if not service.deployments or not service.task_definition:
-        return
-    try:
-        task_definition = backend.describe_task_definition(service.task_definition)
-    except Exception:  # noqa: BLE001 - moto raises its own not-found error; nothing to settle
-        return
-    deployment = service.deployments[0]
-    reason = task_definition_failure(backend.account_id, task_definition)
+# ECS deployment faults (``ecs_deployment_fail``, ``ecs_deployment_seconds``), set by Faults.configure.
+_ECS_DEPLOYMENT: dict = {"fail": (), "seconds": 0.0}
+
+
+def configure_ecs_deployments(config: dict) -> None:
+    with _LOCK:
+        _ECS_DEPLOYMENT["fail"] = tuple(config.get("ecs_deployment_fail") or ())
+        _ECS_DEPLOYMENT["seconds"] = float(config.get("ecs_deployment_seconds") or 0)
+
+
+def _ecs_faults_active() -> bool:
+    return bool(_ECS_DEPLOYMENT["fail"] or _ECS_DEPLOYMENT["seconds"])
+
+
+def deployment_fault(task_definition) -> str | None:
+    """The stop reason of a task of this definition under ``ecs_deployment_fail``, or None."""
+    for container in task_definition.container_definitions:
+        image = container.get("image", "")
+        if any(fnmatch.fnmatchcase(image, pattern) for pattern in _ECS_DEPLOYMENT["fail"]):
+            return f"Essential container in task exited (container {container.get('name')}, image {image})"
+    return None
+
+
+def _new_deployment(service, task_definition_arn: str, *, state: str, running: int) -> dict:
+    """A new PRIMARY deployment (ECS starts one per UpdateService with a new task definition); the one
+    it replaces stays ACTIVE while the new one is in progress."""
     now = _now()
-    if reason is None:
-        if getattr(service, "_platform_failed", False):
-            service._platform_failed = False
-            running = _service_running_default()
-            service.running_count = running
-            service.pending_count = max(service.desired_count - running, 0)
-            deployment_id = f"ecs-svc/{random.randint(0, 32**12)}"  # noqa: S311 - an id, not a secret
-            done = running >= service.desired_count
-            deployment.update(
-                id=deployment_id,
-                taskDefinition=task_definition.arn,
-                desiredCount=service.desired_count,
-                runningCount=running,
-                pendingCount=service.pending_count,
-                failedTasks=0,
-                rolloutState="COMPLETED" if done else "IN_PROGRESS",
-                rolloutStateReason=f"ECS deployment {deployment_id} {'completed' if done else 'in progress'}.",
-                createdAt=now,
-                updatedAt=now,
-            )
-        return
+    deployment_id = f"ecs-svc/{random.randint(0, 32**12)}"  # noqa: S311 - an id, not a secret
+    old = dict(service.deployments[0], status="ACTIVE", updatedAt=now)
+    deployment = dict(
+        service.deployments[0],
+        id=deployment_id,
+        status="PRIMARY",
+        taskDefinition=task_definition_arn,
+        desiredCount=service.desired_count,
+        runningCount=running,
+        pendingCount=max(service.desired_count - running, 0),
+        failedTasks=0,
+        rolloutState=state,
+        rolloutStateReason=f"ECS deployment {deployment_id} {'completed' if state == 'COMPLETED' else 'in progress'}.",
+        createdAt=now,
+        updatedAt=now,
+    )
+    service.deployments = [deployment] if state == "COMPLETED" else [deployment, old]
+    return deployment
+
+
+def _fail_deployment(service, task_definition_arn: str, reason: str) -> None:
+    """The deployment never gets a running task: failedTasks, runningCount 0, FAILED with the circuit breaker."""
     service._platform_failed = True
     breaker = (getattr(service, "deployment_configuration", None) or {}).get("deploymentCircuitBreaker") or {}
+    deployment = service.deployments[0]
+    now = _now()
     service.running_count = 0
     service.pending_count = 0
+    service.deployments = [deployment]  # rollback to the previous deployment is not emulated
     deployment.update(
-        taskDefinition=task_definition.arn,
+        taskDefinition=task_definition_arn,
         desiredCount=service.desired_count,
         runningCount=0,
         pendingCount=0,
@@ -641,8 +674,86 @@ def _settle_service(backend, service) -> None:
     service.events.insert(0, {"id": str(uuid.uuid4()), "createdAt": now, "message": message})
 
 
+def _settle_service(backend, service, new_deployment: bool = False) -> None:
+    """After CreateService / UpdateService: mark the primary deployment failed (ecs_image_pull's
+    unpullable image or secret, ``ecs_deployment_fail``'s image), healthy again, or in progress for
+    ``ecs_deployment_seconds`` (``new_deployment``: the task definition changed or a new one was forced)."""
+    if not service.deployments or not service.task_definition:
+        return
+    try:
+        task_definition = backend.describe_task_definition(service.task_definition)
+    except Exception:  # noqa: BLE001 - moto raises its own not-found error; nothing to settle
+        return
+    pending = getattr(service, "_platform_pending", None)
+    if pending and not new_deployment:
+        return  # e.g. a desiredCount change while the deployment is in progress: it goes on
+    service._platform_pending = None
+    reason = task_definition_failure(backend.account_id, task_definition) if "ecs_image_pull" in _ENABLED else None
+    reason = reason or deployment_fault(task_definition)
+    seconds = _ECS_DEPLOYMENT["seconds"]
+    if new_deployment and seconds > 0:
+        service._platform_failed = False
+        _new_deployment(service, task_definition.arn, state="IN_PROGRESS", running=0)
+        service.pending_count = service.desired_count
+        service._platform_pending = (time.monotonic() + seconds, task_definition.arn, reason)
+        return
+    if reason is not None:
+        if new_deployment and service.deployments[0].get("taskDefinition") != task_definition.arn:
+            _new_deployment(service, task_definition.arn, state="IN_PROGRESS", running=0)
+        _fail_deployment(service, task_definition.arn, reason)
+        return
+    if getattr(service, "_platform_failed", False) or (new_deployment and _ecs_faults_active()):
+        service._platform_failed = False
+        running = min(_service_running_default(), service.desired_count)
+        service.running_count = running
+        service.pending_count = max(service.desired_count - running, 0)
+        _new_deployment(
+            service,
+            task_definition.arn,
+            state="COMPLETED" if running >= service.desired_count else "IN_PROGRESS",
+            running=running,
+        )
+
+
+def _finish_pending(service) -> None:
+    """DescribeServices after ``ecs_deployment_seconds``: the deployment COMPLETED (all tasks running) or FAILED."""
+    pending = getattr(service, "_platform_pending", None)
+    if not pending or time.monotonic() < pending[0]:
+        return
+    service._platform_pending = None
+    _deadline, arn, reason = pending
+    if reason is not None:
+        _fail_deployment(service, arn, reason)
+        return
+    deployment = service.deployments[0]
+    service.running_count = service.desired_count
+    service.pending_count = 0
+    service.deployments = [deployment]
+    deployment.update(
+        runningCount=service.desired_count,
+        pendingCount=0,
+        rolloutState="COMPLETED",
+        rolloutStateReason=f"ECS deployment {deployment['id']} completed.",
+        updatedAt=_now(),
+    )
+    service.events.insert(
+        0,
+        {
+            "id": str(uuid.uuid4()),
+            "createdAt": _now(),
+            "message": f"(service {service.name}) has reached a steady state.",
+        },
+    )
+
+
+def _settling() -> bool:
+    return "ecs_image_pull" in _ENABLED or _ecs_faults_active()
+
+
 @functools.cache
 def _install_ecs_image_pull() -> None:
+    """CreateService / UpdateService / DescribeServices hooks shared by the ``ecs_image_pull`` rule and
+    the ECS deployment faults; each acts only when its rule or fault is on."""
     from moto.ecs.models import EC2ContainerServiceBackend  # noqa: PLC0415
     from moto.ecs.responses import EC2ContainerServiceResponse  # noqa: PLC0415
 
@@ -665,25 +776,49 @@ def _install_ecs_image_pull() -> None:
     @functools.wraps(create_service)
     def create_service_checked(self):
         result = create_service(self)
-        if "ecs_image_pull" in _ENABLED:
+        if _settling():
             backend = self.ecs_backend
-            _settle_service(
-                backend, backend._get_service(self._get_param("cluster", "default"), self._get_param("serviceName"))
-            )
+            with _LOCK:
+                _settle_service(
+                    backend,
+                    backend._get_service(self._get_param("cluster", "default"), self._get_param("serviceName")),
+                    new_deployment=True,
+                )
         return result
 
     update_service = EC2ContainerServiceBackend.update_service
 
     @functools.wraps(update_service)
     def update_service_checked(self, service_properties):
-        service = update_service(self, service_properties)
-        if "ecs_image_pull" in _ENABLED:
-            _settle_service(self, service)
+        if not _settling():
+            return update_service(self, service_properties)
+        with _LOCK:
+            try:
+                before = self._get_service(
+                    service_properties.get("cluster", "default"), str(service_properties["service"]).split("/")[-1]
+                )
+                before_td = before.task_definition
+            except Exception:  # noqa: BLE001 - moto answers the not-found error itself below
+                before_td = None
+            forced = bool(service_properties.get("force_new_deployment"))
+            service = update_service(self, service_properties)
+            _settle_service(self, service, new_deployment=forced or service.task_definition != before_td)
         return service
+
+    describe_services = EC2ContainerServiceBackend.describe_services
+
+    @functools.wraps(describe_services)
+    def describe_services_settled(self, cluster_str, service_names_or_arns):
+        result, failures = describe_services(self, cluster_str, service_names_or_arns)
+        with _LOCK:
+            for service in result:
+                _finish_pending(service)
+        return result, failures
 
     EC2ContainerServiceBackend.run_task = run_task_checked
     EC2ContainerServiceResponse.create_service = create_service_checked
     EC2ContainerServiceBackend.update_service = update_service_checked
+    EC2ContainerServiceBackend.describe_services = describe_services_settled
 
 
 # --------------------------------------------------------------------------- always-on fixes
@@ -810,6 +945,7 @@ FIXES: dict[str, Callable[[], None]] = {
 def apply_fixes() -> None:
     for fix in FIXES.values():
         fix()
+    _install_ecs_image_pull()  # hooks of the ECS deployment faults (inactive until configured)
 
 
 RULES: dict[str, Callable[[], None]] = {
@@ -877,7 +1013,24 @@ def _writes(value) -> dict[str, int]:
     return writes
 
 
-FAULT_KEYS = ("throttle", "seed", "only", "except", "error_after_write", "error_after_write_share")
+FAULT_KEYS = (
+    "throttle",
+    "seed",
+    "only",
+    "except",
+    "error_after_write",
+    "error_after_write_share",
+    "ecs_deployment_fail",
+    "ecs_deployment_seconds",
+)
+
+
+def _image_globs(value) -> list[str]:
+    if isinstance(value, str):
+        value = [p for p in re.split(r"[+ ]", value) if p]
+    if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
+        raise ValueError(f"ecs_deployment_fail must be a list of image globs such as '*:B', got {value!r}")
+    return [p.strip() for p in value]
 
 
 def parse_faults(spec) -> dict:
@@ -920,6 +1073,20 @@ def parse_faults(spec) -> dict:
     for key in ("only", "except"):
         if spec.get(key):
             config[key] = _patterns(key, spec[key])
+    if spec.get("ecs_deployment_fail"):
+        config["ecs_deployment_fail"] = _image_globs(spec["ecs_deployment_fail"])
+    if spec.get("ecs_deployment_seconds") not in (None, "", 0, "0"):
+        try:
+            seconds = float(spec["ecs_deployment_seconds"])
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"ecs_deployment_seconds must be a number of seconds, got {spec['ecs_deployment_seconds']!r}"
+            ) from None
+        if not 0 <= seconds <= 3600:
+            raise ValueError(
+                f"ecs_deployment_seconds must be between 0 and 3600, got {spec['ecs_deployment_seconds']!r}"
+            )
+        config["ecs_deployment_seconds"] = seconds
     if spec.get("seed") not in (None, ""):
         try:
             config["seed"] = int(spec["seed"])
@@ -941,6 +1108,7 @@ class Faults:
             self.remaining = dict(config.get("error_after_write", {}))
             self.rng = random.Random(config.get("seed"))  # noqa: S311 - fault injection, not security
             self.injected: dict[str, Counter] = {"throttle": Counter(), "error_after_write": Counter()}
+        configure_ecs_deployments(config)
 
     @property
     def active(self) -> bool:

@@ -56,8 +56,10 @@ Faults (``--faults`` or ``PLATFORM_LOCAL_FAULTS``; default off), see moto_faults
 ``throttle=0.2,seed=7`` answers a share of the AWS API requests with the protocol's throttling
 error; ``error_after_write=secretsmanager.CreateSecret:1+ecs.RunTask:2`` lets the next such writes
 take effect and answers HTTP 500 instead; ``error_after_write_share=0.1`` does so for any mutating
-operation; ``only=ecs.*+logs.*`` / ``except=sts.*`` narrow them. JSON works too:
-``{"throttle": 0.2, "error_after_write": {"ecs.RunTask": 1}}``.
+operation; ``only=ecs.*+logs.*`` / ``except=sts.*`` narrow them. ``ecs_deployment_fail=*:B+*/web:2``
+fails the ECS deployments of task definitions with a matching image (circuit breaker FAILED);
+``ecs_deployment_seconds=5`` keeps new ECS deployments IN_PROGRESS that long. JSON works too:
+``{"throttle": 0.2, "error_after_write": {"ecs.RunTask": 1}, "ecs_deployment_fail": ["*:B"]}``.
 
 * ``GET  /_platform_ops/faults``          -> ``{"config": {...}, "remaining": {...}, "injected":
   {"throttle": {"ecs.RunTask": 2}, "error_after_write": {...}}, "total": N}``

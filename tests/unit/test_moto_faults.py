@@ -888,3 +888,133 @@ def test_error_after_write_passes_moto_errors_through(plain_endpoint, plain):
         plain("secretsmanager").delete_secret(SecretId="no-such-secret")
     assert _code(err)[0] == "ResourceNotFoundException"
     assert faults(plain_endpoint)["remaining"] == {"secretsmanager.DeleteSecret": 1}  # not consumed
+
+
+# --------------------------------------------------------------------------- faults: ECS deployments
+
+
+def test_parse_ecs_deployment_faults():
+    assert moto_faults.parse_faults("ecs_deployment_fail=*:B+*/backend:2.0,ecs_deployment_seconds=2.5") == {
+        "ecs_deployment_fail": ["*:B", "*/backend:2.0"],
+        "ecs_deployment_seconds": 2.5,
+    }
+    assert moto_faults.parse_faults({"ecs_deployment_fail": ["*:B"], "ecs_deployment_seconds": 0}) == {
+        "ecs_deployment_fail": ["*:B"]
+    }
+    for bad, message in (
+        ({"ecs_deployment_fail": [""]}, "image globs"),
+        ({"ecs_deployment_fail": 3}, "image globs"),
+        ("ecs_deployment_seconds=soon", "number of seconds"),
+        ("ecs_deployment_seconds=-1", "between 0 and 3600"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            moto_faults.parse_faults(bad)
+
+
+def _ecs_service(plain, *, image: str, breaker: bool = True):
+    """A service (desiredCount 1, running on the plain launcher) and a function registering more images."""
+    ecs, family, network = _ecs_setup(plain, image=image)
+
+    def register(other: str) -> str:
+        return ecs.register_task_definition(
+            family=family,
+            networkMode="awsvpc",
+            requiresCompatibilities=["FARGATE"],
+            cpu="256",
+            memory="512",
+            containerDefinitions=[{"name": "app", "image": other, "essential": True, "memory": 512}],
+        )["taskDefinition"]["taskDefinitionArn"]
+
+    args = {"deploymentConfiguration": {"deploymentCircuitBreaker": {"enable": True, "rollback": True}}}
+    ecs.create_service(
+        cluster="apps",
+        serviceName="web",
+        taskDefinition=family,
+        desiredCount=1,
+        launchType="FARGATE",
+        networkConfiguration=network,
+        **(args if breaker else {}),
+    )
+    return ecs, register
+
+
+def _web(ecs) -> dict:
+    return ecs.describe_services(cluster="apps", services=["web"])["services"][0]
+
+
+def test_ecs_deployment_fail_fails_matching_images(plain_endpoint, plain):
+    set_faults(plain_endpoint, ecs_deployment_fail=["*:B", "*/backend:2.0"])
+    ecs, register = _ecs_service(plain, image="registry.example/app:A")
+    first = _web(ecs)
+    assert first["deployments"][0]["rolloutState"] == "COMPLETED"
+    bad, good = register("registry.example/app:B"), register("registry.example/app:A2")
+
+    updated = ecs.update_service(cluster="apps", service="web", taskDefinition=bad)["service"]
+    (deployment,) = updated["deployments"]
+    assert deployment["id"] != first["deployments"][0]["id"]
+    assert deployment["taskDefinition"] == bad
+    assert deployment["rolloutState"] == "FAILED"
+    assert deployment["rolloutStateReason"] == "ECS deployment circuit breaker: tasks failed to start."
+    assert deployment["failedTasks"] >= 1 and deployment["runningCount"] == 0
+    described = _web(ecs)
+    assert described["runningCount"] == 0 and described["deployments"][0]["rolloutState"] == "FAILED"
+    assert "deployment failed: tasks failed to start" in described["events"][0]["message"]
+
+    back = ecs.update_service(cluster="apps", service="web", taskDefinition=good)["service"]
+    assert back["deployments"][0]["rolloutState"] == "COMPLETED"
+    assert back["deployments"][0]["taskDefinition"] == good
+    assert back["runningCount"] == 1
+    # another image path matching the second glob; RunTask is not affected
+    other = register("123456789012.dkr.ecr.us-east-1.amazonaws.com/backend:2.0")
+    assert (
+        ecs.update_service(cluster="apps", service="web", taskDefinition=other)["service"]["deployments"][0][
+            "rolloutState"
+        ]
+        == "FAILED"
+    )
+
+
+def test_ecs_deployment_fail_without_circuit_breaker_stays_in_progress(plain_endpoint, plain):
+    set_faults(plain_endpoint, ecs_deployment_fail=["*:B"])
+    ecs, register = _ecs_service(plain, image="registry.example/app:B", breaker=False)
+    service = _web(ecs)
+    assert service["runningCount"] == 0
+    assert service["deployments"][0]["rolloutState"] == "IN_PROGRESS"
+    assert "failed to launch a task" in service["events"][0]["message"]
+
+
+def test_ecs_deployment_seconds_keeps_a_new_deployment_in_progress(plain_endpoint, plain):
+    _post(
+        f"{plain_endpoint}/_platform_ops/faults", raw=b"ecs_deployment_seconds=1,ecs_deployment_fail=*:B"
+    )  # string form
+    assert faults(plain_endpoint)["config"] == {"ecs_deployment_fail": ["*:B"], "ecs_deployment_seconds": 1.0}
+    ecs, register = _ecs_service(plain, image="registry.example/app:A")
+    assert _web(ecs)["deployments"][0]["rolloutState"] == "IN_PROGRESS"  # a new service deploys too
+    time.sleep(1.1)
+    first = _web(ecs)
+    assert first["deployments"][0]["rolloutState"] == "COMPLETED" and first["runningCount"] == 1
+
+    good = register("registry.example/app:A2")
+    started = time.monotonic()
+    updated = ecs.update_service(cluster="apps", service="web", taskDefinition=good)["service"]
+    primary, old = updated["deployments"]
+    assert (primary["status"], primary["rolloutState"], primary["runningCount"]) == ("PRIMARY", "IN_PROGRESS", 0)
+    assert primary["taskDefinition"] == good and primary["id"] != first["deployments"][0]["id"]
+    assert old["status"] == "ACTIVE" and old["id"] == first["deployments"][0]["id"]
+    # a desiredCount-only update is no new deployment: it stays in progress with the same id
+    same = ecs.update_service(cluster="apps", service="web", desiredCount=1)["service"]
+    assert same["deployments"][0]["id"] == primary["id"]
+    assert same["deployments"][0]["rolloutState"] == "IN_PROGRESS"
+    _wait_past(started, 1.0)
+    done = _web(ecs)
+    assert [d["id"] for d in done["deployments"]] == [primary["id"]]
+    assert done["deployments"][0]["rolloutState"] == "COMPLETED" and done["runningCount"] == 1
+    assert "has reached a steady state" in done["events"][0]["message"]
+
+    bad = register("registry.example/app:B")
+    started = time.monotonic()
+    ecs.update_service(cluster="apps", service="web", taskDefinition=bad)
+    assert _web(ecs)["deployments"][0]["rolloutState"] == "IN_PROGRESS"
+    _wait_past(started, 1.0)
+    failed = _web(ecs)
+    assert failed["deployments"][0]["rolloutState"] == "FAILED" and failed["runningCount"] == 0
