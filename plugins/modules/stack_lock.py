@@ -9,19 +9,19 @@ module: stack_lock
 short_description: Take or release a stack's deploy lock, held in an Amazon DynamoDB table
 version_added: 0.1.0
 description:
-  - A lock per stack (O(name), for example V(caseapp-prod)) that holds across machines: an AWX job and
-    an operator's laptop that run a playbook which writes to the same stack exclude each other.
+  - A lock per stack (O(name), for example V(caseapp-prod)) that holds across machines, so that an AWX job
+    and an operator's laptop that run a playbook which writes to the same stack exclude each other.
   - The lock is an item of the DynamoDB table O(table), created on first use when missing
     (on-demand capacity, deletion protection on, encrypted at rest with the AWS owned key, tagged
     C(ManagedBy=ansible) only).
   - O(state=acquired) takes the lock with one conditional write
     (C(attribute_not_exists(lock_id) OR owner = :me)); the owner that already holds it renews its
-    lease (reentrant: each play of one run may acquire again). A lock held by another owner fails
+    lease (reentrant, so each play of one run may acquire again). A lock held by another owner fails
     the task in one request, naming the holder (O(holder) of that run), since when, and how to
-    break it. A lock whose lease has expired is reported as stale but still refuses: only
+    break it. A lock whose lease has expired is reported as stale but still refuses; only
     O(break_lock=true) takes over a lock held by another owner, and the result names whom it broke.
   - O(state=released) deletes the item only if O(owner) holds the lock (conditional delete). Releasing
-    a lock that nobody or another owner holds is not an error: the result says who holds it.
+    a lock that nobody or another owner holds is not an error, and the result says who holds it.
   - In check mode the module only reads the lock, and warns (instead of failing) when another owner
     holds it.
 author: Platform Ops Maintainers (@platform-ops)
@@ -60,8 +60,8 @@ options:
   break_lock:
     description:
       - Take the lock over even when another owner holds it (stale or not), reporting whom it broke.
-      - Only for a run known to be dead (killed, a lost laptop): the other run, if alive, would keep
-        writing to the stack.
+      - Only for a run known to be dead (killed, a lost laptop), since the other run, if alive, would
+        keep writing to the stack.
     type: bool
     default: false
   table:
@@ -79,7 +79,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.boto3
 notes:
-  - The lock is advisory: it excludes the runs that take it, not other writers to the stack.
+  - The lock is advisory. It excludes the runs that take it, not other writers to the stack.
   - The table is not removed by this module; it is shared by every stack of the account and region.
 """
 
