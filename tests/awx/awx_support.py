@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import importlib
+import io
 import os
 import re
 import subprocess
+from contextlib import redirect_stdout
 from pathlib import Path
+from unittest import mock
 
+import pytest
 import yaml
+from ansible.module_utils.testing import patch_module_args
 
 from tests.helpers import BIN, ROOT
+
+# A closed loopback port: if the render mode made any AWX call, it would fail.
+NO_AWX = "http://127.0.0.1:9"
+FAKE_TOKEN = "tok-3f9a7c1d-not-a-real-token"
+FAKE_SECRET = "sk-8d2e6b4a-not-a-real-secret"
 
 SURVEY_TYPES = {"text", "textarea", "password", "integer", "float", "multiplechoice", "multiselect"}
 
@@ -21,7 +32,7 @@ def load_yaml(path: Path):
 def awx_data() -> dict:
     """Every variable of awx/*.yml, as playbooks/awx_configure.yml loads them (vars_files)."""
     data: dict = {}
-    for name in ("project.yml", "inventories.yml", "job_templates.yml"):
+    for name in ("project.yml", "inventories.yml", "job_templates.yml", "workflows.yml"):
         data.update(load_yaml(ROOT / "awx" / name))
     return data
 
@@ -114,3 +125,50 @@ def run(cmd: list[str], cwd: Path = ROOT, timeout: int = 300, **env: str) -> sub
     return subprocess.run(
         cmd, cwd=cwd, env=ansible_env(**env), capture_output=True, text=True, timeout=timeout, check=False
     )
+
+
+# --- The awx.awx modules' own argument validation, run in-process without a controller ---------
+
+
+class _Stop(Exception):
+    """Raised instead of the first HTTP request: the module accepted its arguments."""
+
+
+def _awx_module(name: str):
+    return importlib.import_module(f"ansible_collections.awx.awx.plugins.modules.{name}")
+
+
+def module_argument_spec(name: str) -> dict:
+    """The module's full argument spec (its own options plus the controller auth options)."""
+    from ansible_collections.awx.awx.plugins.module_utils.controller_api import ControllerModule
+
+    module = _awx_module(name)
+    captured: dict = {}
+
+    def capture(self, argument_spec=None, **kwargs):
+        captured.update(ControllerModule.AUTH_ARGSPEC)
+        captured.update(argument_spec)
+        raise _Stop
+
+    with mock.patch.object(module.ControllerAPIModule, "__init__", capture), pytest.raises(_Stop):
+        module.main()
+    return captured
+
+
+def validate_module_args(name: str, args: dict) -> None:
+    """Run the module with these arguments up to its first request to the controller."""
+    module = _awx_module(name)
+    full = {"controller_host": NO_AWX, "controller_oauthtoken": FAKE_TOKEN, "validate_certs": True, **args}
+    out = io.StringIO()
+    with (
+        patch_module_args(full),
+        mock.patch.object(module.ControllerAPIModule, "make_request", side_effect=_Stop),
+        redirect_stdout(out),
+    ):
+        try:
+            module.main()
+        except _Stop:
+            return
+        except SystemExit:
+            pytest.fail(f"awx.awx.{name} refused {sorted(args)}: {out.getvalue()}")
+    pytest.fail(f"awx.awx.{name} returned without calling the controller: {out.getvalue()}")

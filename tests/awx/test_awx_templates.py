@@ -5,31 +5,25 @@ No test here talks to an AWX controller: the playbook's render mode writes what 
 
 from __future__ import annotations
 
-import importlib
-import io
-import json
-from contextlib import redirect_stdout
-from unittest import mock
-
 import pytest
-from ansible.module_utils.testing import patch_module_args
 from awx_support import (
     BIN,
+    FAKE_SECRET,
+    FAKE_TOKEN,
     ROOT,
     SURVEY_TYPES,
     group_vars_all_keys,
     imported_playbooks,
     load_yaml,
+    module_argument_spec,
     playbook_tags,
     readme_public_variables,
     run,
     usage_comment,
 )
-
-# A closed loopback port: if the render mode made any AWX call, it would fail.
-NO_AWX = "http://127.0.0.1:9"
-FAKE_TOKEN = "tok-3f9a7c1d-not-a-real-token"
-FAKE_SECRET = "sk-8d2e6b4a-not-a-real-secret"
+from awx_support import (
+    validate_module_args as _validate,
+)
 
 
 def _surveys(awx_data):
@@ -136,31 +130,6 @@ def test_playbook_syntax(playbook):
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-@pytest.fixture(scope="module")
-def plan(tmp_path_factory):
-    """awx_configure.yml in render mode, with a token and AWS keys that must never show up."""
-    out = tmp_path_factory.mktemp("awx") / "plan.json"
-    secrets = {"caseapp-prod-aws": {"access_key": "AKIAEXAMPLEPROD", "secret_key": FAKE_SECRET}}
-    proc = run(
-        [
-            str(BIN / "ansible-playbook"),
-            "playbooks/awx_configure.yml",
-            "-e",
-            "awx_render_only=true",
-            "-e",
-            f"awx_render_file={out}",
-            "-e",
-            f"awx_host={NO_AWX}",
-            "-e",
-            f"awx_oauth_token={FAKE_TOKEN}",
-            "-e",
-            json.dumps({"awx_aws_credentials": secrets}),
-        ]
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return {"output": proc.stdout + proc.stderr, "text": out.read_text(), "data": json.loads(out.read_text())}
-
-
 def test_render_plans_every_template_in_every_environment(plan, awx_data):
     templates = {t["name"]: t for t in plan["data"]["job_templates"]}
     envs = awx_data["awx_environments"]
@@ -223,50 +192,6 @@ def test_docs_describe_every_template_and_survey_variable(awx_data):
 # --- The awx.awx modules' own argument validation, run in-process without a controller ---------
 
 
-class _Stop(Exception):
-    """Raised instead of the first HTTP request: the module accepted its arguments."""
-
-
-def _awx_module(name: str):
-    return importlib.import_module(f"ansible_collections.awx.awx.plugins.modules.{name}")
-
-
-def _argument_spec(name: str) -> dict:
-    """The module's full argument spec (its own options plus the controller auth options)."""
-    from ansible_collections.awx.awx.plugins.module_utils.controller_api import ControllerModule
-
-    module = _awx_module(name)
-    captured: dict = {}
-
-    def capture(self, argument_spec=None, **kwargs):
-        captured.update(ControllerModule.AUTH_ARGSPEC)
-        captured.update(argument_spec)
-        raise _Stop
-
-    with mock.patch.object(module.ControllerAPIModule, "__init__", capture), pytest.raises(_Stop):
-        module.main()
-    return captured
-
-
-def _validate(name: str, args: dict) -> None:
-    """Run the module with these arguments up to its first request to the controller."""
-    module = _awx_module(name)
-    full = {"controller_host": NO_AWX, "controller_oauthtoken": FAKE_TOKEN, "validate_certs": True, **args}
-    out = io.StringIO()
-    with (
-        patch_module_args(full),
-        mock.patch.object(module.ControllerAPIModule, "make_request", side_effect=_Stop),
-        redirect_stdout(out),
-    ):
-        try:
-            module.main()
-        except _Stop:
-            return
-        except SystemExit:
-            pytest.fail(f"awx.awx.{name} refused {sorted(args)}: {out.getvalue()}")
-    pytest.fail(f"awx.awx.{name} returned without calling the controller: {out.getvalue()}")
-
-
 def _tasks(nodes):
     for node in nodes or []:
         yield node
@@ -285,7 +210,7 @@ def test_configure_tasks_use_existing_awx_module_options():
         if not module:
             continue
         used += 1
-        spec = _argument_spec(module.split(".")[-1])
+        spec = module_argument_spec(module.split(".")[-1])
         known = set(spec) | {alias for option in spec.values() for alias in option.get("aliases", [])}
         unknown = set(task[module]) - known
         assert not unknown, f"{task['name']}: {module} has no option(s) {sorted(unknown)}"
