@@ -82,9 +82,9 @@ def _overrides(backend) -> dict:
 
 def _override_for(backend, repository: str, image) -> dict | None:
     state = _overrides(backend)
-    return state.get((repository, f"tag:{image.image_tag}")) or state.get(
-        (repository, f"digest:{image.get_image_digest()}")
-    )
+    tags = [image.image_tag, *(getattr(image, "image_tags", None) or [])]
+    keys = [f"tag:{tag}" for tag in tags if tag] + [f"digest:{image.get_image_digest()}"]
+    return next((state[(repository, key)] for key in keys if (repository, key) in state), None)
 
 
 def _scans_on_push(repository) -> bool:

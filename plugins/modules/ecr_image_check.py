@@ -457,14 +457,19 @@ def start_scan(module, client, image):
     """StartImageScan of a never-scanned image (not in check mode); a refusal is kept as the reason."""
     try:
         status = start_image_scan(client, image["repository"], _scan_ident(image), image["account"])
-    except is_boto3_error_code(
-        ["LimitExceededException", "UnsupportedImageTypeException", "ValidationException", "ImageArchivedException"]
-    ) as e:
-        image["scan"]["description"] = f"StartImageScan refused: {e.response['Error'].get('Message') or e}"
+    except is_boto3_error_code("LimitExceededException") as e:
+        # The image's one basic scan of the day exists already (a scan on push that DescribeImageScanFindings
+        # does not show yet): wait for it like for a scan in progress.
+        image["scan_expected"] = True
+        image["scan_note"] = f"StartImageScan refused: {e.response['Error'].get('Message') or e}"
+        return
+    except is_boto3_error_code(["UnsupportedImageTypeException", "ValidationException", "ImageArchivedException"]) as e:  # pylint: disable=duplicate-except
+        image["scan_note"] = f"StartImageScan refused: {e.response['Error'].get('Message') or e}"
         return
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
         module.fail_json_aws(e, msg=f"Failed to start a scan of {image['image']}")
     image["scan_started"] = True
+    image["scan_expected"] = True  # a new scan may not be visible at once
     image["scan"].update(status=status.get("status") or "IN_PROGRESS", description=status.get("description") or "")
 
 
@@ -481,7 +486,11 @@ def scan_gate(module, clients, images):
             start_scan(module, client, image)
     deadline = CLOCK() + params["scan_wait_timeout"]
     while True:
-        running = [i for i in present if i["scan"]["status"] in SCAN_RUNNING]
+        running = [
+            i
+            for i in present
+            if i["scan"]["status"] in SCAN_RUNNING or (i["scan"]["status"] == NOT_SCANNED and i.get("scan_expected"))
+        ]
         if not running or CLOCK() >= deadline:
             break
         SLEEP(max(0.0, min(params["scan_poll_interval"], deadline - CLOCK())))
@@ -531,8 +540,12 @@ def scan_reason(image, params):
     if status in SCAN_RUNNING:
         return f"the scan is still {status} after {params['scan_wait_timeout']} s (scan_wait_timeout)"
     if status == NOT_SCANNED:
-        if scan["description"].startswith("StartImageScan refused"):
-            return f"the image was never scanned; {scan['description']}"
+        if image.get("scan_expected"):
+            return f"no scan of the image appeared within {params['scan_wait_timeout']} s (scan_wait_timeout)" + (
+                f"; {image['scan_note']}" if image.get("scan_note") else ""
+            )
+        if image.get("scan_note"):
+            return f"the image was never scanned; {image['scan_note']}"
         if params["start_scan"]:
             return "the image was never scanned (check mode does not start a scan)"
         return "the image was never scanned (start_scan is false)"
@@ -641,7 +654,7 @@ def main():
                 "status": i["status"],
                 "image_digest": i.get("image_digest"),
                 "scan_status": i.get("scan", {}).get("status"),
-                "scan_description": i.get("scan", {}).get("description"),
+                "scan_description": i.get("scan_note") or i.get("scan", {}).get("description"),
                 "scan_completed_at": i.get("scan", {}).get("completed_at"),
                 "scan_started": i.get("scan_started", False),
                 "finding_counts": i.get("scan", {}).get("counts", {}),
