@@ -91,14 +91,14 @@ options:
     type: dict
   started_by:
     description:
-      - Value of the task's C(startedBy) field (at most 128 characters): names the job.
+      - Value of the task's C(startedBy) field (at most 128 characters), which names the job.
       - The tasks of the cluster started with the same value, of any family and revision, are the job's
         tasks that O(if_running) looks for (for example V(ansible-migrate) for the database migrations).
     type: str
     default: ansible
   run_id:
     description:
-      - Identifies this run of the job (at most 200 characters; letters, digits, spaces and C(+ - = . _ : / @)).
+      - Identifies this run of the job (at most 200 characters; letters, digits, spaces and the characters C(+-=._:/@)).
         Pass one value per deliberate run (for example one set once per playbook run) and the same value
         when repeating that run.
       - The C(RunTask) client token (36 characters, ECS accepts up to 64) is derived from the cluster, the
@@ -337,6 +337,16 @@ stop:
   returned: always
   type: dict
   sample: {"reason": "stopped by ansible: run interrupted (SIGINT)", "error": null}
+interrupted:
+  description: The signal (C(SIGINT) or C(SIGTERM)) that interrupted the run; the task was stopped (RV(stop)).
+  returned: when a signal interrupted the run
+  type: str
+  sample: SIGINT
+running_task_arn:
+  description: ARN of the running task of the job that made the module refuse to start (O(if_running)).
+  returned: when the module refused to start
+  type: str
+  sample: arn:aws:ecs:us-east-1:123456789012:task/caseapp-prod/0f1e2d3c4b5a69788796a5b4c3d2e1f0
 would_run:
   description:
     - What would run (check mode only); C(attach_to) names a running task that would be waited for instead,
@@ -614,8 +624,12 @@ def refuse_message(module, mode, running, request):
     )
 
 
-class Interrupted(Exception):
-    """SIGINT or SIGTERM reached the module while a task of ours may run."""
+class Interrupted(BaseException):  # noqa: N818 - like KeyboardInterrupt
+    """SIGINT or SIGTERM reached the module while a task of ours may run.
+
+    A BaseException, like KeyboardInterrupt, so that no ``except Exception`` (ours, botocore's retry
+    handling) swallows it.
+    """
 
     def __init__(self, signum):
         super().__init__(signum)
@@ -901,55 +915,60 @@ def main():
     signals.install()
     try:
         try:
-            if attach_to is not None:
-                task = attach_to
-                result["attached"] = True
-                own = explicit_run_id and task_run_id(task) == run_id
-                module.warn(
-                    f"Task {task['taskArn'].rsplit('/', 1)[-1]} (started by {params['started_by']}"
-                    + (f", this run {run_id}" if own else "")
-                    + f") already runs {short_task_definition(request['taskDefinition'])} with the same command; "
-                    "waiting for it instead of starting a second one"
-                )
-            else:
-                # The same token on every retry of this request (botocore's, AWSRetry's) and on a repeat
-                # of this run (same run_id): ECS starts one task.
-                request["clientToken"] = idempotency_token("ecs.RunTask", params["cluster"], request, run_id)
-                result["client_token"] = request["clientToken"]
-                task = start_task(module, client, request, task_definition, result)
-            guard.task_arn = task["taskArn"]
-            guard.last_status = task.get("lastStatus")
-            task_arn = task["taskArn"]
-            task_id = task_arn.rsplit("/", 1)[-1]
-            result.update(task_arn=task_arn, task_id=task_id, last_status=task.get("lastStatus"))
-            signals.arm()  # a signal received during RunTask is raised here, now that the task is known
-            if not params["wait"]:
-                signals.disarm()
-                module.exit_json(
-                    changed=True, exit_code=None, stopped_reason=None, log_stream=None, log_lines=[], **result
-                )
-
             try:
-                task, stopped = wait_for_stop(module, client, params["cluster"], task_arn, task)
-            except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+                if attach_to is not None:
+                    task = attach_to
+                    result["attached"] = True
+                    own = explicit_run_id and task_run_id(task) == run_id
+                    module.warn(
+                        f"Task {task['taskArn'].rsplit('/', 1)[-1]} (started by {params['started_by']}"
+                        + (f", this run {run_id}" if own else "")
+                        + f") already runs {short_task_definition(request['taskDefinition'])} with the same command; "
+                        "waiting for it instead of starting a second one"
+                    )
+                else:
+                    # The same token on every retry of this request (botocore's, AWSRetry's) and on a repeat
+                    # of this run (same run_id): ECS starts one task.
+                    request["clientToken"] = idempotency_token("ecs.RunTask", params["cluster"], request, run_id)
+                    result["client_token"] = request["clientToken"]
+                    task = start_task(module, client, request, task_definition, result)
+                guard.task_arn = task["taskArn"]
+                guard.last_status = task.get("lastStatus")
+                task_arn = task["taskArn"]
+                task_id = task_arn.rsplit("/", 1)[-1]
+                result.update(task_arn=task_arn, task_id=task_id, last_status=task.get("lastStatus"))
+                signals.arm()  # a signal received during RunTask is raised here, now that the task is known
+                if not params["wait"]:
+                    signals.disarm()
+                    module.exit_json(
+                        changed=True, exit_code=None, stopped_reason=None, log_stream=None, log_lines=[], **result
+                    )
+
+                try:
+                    task, stopped = wait_for_stop(module, client, params["cluster"], task_arn, task)
+                except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+                    signals.disarm()
+                    stop = guard.stop(f"stopped by ansible: waiting for the task failed (run {run_id})")
+                    module.fail_json_aws(e, msg=f"Failed to describe task {task_arn}.{stop}", changed=True, **result)
+                guard.last_status = task.get("lastStatus")
+                if not stopped:
+                    signals.disarm()
+                    stop = guard.stop(
+                        f"stopped by ansible: no exit within wait_timeout {params['wait_timeout']}s (run {run_id})"
+                    )
+                    result.update(last_status=guard.last_status or task.get("lastStatus"), exit_code=None)
+                    result.update(stopped_reason=task.get("stoppedReason") or None, log_stream=None, log_lines=[])
+                    module.fail_json(
+                        msg=f"Task {task_id} did not stop within {params['wait_timeout']}s "
+                        f"(last status {task.get('lastStatus')}).{stop}",
+                        changed=True,
+                        **result,
+                    )
                 signals.disarm()
-                stop = guard.stop(f"stopped by ansible: waiting for the task failed (run {run_id})")
-                module.fail_json_aws(e, msg=f"Failed to describe task {task_arn}.{stop}", changed=True, **result)
-            guard.last_status = task.get("lastStatus")
-            if not stopped:
+            except Exception as e:  # noqa: BLE001 - any failure after RunTask: stop the task, then report
                 signals.disarm()
-                stop = guard.stop(
-                    f"stopped by ansible: no exit within wait_timeout {params['wait_timeout']}s (run {run_id})"
-                )
-                result.update(last_status=guard.last_status or task.get("lastStatus"), exit_code=None)
-                result.update(stopped_reason=task.get("stoppedReason") or None, log_stream=None, log_lines=[])
-                module.fail_json(
-                    msg=f"Task {task_id} did not stop within {params['wait_timeout']}s "
-                    f"(last status {task.get('lastStatus')}).{stop}",
-                    changed=True,
-                    **result,
-                )
-            signals.disarm()
+                stop = guard.stop(f"stopped by ansible: the module failed (run {run_id})")
+                module.fail_json(msg=f"Unexpected error while task {result.get('task_id')} ran: {e}.{stop}", **result)
         except Interrupted as e:
             stop = guard.stop(f"stopped by ansible: run interrupted ({e.name}, run {run_id})")
             module.fail_json(
@@ -958,10 +977,6 @@ def main():
                 interrupted=e.name,
                 **result,
             )
-        except Exception as e:  # noqa: BLE001 - any failure after RunTask: stop the task, then report
-            signals.disarm()
-            stop = guard.stop(f"stopped by ansible: the module failed (run {run_id})")
-            module.fail_json(msg=f"Unexpected error while task {result.get('task_id')} ran: {e}.{stop}", **result)
     finally:
         signals.restore()
 

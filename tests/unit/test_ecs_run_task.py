@@ -33,6 +33,7 @@ from pathlib import Path
 
 import boto3
 import botocore.client
+import botocore.exceptions
 import pytest
 
 from tests.conftest import moto_server
@@ -527,3 +528,26 @@ def test_a_signal_stops_the_task(held, tmp_path, signum):
     (task,) = held.tasks(args["started_by"])
     assert task["lastStatus"] == "STOPPED"
     assert task["stoppedReason"] == f"stopped by ansible: run interrupted ({name}, run run-{signum})"
+
+
+def test_an_error_while_waiting_stops_the_task(run_module, held, monkeypatch):
+    """SIMULATED: the DescribeTasks calls of the wait (not the look for running tasks, which asks for
+    TAGS) answer AccessDenied; the task, its start and its stop are real."""
+    original = botocore.client.BaseClient._make_api_call
+
+    def denied(self, operation, params):
+        if operation == "DescribeTasks" and "include" not in params:
+            raise botocore.exceptions.ClientError(
+                {"Error": {"Code": "AccessDeniedException", "Message": "not allowed"}}, operation
+            )
+        return original(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", denied)
+    args = held.args(run_id="run-denied", if_running="refuse")
+    result = run_module("ecs_run_task", args)
+    monkeypatch.undo()
+    assert result.failed and result.changed, result
+    assert f"Failed to describe task {result['task_arn']}. Task {result['task_id']} was stopped" in result["msg"]
+    (task,) = held.tasks(args["started_by"])
+    assert task["lastStatus"] == "STOPPED"
+    assert task["stoppedReason"] == "stopped by ansible: waiting for the task failed (run run-denied)"
