@@ -234,7 +234,7 @@ def _process_gone(holder):
 
 
 def describe_holder(holder, owner):
-    """'alice@laptop (pid 4242, AWX job 17 "caseapp-prod deploy"), running deploy.yml --tags rollout'."""
+    """'alice@laptop (pid 4242, AWX job 17 "caseapp-prod deploy"), in play "Roll out" with --tags rollout'."""
     who = f"{holder.get('user') or 'unknown user'}@{holder.get('host') or 'unknown host'}"
     details = []
     if holder.get("pid"):
@@ -248,17 +248,17 @@ def describe_holder(holder, owner):
         details.append(f"owner {owner}")
     text = f"{who} ({', '.join(details)})"
     if holder.get("playbook"):
-        text += f", running {holder['playbook']}"
-        if holder.get("tags"):
-            text += f" --tags {holder['tags']}"
+        text += f', in play "{holder["playbook"]}"'
+    if holder.get("tags") and holder["tags"] != "all":
+        text += f" with --tags {holder['tags']}"
     return text
 
 
 def refusal(name, held, now):
     holder = held.get("holder") or {}
     text = (
-        f"The deploy lock of {name} is held by {describe_holder(holder, held.get('owner'))} "
-        f"since {held.get('acquired_at')}"
+        f"The deploy lock of {name} is held by {describe_holder(holder, held.get('owner'))}"
+        f", since {held.get('acquired_at')}"
     )
     if held.get("stale"):
         text += (
