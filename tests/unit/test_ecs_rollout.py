@@ -27,7 +27,7 @@ import boto3
 import botocore.client
 import pytest
 
-from tests.conftest import moto_server
+from tests.conftest import moto_server, set_faults
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
@@ -119,8 +119,9 @@ def _register(ecs, family: str, image: str = "registry.example:5000/caseapp/back
     )["taskDefinition"]["taskDefinitionArn"]
 
 
-def _service(ecs, cluster, name, task_definition, *, net, desired=1):
+def _service(ecs, cluster, name, task_definition, *, net, desired=1, breaker=False):
     subnet, group = net
+    extra = {"deploymentConfiguration": {"deploymentCircuitBreaker": {"enable": True, "rollback": True}}}
     ecs.create_service(
         cluster=cluster,
         serviceName=name,
@@ -128,10 +129,11 @@ def _service(ecs, cluster, name, task_definition, *, net, desired=1):
         desiredCount=desired,
         launchType="FARGATE",
         networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}},
+        **(extra if breaker else {}),
     )
 
 
-def _setup(endpoint, net, services=(("backend", 1),)):
+def _setup(endpoint, net, services=(("backend", 1),), breaker=False):
     """A cluster with services, each on revision 1 of its own family. Returns (ecs, cluster, {name: arn})."""
     ecs = _client("ecs", endpoint)
     suffix = uuid.uuid4().hex[:8]
@@ -141,7 +143,7 @@ def _setup(endpoint, net, services=(("backend", 1),)):
     for short, desired in services:
         name = f"{cluster}-{short}"
         arns[name] = _register(ecs, name)
-        _service(ecs, cluster, name, arns[name], net=net, desired=desired)
+        _service(ecs, cluster, name, arns[name], net=net, desired=desired, breaker=breaker)
     return ecs, cluster, arns
 
 
@@ -715,3 +717,169 @@ def test_task_definition_reference_helpers():
     assert previous_revision({1: "a", 3: "c", 5: "e"}, 5) == 3
     assert previous_revision({1: "a", 3: "c", 5: "e"}, 4) == 3
     assert previous_revision({2: "b"}, 2) is None
+
+
+# ------------------------------------------------------------------ last known good, failed revisions, resume
+# The launcher's ECS deployment faults: ecs_deployment_fail (image globs whose deployments FAIL with the
+# circuit breaker) and ecs_deployment_seconds (a new deployment is IN_PROGRESS that long).
+
+
+@pytest.fixture
+def ecs_faults(moto_endpoint):
+    """``ecs_faults(ecs_deployment_fail=[...], ecs_deployment_seconds=N)``; switched off after the test."""
+    yield lambda **config: set_faults(moto_endpoint, **config)
+    set_faults(moto_endpoint)
+
+
+def _tags(ecs, arn) -> dict:
+    return {t["key"]: t["value"] for t in ecs.list_tags_for_resource(resourceArn=arn)["tags"]}
+
+
+def _service_arn(ecs, cluster, name) -> str:
+    return ecs.describe_services(cluster=cluster, services=[name])["services"][0]["serviceArn"]
+
+
+def _rollout(run_module, cluster, name, check_mode=False, **entry):
+    args = {"cluster": cluster, "services": [{"service": name, **entry}], "wait_timeout": 30, **FAST}
+    return run_module("ecs_rollout", args, check_mode=check_mode)
+
+
+def test_failed_rollout_marks_the_revision_and_previous_never_selects_it(
+    run_module, moto_endpoint, network, ecs_faults
+):
+    bad = f"bad-{uuid.uuid4().hex[:6]}"
+    ecs_faults(ecs_deployment_fail=[f"*:{bad}"])
+    ecs, cluster, arns = _setup(moto_endpoint, network, breaker=True)
+    ((name, rev1),) = arns.items()
+    service_arn = _service_arn(ecs, cluster, name)
+
+    good = _rollout(run_module, cluster, name, image_tag="2")
+    assert not good.failed and good.changed, good
+    rev2 = good["services"][0]["task_definition"]
+    assert good["services"][0]["known_good_revisions"] == [2, 1]
+    assert good["services"][0]["last_known_good"] == rev2
+    assert _tags(ecs, service_arn) | {"PlatformFailed": ""} == {
+        "PlatformFamily": name,
+        "PlatformKnownGood": "2 1",
+        "PlatformFailed": "",
+    }
+
+    failed = _rollout(run_module, cluster, name, image_tag=bad)
+    assert failed.failed, failed
+    svc = failed["services"][0]
+    rev3 = svc["new_task_definition"]
+    assert rev3.endswith(f"{name}:3")
+    assert "deployment FAILED: ECS deployment circuit breaker: tasks failed to start." in failed["msg"]
+    assert f"rolled back to {name}:2 (rollback completed); marked {name}:3 failed" in failed["msg"]
+    assert svc["rolled_back"] is True and svc["task_definition"] == rev2 and svc["marked_failed"] == rev3
+    assert svc["failed_revisions"] == [3] and svc["known_good_revisions"] == [2, 1]
+    assert _service_td(ecs, cluster, name) == rev2
+    assert _tags(ecs, rev3)["PlatformRollout"] == "failed"
+    assert _tags(ecs, service_arn)["PlatformFailed"] == "3"
+    assert _tags(ecs, service_arn)["PlatformKnownGood"] == "2 1"
+
+    # a new image after the failure: the copy of revision 2 does not inherit the mark
+    newer = _rollout(run_module, cluster, name, image_tag="4")
+    assert not newer.failed and newer["services"][0]["task_definition"].endswith(f"{name}:4"), newer
+    rev4 = newer["services"][0]["task_definition"]
+    assert "PlatformRollout" not in _tags(ecs, rev4)
+    assert newer["services"][0]["known_good_revisions"] == [4, 2, 1]
+
+    # previous from 4: the newest known good below it, never the failed 3
+    back = _rollout(run_module, cluster, name, revision="previous")
+    assert not back.failed and back["services"][0]["task_definition"] == rev2, back
+    assert back["services"][0]["known_good_revisions"] == [2, 4, 1]
+    # last_known_good: the newest known-good revision other than the one running (4 again)
+    forward = _rollout(run_module, cluster, name, revision="last_known_good")
+    assert not forward.failed and forward["services"][0]["task_definition"] == rev4, forward
+    assert _tags(ecs, service_arn)["PlatformKnownGood"] == "4 2 1"
+    assert _tags(ecs, service_arn)["PlatformFailed"] == "3"
+    assert _revisions(ecs, name) == [rev1, rev2, rev3, rev4]
+
+
+def test_previous_without_a_known_good_list_skips_revisions_tagged_failed(run_module, moto_endpoint, network):
+    """A stack deployed before the known-good list: the highest ACTIVE revision below that is not marked failed."""
+    ecs, cluster, arns = _setup(moto_endpoint, network)
+    ((name, rev1),) = arns.items()
+    rev2 = _register(ecs, name, image="registry.example:5000/caseapp/backend:2")
+    rev3 = _register(ecs, name, image="registry.example:5000/caseapp/backend:3")
+    ecs.tag_resource(resourceArn=rev2, tags=[{"key": "PlatformRollout", "value": "failed"}])
+    ecs.update_service(cluster=cluster, service=name, taskDefinition=rev3)
+
+    preview = _rollout(run_module, cluster, name, check_mode=True, revision="previous")
+    assert not preview.failed and preview["services"][0]["task_definition"] == rev1, preview
+    assert _service_td(ecs, cluster, name) == rev3
+    back = _rollout(run_module, cluster, name, revision="previous")
+    assert not back.failed and back["services"][0]["task_definition"] == rev1, back
+    # revision 3's deployment had COMPLETED: it is recorded as known good behind revision 1
+    assert back["services"][0]["known_good_revisions"] == [1, 3]
+    ecs.deregister_task_definition(taskDefinition=rev3)
+    # the only other known-good revision is deregistered: last_known_good has nowhere to go
+    nowhere = _rollout(run_module, cluster, name, revision="last_known_good")
+    assert nowhere.failed and "revision last_known_good" in nowhere["msg"], nowhere
+    assert "no other ACTIVE revision is recorded as known good (PlatformKnownGood: 1 3)" in nowhere["msg"]
+
+
+def test_resume_waits_for_an_unfinished_deployment(run_module, moto_endpoint, network, ecs_faults):
+    ecs_faults(ecs_deployment_seconds=1.5)
+    ecs, cluster, arns = _setup(moto_endpoint, network, breaker=True)
+    ((name, rev1),) = arns.items()
+    service_arn = _service_arn(ecs, cluster, name)
+
+    # the service's first deployment is still in progress: check mode says so and writes nothing
+    _reset_counts(moto_endpoint)
+    preview = _rollout(run_module, cluster, name, check_mode=True, image_tag="1")
+    assert not preview.failed and preview.changed, preview
+    assert preview["services"][0]["resumed"] is True and preview["services"][0]["rollout_state"] == "IN_PROGRESS"
+    assert not any(op in _counts(moto_endpoint) for op in ("ecs.UpdateService", "ecs.TagResource"))
+
+    # the same image: nothing to register, but the run waits for that deployment and records it
+    first = _rollout(run_module, cluster, name, image_tag="1")
+    assert not first.failed and first.changed, first
+    svc = first["services"][0]
+    assert svc["resumed"] is True and svc["rollout_state"] == "COMPLETED" and svc["task_definition"] == rev1
+    assert _tags(ecs, service_arn)["PlatformKnownGood"] == "1"
+
+    # an interrupted rollout (wait: false stands in for Ctrl-C), then a re-run
+    interrupted = run_module(
+        "ecs_rollout", {"cluster": cluster, "services": [{"service": name, "image_tag": "2"}], "wait": False}
+    )
+    assert interrupted.changed and interrupted["services"][0]["rollout_state"] == "IN_PROGRESS", interrupted
+    rerun = _rollout(run_module, cluster, name, image_tag="2")
+    assert not rerun.failed and rerun.changed, rerun
+    svc = rerun["services"][0]
+    assert svc["resumed"] is True and svc["new_task_definition"] is None
+    assert svc["rollout_state"] == "COMPLETED" and svc["known_good_revisions"] == [2, 1]
+    settled = _rollout(run_module, cluster, name, image_tag="2")
+    assert not settled.failed and not settled.changed, settled
+    assert settled["services"][0]["resumed"] is False
+
+
+def test_resume_rolls_back_to_the_last_known_good_not_the_revision_before(
+    run_module, moto_endpoint, network, ecs_faults
+):
+    bad = f"bad-{uuid.uuid4().hex[:6]}"
+    ecs_faults(ecs_deployment_fail=[f"*:{bad}"], ecs_deployment_seconds=1)
+    ecs, cluster, arns = _setup(moto_endpoint, network, breaker=True)
+    ((name, rev1),) = arns.items()
+    assert _rollout(run_module, cluster, name, image_tag="1")["services"][0]["known_good_revisions"] == [1]
+
+    failed = _rollout(run_module, cluster, name, image_tag=bad)
+    assert failed.failed and f"rolled back to {name}:1" in failed["msg"], failed
+    assert failed["services"][0]["failed_revisions"] == [2]
+
+    # revision 3 (the bad image again) was started and the run interrupted
+    rev3 = _register(ecs, name, image=f"registry.example:5000/caseapp/backend:{bad}")
+    moved = run_module(
+        "ecs_rollout",
+        {"cluster": cluster, "services": [{"service": name, "task_definition": rev3}], "wait": False},
+    )
+    assert moved.changed and _service_td(ecs, cluster, name) == rev3, moved
+    rerun = _rollout(run_module, cluster, name, task_definition=rev3)
+    assert rerun.failed and rerun.changed, rerun
+    svc = rerun["services"][0]
+    assert svc["resumed"] is True and svc["rolled_back"] is True
+    assert svc["task_definition"] == rev1, "the last known good, not revision 2 (the one before, which failed)"
+    assert svc["failed_revisions"] == [3, 2] and svc["known_good_revisions"] == [1]
+    assert f"rolled back to {name}:1 (rollback completed); marked {name}:3 failed" in rerun["msg"]
+    assert _service_td(ecs, cluster, name) == rev1
