@@ -57,7 +57,8 @@ def _holder(aws, table: str) -> dict | None:
 
 
 def test_two_runs_started_together_exactly_one_proceeds(moto_endpoint, aws, table):
-    args = ("-e", f"platform_lock_table={table}", "-e", "lock_test_sleep=5")
+    # both plays keep the lock; the release play imported after them releases it (deploy.yml's way)
+    args = ("-e", f"platform_lock_table={table}", "-e", "lock_test_sleep=5", "-e", "lock_test_keep_last=true")
     started = time.monotonic()
     procs = [_start(moto_endpoint, *args), _start(moto_endpoint, *args)]
     runs, ended = [], []
@@ -77,6 +78,8 @@ def test_two_runs_started_together_exactly_one_proceeds(moto_endpoint, aws, tabl
     # the winner held the lock through both plays (renewed, not retaken) and released it at the end
     assert runs[winner].recap["changed"] == 0, runs[winner].tail()
     assert _holder(aws, table) is None
+    release = runs[winner].output.split("PLAY [Release the run's deploy lock]")[1]
+    assert "TASK [Ensure this run no longer holds the deploy lock of the stack]" in release
 
 
 def test_a_killed_runs_lock_is_refused_until_broken(moto_endpoint, aws, table):
