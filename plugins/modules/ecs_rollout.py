@@ -19,9 +19,25 @@ description:
     request registered is used, so a retry never registers a duplicate. Throttling is retried with backoff.
   - Points each changed service at its new revision. All services are updated first, then the module
     waits for all of them in one loop until the PRIMARY deployment's C(rolloutState) is C(COMPLETED).
-  - When a deployment reports C(FAILED) or does not complete within O(wait_timeout), the service is
-    updated back to its previous task definition and the module fails, naming the reason (deployment
-    state, failed task count, recent service events and the stop reasons of stopped tasks).
+  - When a deployment reports C(FAILED) or does not complete within O(wait_timeout), its revision is marked
+    failed and the service is updated back to the last known good task definition (see below), and the module
+    fails, naming the reason (deployment state, failed task count, recent service events and the stop reasons
+    of stopped tasks).
+  - B(Last known good.) Every revision whose deployment this module saw C(COMPLETED) is recorded on the ECS
+    service as tags (C(TagResource)); C(PlatformKnownGood) lists the revision numbers of the task definition
+    family, most recently completed first (at most 20), C(PlatformFailed) the revisions whose rollout failed
+    or timed out, C(PlatformFamily) the family they belong to. A failed revision is also tagged
+    C(PlatformRollout=failed) on the task definition; a revision that completes later loses both marks.
+  - The rollback target of a failed deployment is the task definition the service ran before, when that one
+    was verified (recorded as known good, or its PRIMARY deployment had C(COMPLETED)); otherwise the newest
+    ACTIVE known-good revision; when none is recorded, the task definition it ran before (with a warning).
+  - B(Resume.) When a service already runs the requested task definition but its PRIMARY deployment has not
+    C(COMPLETED) (an interrupted run), the module waits for it like a new rollout and reports
+    RV(services[].resumed=true) and RV(ignore:changed=true); on C(FAILED) or timeout it rolls back to the
+    last known good revision (never simply the revision before) or, when none is recorded, fails without a
+    rollback. A C(FAILED) PRIMARY deployment is handled the same way. A C(COMPLETED) one that is not
+    recorded yet is recorded (the first run on a stack deployed before this bookkeeping), which reports
+    RV(ignore:changed=true) while RV(services[].changed) stays V(false).
   - A service entry with O(services[].task_definition) or O(services[].revision) instead of an image, environment
     or secrets is moved to that existing task definition (a rollback); nothing is registered. It is updated,
     waited for and, should that deployment fail, moved back exactly like a rollout.
@@ -93,14 +109,18 @@ options:
         type: str
       revision:
         description:
-          - V(previous) moves the service to the revision of its task definition family just before the one it runs
-            now (the highest C(ACTIVE) revision below it; deregistered revisions are skipped).
-          - Fails when there is none, e.g. when the service runs revision 1.
-          - Not idempotent by nature, every run moves one revision further back.
+          - V(previous) moves the service to the most recently completed known-good revision (C(PlatformKnownGood))
+            below the one it runs now. Without such a record (stacks deployed before it) it moves to the highest
+            C(ACTIVE) revision below the current one. Deregistered revisions and revisions marked failed
+            (C(PlatformFailed) on the service or C(PlatformRollout=failed) on the task definition) are never chosen.
+          - V(last_known_good) moves the service to the most recently completed known-good revision other than the
+            one it runs (it may be a higher revision, e.g. after a manual rollback); fails when none is recorded.
+          - Fails when there is nothing to move to, e.g. when the service runs revision 1.
+          - Not idempotent by nature, every run of V(previous) moves one known-good revision further back.
           - Mutually exclusive with O(services[].task_definition), O(services[].image), O(services[].image_tag),
             O(services[].environment), O(services[].secrets) and O(services[].container).
         type: str
-        choices: [previous]
+        choices: [previous, last_known_good]
   wait:
     description:
       - Wait until the new deployments complete, rolling back the services whose deployment fails or times out.
@@ -123,6 +143,11 @@ notes:
     and reports RV(ignore:changed=false).
   - Secret values never pass through this module; only secret names and C(valueFrom) ARNs do, and the
     diff shows only the names of environment variables and secrets.
+  - Besides C(ecs:DescribeServices), C(ecs:UpdateService), C(ecs:DescribeTaskDefinition),
+    C(ecs:RegisterTaskDefinition), C(ecs:ListTaskDefinitions), C(ecs:ListTasks) and C(ecs:DescribeTasks) the
+    module needs C(ecs:TagResource) and C(ecs:UntagResource) on the services and task definitions. Tagging a
+    service needs the long ARN format (C(arn:aws:ecs:region:account:service/cluster/name), the default since
+    2021); when a tag cannot be written the module warns and the rollout itself is unaffected.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -155,6 +180,13 @@ EXAMPLES = r"""
     services:
       - service: caseapp-prod-backend
         revision: previous
+
+- name: Ensure the backend runs its last known good revision again
+  platform_ops.aws.ecs_rollout:
+    cluster: caseapp-prod
+    services:
+      - service: caseapp-prod-backend
+        revision: last_known_good
 
 - name: Ensure the media processor runs revision 41
   platform_ops.aws.ecs_rollout:
@@ -198,7 +230,9 @@ services:
       type: str
       sample: arn:aws:ecs:us-east-1:123456789012:task-definition/caseapp-prod-backend:5
     changed:
-      description: Whether the service was (or, in check mode, would be) updated.
+      description:
+        - Whether the service was (or, in check mode, would be) updated, or an unfinished deployment of it was
+          waited for (RV(services[].resumed)). Recording a known-good revision alone does not set it.
       type: bool
       sample: true
     image_before:
@@ -227,6 +261,32 @@ services:
       description: Outcome of the rollback deployment (C(COMPLETED), C(FAILED) or C(TIMEOUT)); only for rolled back services.
       type: str
       sample: COMPLETED
+    resumed:
+      description:
+        - Whether the service already ran the requested task definition with a PRIMARY deployment that had not
+          C(COMPLETED), which this run waited for (or, in check mode or with O(wait=false), would wait for).
+      type: bool
+      sample: false
+    last_known_good:
+      description:
+        - ARN of the most recently completed known-good revision after the run (it is usually the one the service
+          runs), V(null) when none is recorded. In check mode, what would be recorded.
+      type: str
+      sample: arn:aws:ecs:us-east-1:123456789012:task-definition/caseapp-prod-backend:5
+    known_good_revisions:
+      description: Known-good revision numbers of the family after the run, most recently completed first (tag C(PlatformKnownGood)).
+      type: list
+      elements: int
+      sample: [5, 4, 2]
+    failed_revisions:
+      description: Revision numbers whose rollout failed or timed out, most recent first (tag C(PlatformFailed)).
+      type: list
+      elements: int
+      sample: [3]
+    marked_failed:
+      description: ARN of the revision this run marked failed (tag C(PlatformRollout=failed)), V(null) when none.
+      type: str
+      sample: arn:aws:ecs:us-east-1:123456789012:task-definition/caseapp-prod-backend:6
 """
 
 import time
@@ -603,8 +663,12 @@ def annotate(plan, service, task_definition, tags):
     known_good, failed = release_history(service.get("tags"), family)
     state = rollout_state_of(plan["primary"], service)
     service_tags = tags_dict(service.get("tags"))
+    service_arn = service.get("serviceArn") or ""
+    # only services with the long ARN format (service/<cluster>/<name>) can be tagged
+    taggable = service_arn.split(":", 5)[-1].count("/") >= 2
     plan.update(
-        service_arn=service.get("serviceArn"),
+        service_arn=service_arn,
+        taggable=taggable,
         family=family,
         revision=revision,
         current_tags=tags_dict(tags),
@@ -617,7 +681,10 @@ def annotate(plan, service, task_definition, tags):
         # it already runs what was asked, but that deployment has not completed (an interrupted run)
         resume=not plan["needs_update"] and state != "COMPLETED",
         # it already runs what was asked and completed, but that is not recorded yet
-        record=not plan["needs_update"] and state == "COMPLETED" and (revision not in known_good or revision in failed),
+        record=taggable
+        and not plan["needs_update"]
+        and state == "COMPLETED"
+        and (revision not in known_good or revision in failed),
     )
     return plan
 
@@ -681,6 +748,12 @@ class History:
         """Write the lists on the service (one TagResource); a failure is a warning, not a failed rollout."""
         plan, _result = self.by_name[name]
         if not self.publish(name):
+            return False
+        if not plan["taggable"]:
+            self.module.warn(
+                f"Service {name} has the short ARN format ({plan['service_arn']}): ECS cannot tag it, so its known-good "
+                "and failed revisions are not recorded (recreate it after opting in to serviceLongArnFormat)"
+            )
             return False
         known_good, failed = self.state[name]
         tags = {
@@ -816,10 +889,13 @@ def ensure_present(module, client):
         module.exit_json(changed=changed, services=results, **extra)
 
     # A service that already runs what was asked and COMPLETED: record it as known good.
+    recorded = False
     for plan in plans:
         if plan["record"]:
-            history.save(plan["name"])
+            recorded = history.save(plan["name"]) or recorded
             mark_task_definition(module, client, plan["current_arn"], False, plan["current_tags"])
+    if not any(result["changed"] for result in results):
+        module.exit_json(changed=recorded, services=results, **extra)
 
     # Register and update every changed service first ...
     pending = {}

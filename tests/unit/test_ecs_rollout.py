@@ -883,3 +883,26 @@ def test_resume_rolls_back_to_the_last_known_good_not_the_revision_before(
     assert svc["failed_revisions"] == [3, 2] and svc["known_good_revisions"] == [1]
     assert f"rolled back to {name}:1 (rollback completed); marked {name}:3 failed" in rerun["msg"]
     assert _service_td(ecs, cluster, name) == rev1
+
+
+def test_release_history_helpers():
+    from ansible_collections.platform_ops.aws.plugins.module_utils.ecs import (
+        push_revision,
+        release_history,
+        revision_list,
+        revision_tag_value,
+    )
+
+    assert revision_list("7 5 x 0 5 3") == [7, 5, 3]
+    assert push_revision([7, 5, 3], 5) == [5, 7, 3]
+    assert push_revision(list(range(20, 0, -1)), 21) == list(range(21, 1, -1)), "bounded to 20, oldest dropped"
+    assert revision_tag_value([9999999] * 40) == " ".join(["9999999"] * 20)
+    assert len(revision_tag_value(list(range(10**6, 10**6 + 40)), limit=40)) <= 256
+    tags = [
+        {"key": "PlatformFamily", "value": "app"},
+        {"key": "PlatformKnownGood", "value": "4 2"},
+        {"key": "PlatformFailed", "value": "3"},
+    ]
+    assert release_history(tags, "app") == ([4, 2], [3])
+    assert release_history(tags, "other") == ([], []), "a list kept for another family does not apply"
+    assert release_history([], "app") == ([], [])
