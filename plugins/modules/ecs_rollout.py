@@ -874,6 +874,12 @@ def ensure_present(module, client):
     extra = {"diff": diff} if module._diff else {}
 
     for plan, result in zip(plans, results, strict=True):
+        target_revision = revision_of(plan["target_arn"]) if plan["target_arn"] else None
+        if plan["needs_update"] and target_revision in plan["failed"]:
+            module.warn(
+                f"{plan['name']}: {short_task_definition(plan['target_arn'])} is marked failed ({FAILED_TAG}) by an "
+                "earlier rollout; rolling it out again as requested"
+            )
         result["changed"] = plan["needs_update"] or plan["resume"]
         result["resumed"] = plan["resume"]
         if plan["needs_update"] and module.check_mode:
