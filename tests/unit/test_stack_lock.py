@@ -58,7 +58,9 @@ def test_acquire_creates_the_table_then_renews_for_the_same_owner(run_module, aw
 
 
 def test_second_owner_is_refused_in_one_request_naming_the_holder(run_module, aws, moto_endpoint, table, name):
-    assert not _acquire(run_module, table, name, "run-a", holder={"user": "alice", "pid": 4242, "awx_job_id": 17}).failed
+    assert not _acquire(
+        run_module, table, name, "run-a", holder={"user": "alice", "pid": 4242, "awx_job_id": 17}
+    ).failed
     before = api_operations(moto_endpoint)
     refused = _acquire(run_module, table, name, "run-b")
     delta = operations_delta(before, api_operations(moto_endpoint))
@@ -137,7 +139,9 @@ def test_check_mode_reads_and_warns_without_writing(run_module, aws, table, name
     assert not seen.failed and not seen.changed and not seen["held"], seen
     assert seen["held_by"]["owner"] == "run-a"
     assert "alice@" in json.dumps(seen["warnings"]) and "check mode" in json.dumps(seen["warnings"])
-    released = run_module(MODULE, {"name": name, "owner": "run-a", "table": table, "state": "released"}, check_mode=True)
+    released = run_module(
+        MODULE, {"name": name, "owner": "run-a", "table": table, "state": "released"}, check_mode=True
+    )
     assert released.changed
     assert _item(aws, table, name) == before
 
