@@ -283,7 +283,12 @@ def test_an_image_not_in_ecr_stops_before_any_change(stack):
     """Migration and rollout pass the image gate (every service's image in ECR) before a task starts from it."""
     ecs = stack.client("ecs")
     images = _service_images(stack)
-    revisions = ecs.list_task_definitions(familyPrefix=STACK)["taskDefinitionArns"]
+    # familyPrefix is a whole family name (on AWS too): one listing per service family.
+    revisions = [
+        ecs.list_task_definitions(familyPrefix=f"{STACK}-{s}")["taskDefinitionArns"]
+        for s in ("backend", "media-processor")
+    ]
+    assert all(revisions)
     migrations = [
         ecs.list_tasks(cluster=STACK, startedBy="ansible-migrate", desiredStatus=status)["taskArns"]
         for status in ("RUNNING", "STOPPED")
@@ -303,7 +308,10 @@ def test_an_image_not_in_ecr_stops_before_any_change(stack):
         assert "image(s) are not in Amazon ECR" in run.output and hint in run.output, run.tail(60)
         assert f"docker push {missing[0]}" in run.output and f"docker push {missing[1]}" in run.output, run.tail(60)
     assert _service_images(stack) == images
-    assert ecs.list_task_definitions(familyPrefix=STACK)["taskDefinitionArns"] == revisions
+    assert [
+        ecs.list_task_definitions(familyPrefix=f"{STACK}-{s}")["taskDefinitionArns"]
+        for s in ("backend", "media-processor")
+    ] == revisions
     assert [
         ecs.list_tasks(cluster=STACK, startedBy="ansible-migrate", desiredStatus=status)["taskArns"]
         for status in ("RUNNING", "STOPPED")
