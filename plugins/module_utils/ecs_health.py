@@ -31,16 +31,15 @@ report them with ``module.fail_json_aws``. The judging helpers are pure function
 from __future__ import annotations
 
 import datetime
-import random
 import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.platform_ops.aws.plugins.module_utils.ecs import describe_tasks, poll_delays
 
 UTC = datetime.timezone.utc  # noqa: UP017 - datetime.UTC needs Python 3.11 on the target
 
 DESCRIBE_SERVICES_BATCH = 10
-DESCRIBE_TASKS_BATCH = 100
 MAX_EVENTS = 3
 MAX_TASKS_NAMED = 5
 # Stop codes of a task that failed on its own (ECS developer guide, "Stopped task error codes").
@@ -82,19 +81,6 @@ def list_tasks(client, cluster, desired_status):
     paginator = client.get_paginator("list_tasks")
     result = paginator.paginate(cluster=cluster, desiredStatus=desired_status).build_full_result()
     return result.get("taskArns", [])
-
-
-@AWSRetry.jittered_backoff()
-def _describe_tasks(client, cluster, arns):
-    return client.describe_tasks(cluster=cluster, tasks=arns)
-
-
-def describe_tasks(client, cluster, arns):
-    tasks = []
-    arns = list(arns)
-    for start in range(0, len(arns), DESCRIBE_TASKS_BATCH):
-        tasks.extend(_describe_tasks(client, cluster, arns[start : start + DESCRIBE_TASKS_BATCH]).get("tasks", []))
-    return tasks
 
 
 @AWSRetry.jittered_backoff()
@@ -274,14 +260,6 @@ def describe_failure(result):
     if result["events"]:
         text += " (last events: " + " | ".join(result["events"]) + ")"
     return text
-
-
-def poll_delays(initial, maximum=30.0, factor=1.5):
-    """Endless exponential backoff with jitter: each delay is 75-125 % of the nominal one."""
-    nominal = max(float(initial), 0.01)
-    while True:
-        yield nominal * random.uniform(0.75, 1.25)  # noqa: S311 - jitter, not cryptography
-        nominal = min(nominal * factor, maximum)
 
 
 # ---------------------------------------------------------------- the checker
