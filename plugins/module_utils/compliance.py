@@ -17,7 +17,6 @@ does not implement - then the detail says "could not be evaluated: <API> unsuppo
 
 from __future__ import annotations
 
-import datetime
 import fnmatch
 import json
 import re
@@ -31,6 +30,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import get_aws_connection_info
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.platform_ops.aws.plugins.module_utils.waivers import waiver_terms
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
@@ -1970,21 +1970,14 @@ def validate_waivers(waivers, today):
             errors.append(f"{where}: unknown control {waiver.get('control')!r}")
         if not (waiver.get("resource") or "").strip():
             errors.append(f'{where}: resource is required (an exact resource id/ARN or "*")')
-        if not (waiver.get("reason") or "").strip():
-            errors.append(f"{where}: reason is required and must not be empty")
-        expires = str(waiver.get("expires") or "").strip()
-        try:
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", expires):
-                raise ValueError(expires)
-            expiry = datetime.date.fromisoformat(expires)
-        except ValueError:
-            errors.append(f"{where}: expires must be a date YYYY-MM-DD, got {waiver.get('expires')!r}")
+        reason, expiry = waiver_terms(waiver, where, errors)
+        if expiry is None:
             continue
         parsed.append(
             {
                 "control": control,
                 "resource": waiver["resource"].strip(),
-                "reason": (waiver.get("reason") or "").strip(),
+                "reason": reason,
                 "expires": expiry.isoformat(),
                 "expired": expiry < today,
             }

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.platform_ops.aws.plugins.module_utils.waivers import waiver_terms
 
 # <account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]/<repository>(:<tag>|@<digest>)
 IMAGE_URI_RE = re.compile(
@@ -217,7 +218,6 @@ SCAN_RUNNING = ("IN_PROGRESS", "PENDING")
 NOT_SCANNED = "NOT_SCANNED"  # ScanNotFoundException: no scan ever started for the image
 WAIVABLE_STATUSES = ("UNSUPPORTED_IMAGE", "SCAN_ELIGIBILITY_EXPIRED", "FINDINGS_UNAVAILABLE", "IMAGE_ARCHIVED")
 FINDINGS_PAGE_SIZE = 1000
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def blocks(severity, threshold):
@@ -230,8 +230,6 @@ def validate_waivers(waivers, today):
     """(waivers with their expiry parsed, error messages). A waiver is ``{id, expires, reason,
     repository?}`` (the shape of the compliance audit's waivers: a reason, and a YYYY-MM-DD date
     after which it no longer applies)."""
-    import datetime  # noqa: PLC0415 - only the gate needs it
-
     errors, parsed = [], []
     for index, waiver in enumerate(waivers or []):
         where = f"waivers[{index}]"
@@ -244,21 +242,14 @@ def validate_waivers(waivers, today):
         finding_id = str(waiver.get("id") or "").strip()
         if not finding_id:
             errors.append(f"{where}: id is required (the CVE or finding name, e.g. CVE-2026-12345)")
-        if not str(waiver.get("reason") or "").strip():
-            errors.append(f"{where}: reason is required and must not be empty")
-        expires = str(waiver.get("expires") or "").strip()
-        try:
-            if not _DATE_RE.match(expires):
-                raise ValueError(expires)
-            expiry = datetime.date.fromisoformat(expires)
-        except ValueError:
-            errors.append(f"{where}: expires must be a date YYYY-MM-DD, got {waiver.get('expires')!r}")
+        reason, expiry = waiver_terms(waiver, where, errors)
+        if expiry is None:
             continue
         parsed.append(
             {
                 "id": finding_id,
                 "repository": str(waiver.get("repository") or "").strip() or None,
-                "reason": str(waiver.get("reason") or "").strip(),
+                "reason": reason,
                 "expires": expiry.isoformat(),
                 "expired": expiry < today,
             }
