@@ -88,7 +88,15 @@ def _revisions(stack: LocalStack) -> list[str]:
 
 
 def _migration_tasks(stack: LocalStack, status: str = "RUNNING") -> list[str]:
-    return stack.client("ecs").list_tasks(cluster=STACK, startedBy="ansible-migrate", desiredStatus=status)["taskArns"]
+    """Migration tasks (started by ansible-migrate) that have not stopped (RUNNING), or that have
+    (STOPPED). Read from lastStatus: the emulator, like AWS for a while, lists a task that stopped by
+    itself under desiredStatus RUNNING."""
+    ecs = stack.client("ecs")
+    arns = []
+    for desired in ("RUNNING", "STOPPED"):
+        arns += ecs.list_tasks(cluster=STACK, startedBy="ansible-migrate", desiredStatus=desired)["taskArns"]
+    tasks = ecs.describe_tasks(cluster=STACK, tasks=arns)["tasks"] if arns else []
+    return sorted(t["taskArn"] for t in tasks if (t["lastStatus"] == "STOPPED") == (status == "STOPPED"))
 
 
 def _start(stack: LocalStack, *args: str) -> subprocess.Popen:
@@ -157,8 +165,18 @@ def test_deploy_a(stack):
     assert _lock_item(stack) is None, "the lock is released at the end of the run"
 
 
-def test_a_failing_migration_stops_before_any_rollout(stack):
+def test_the_rollout_preview_shows_the_change_and_changes_nothing(stack):
+    """`--tags rollout --check --diff`: the preview an operator runs before a release."""
     push_images(stack.endpoint, "inventories/local", B)
+    before, revisions = _running(stack), _revisions(stack)
+    run = stack.run("deploy.yml", "--tags", "rollout", "--check", "--diff", "-e", f"platform_image_tag={B}")
+    assert run.returncode == 0, run.tail(80)
+    assert f":{A}" in run.output and f":{B}" in run.output, run.tail(80)
+    assert _running(stack) == before and _revisions(stack) == revisions
+    assert _lock_item(stack) is None, "check mode does not take the lock"
+
+
+def test_a_failing_migration_stops_before_any_rollout(stack):
     before = _running(stack)
     revisions = _revisions(stack)
     failing = json.dumps({"platform_migration_command": ["python", "-c", "import sys; sys.exit(3)"]})
@@ -192,9 +210,10 @@ def test_a_failed_deployment_rolls_back_and_rollback_never_selects_it(stack, rel
     for arn in failed:
         tags = {t["key"]: t["value"] for t in ecs.list_tags_for_resource(resourceArn=arn)["tags"]}
         assert tags.get("PlatformRollout") == "failed", (arn, tags)
+    # A is the only good revision: nothing to roll back to, and B is never a candidate.
     rollback = stack.run("playbooks/rollback.yml")
-    assert rollback.returncode == 0, rollback.tail()
-    assert B not in set(_tags_of_services(stack).values()), "rollback never lands on the known-bad image"
+    assert rollback.returncode != 0 and "nothing to roll back to" in rollback.output, rollback.tail()
+    assert set(_tags_of_services(stack).values()) == {A}
 
 
 def test_an_interrupted_rollout_is_resumed_not_reported_ok(stack, release_endpoint):
@@ -220,6 +239,15 @@ def test_an_interrupted_rollout_is_resumed_not_reported_ok(stack, release_endpoi
     assert set(_tags_of_services(stack).values()) == {C}
     steady = stack.run("deploy.yml", "--tags", "rollout", "-e", f"platform_image_tag={C}")
     assert steady.returncode == 0 and steady.recap["changed"] == 0, steady.changed_tasks()
+
+
+def test_rollback_skips_the_failed_revision(stack):
+    """The services run C (known good) above B (failed) above A (known good): "the revision before"
+    would be B; the rollback goes to A."""
+    assert set(_tags_of_services(stack).values()) == {C}
+    rollback = stack.run("playbooks/rollback.yml")
+    assert rollback.returncode == 0, rollback.tail()
+    assert set(_tags_of_services(stack).values()) == {A}, "rollback never lands on the known-bad image"
 
 
 def test_two_rollouts_started_together_exactly_one_proceeds(stack, release_endpoint):
