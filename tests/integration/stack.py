@@ -43,8 +43,12 @@ class LocalStack:
         self.endpoint = endpoint
         self.inventory = inventory
         self.region = region
-        # under /tmp itself: the postgres account must be able to reach it (mkdtemp makes 0700; open it to 0711)
-        base = Path(tempfile.mkdtemp(prefix="platform-it-"))
+        # The postgres account must be able to reach the data dir: mkdtemp makes 0700 (open it to 0711),
+        # and a temp root that others cannot traverse (a /tmp left at 0700) is passed over for /var/tmp.
+        root = Path(tempfile.gettempdir())
+        if not root.stat().st_mode & 0o001 and Path("/var/tmp").is_dir():
+            root = Path("/var/tmp")
+        base = Path(tempfile.mkdtemp(prefix="platform-it-", dir=root))
         base.chmod(0o711)
         self.pg_data = base / "postgres"
         self.database_url = local_postgres.start(self.pg_data)
