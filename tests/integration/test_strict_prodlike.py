@@ -61,7 +61,11 @@ def _prerequisites(endpoint: str) -> dict[str, str]:
 def strict_endpoint(tmp_path_factory):
     """Our own launcher: every AWS rule on and 20 % of the requests throttled."""
     log = tmp_path_factory.mktemp("moto-strict") / "moto.log"
-    with moto_server(log, PLATFORM_LOCAL_RULES="all", PLATFORM_LOCAL_FAULTS=f"throttle={THROTTLE}") as endpoint:
+    # Services reach steady state with 3 running tasks (the inventory's largest desired_count): the
+    # rollout waits for COMPLETED and the health check wants running >= desired for every service.
+    with moto_server(
+        log, PLATFORM_LOCAL_RULES="all", PLATFORM_LOCAL_FAULTS=f"throttle={THROTTLE}", MOTO_ECS_SERVICE_RUNNING="3"
+    ) as endpoint:
         yield endpoint
 
 

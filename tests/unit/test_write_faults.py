@@ -312,8 +312,13 @@ def test_register_task_definition_500_after_commit_registers_one_revision(run, f
     assert service["new_task_definition"].endswith(f"{stack.family}:2")
     assert warned(first, "RegisterTaskDefinition answered InternalFailure")
 
+    # The re-run registers nothing; it records revision 2 as known good (its deployment COMPLETED),
+    # which the first run, not waiting, could not: that record is its only change.
     again = run("ecs_rollout", stack.rollout_args("2"))
-    assert not again.failed and not again.changed
+    assert not again.failed and not again["services"][0]["changed"], again.get("msg")
+    assert len(stack.revisions()) == 2
+    third = run("ecs_rollout", stack.rollout_args("2"))
+    assert not third.failed and not third.changed
     assert len(stack.revisions()) == 2
 
 
