@@ -246,8 +246,8 @@ for svc in SERVICES:
     )
     check(
         td.get("executionRoleArn", "").startswith(role_prefix)
-        and td["executionRoleArn"].endswith(f"/{PREFIX}-task-execution"),
-        f"{name}: the task execution role",
+        and td["executionRoleArn"].endswith(f"/{PREFIX}-exec-{name}"),
+        f"{name}: its own task execution role",
     )
     check(td.get("taskRoleArn", "").endswith(f"/{PREFIX}-task-{name}"), f"{name}: its own task role")
     check(has_standard_tags(td_tags), f"{name}: the task definition carries the standard tags")

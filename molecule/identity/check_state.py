@@ -17,10 +17,10 @@ mode = sys.argv[1]
 SECRET = f"{PREFIX}/identity/jwt-secret"
 # The converge's services and the buckets each may use.
 SERVICES = {
-    "api": {"buckets": ["documents"], "write": True},
-    "worker": {"buckets": ["media"], "write": True},
-    "indexer": {"buckets": ["documents", "models"], "write": False},
-    "cron": {"buckets": [], "write": False},
+    "api": {"buckets": ["documents"], "write": True, "secrets": [f"{PREFIX}/database/url"]},
+    "worker": {"buckets": ["media"], "write": True, "secrets": [f"{PREFIX}/identity/jwt-secret"]},
+    "indexer": {"buckets": ["documents", "models"], "write": False, "secrets": []},
+    "cron": {"buckets": [], "write": False, "secrets": []},
 }
 
 
@@ -143,10 +143,14 @@ if jwt:
     check(len(value) == 64 and value.isalnum(), "the JWT secret is 64 letters and digits (value not shown)")
 
 roles = roles_under_path()
-expected = {f"{PREFIX}-task-execution"} | {f"{PREFIX}-task-{s}" for s in SERVICES} | {f"{PREFIX}-task-foreign"}
+expected = (
+    {f"{PREFIX}-exec-{s}" for s in SERVICES} | {f"{PREFIX}-task-{s}" for s in SERVICES} | {f"{PREFIX}-task-foreign"}
+)
 check(
     set(roles) == expected,
-    f"roles under {PATH}: execution, one per service, the untagged foreign one kept, the retired one gone (got {sorted(roles)})",
+    "roles under "
+    f"{PATH}: an execution and a task role per service, the untagged foreign one kept, the retired one and "
+    f"the former shared execution role gone (got {sorted(roles)})",
 )
 for name in sorted(set(roles) - {f"{PREFIX}-task-foreign"}):
     role = iam.get_role(RoleName=name)["Role"]
@@ -156,7 +160,8 @@ for name in sorted(set(roles) - {f"{PREFIX}-task-foreign"}):
     check(
         len(trust["Statement"]) == 1
         and statement["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
-        and statement.get("Condition", {}).get("StringEquals", {}).get("aws:SourceAccount") == ACCOUNT,
+        and statement.get("Condition", {}).get("StringEquals", {}).get("aws:SourceAccount") == ACCOUNT
+        and "aws:SourceArn" in statement.get("Condition", {}).get("ArnLike", {}),
         f"{name}: only ECS tasks of this account may assume it",
     )
     tags = {t["Key"]: t["Value"] for t in role.get("Tags", [])}
@@ -165,42 +170,45 @@ for name in sorted(set(roles) - {f"{PREFIX}-task-foreign"}):
     for policy_name, doc in inline_policies(name).items():
         check(not wildcard_problems(doc), f"{name}/{policy_name}: no * action and no service:* on *")
 
-execution = inline_policies(f"{PREFIX}-task-execution")
-check(list(execution) == ["execution"], "the execution role has one inline policy")
-granted = grants(execution.get("execution", {}))
-check(
-    granted.get("secretsmanager:GetSecretValue") == {f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{PREFIX}/*"},
-    "the execution role reads secrets under {prefix}/* only",
-)
-check(granted.get("kms:Decrypt") == {key_arn}, "the execution role decrypts with the platform key only")
-check(
-    all(
-        r.startswith(f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/platform/{PREFIX}/")
-        for r in granted.get("logs:PutLogEvents", [])
-    ),
-    "the execution role writes to the platform's service log groups only",
-)
-check(
-    all(
-        r.startswith(f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/{PREFIX}")
-        for r in granted.get("ecr:BatchGetImage", [])
-    ),
-    "the execution role pulls the platform's repositories only",
-)
-check(
-    set(granted)
-    == {
-        "ecr:GetAuthorizationToken",
-        "ecr:BatchCheckLayerAvailability",
-        "ecr:GetDownloadUrlForLayer",
-        "ecr:BatchGetImage",
-        "logs:CreateLogStream",
-        "logs:PutLogEvents",
-        "secretsmanager:GetSecretValue",
-        "kms:Decrypt",
-    },
-    f"the execution role grants nothing else (got {sorted(granted)})",
-)
+for service, spec in SERVICES.items():
+    name = f"{PREFIX}-exec-{service}"
+    execution = inline_policies(name) if name in roles else {}
+    check(list(execution) == ["execution"], f"{name}: one inline policy")
+    granted = grants(execution.get("execution", {}))
+    secret_arns = {f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{s}-??????" for s in spec["secrets"]}
+    check(
+        granted.get("secretsmanager:GetSecretValue", set()) == secret_arns,
+        f"{name}: reads only the secrets its spec lists ({sorted(secret_arns)})",
+    )
+    check(
+        not any("database/master" in r for r in granted.get("secretsmanager:GetSecretValue", [])),
+        f"{name}: never the database master secret",
+    )
+    if spec["secrets"]:
+        check(granted.get("kms:Decrypt") == {key_arn}, f"{name}: decrypts with the platform key only")
+    log_group = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/platform/{PREFIX}/{service}"
+    check(
+        set(granted.get("logs:PutLogEvents", [])) == {log_group, f"{log_group}:log-stream:*"},
+        f"{name}: writes to its own log group only",
+    )
+    check(
+        set(granted.get("ecr:BatchGetImage", [])) == {f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/{PREFIX}/{service}"},
+        f"{name}: pulls its own repository only",
+    )
+    check(
+        set(granted)
+        <= {
+            "ecr:GetAuthorizationToken",
+            "ecr:BatchCheckLayerAvailability",
+            "ecr:GetDownloadUrlForLayer",
+            "ecr:BatchGetImage",
+            "logs:CreateLogStream",
+            "logs:PutLogEvents",
+            "secretsmanager:GetSecretValue",
+            "kms:Decrypt",
+        },
+        f"{name}: grants nothing else (got {sorted(granted)})",
+    )
 
 for service, spec in SERVICES.items():
     name = f"{PREFIX}-task-{service}"

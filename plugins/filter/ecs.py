@@ -83,17 +83,140 @@ def ecs_secret_references(services, platform_name, platform_env):
     return {env: secret_name(env, platform_name, platform_env) for env in names}
 
 
+# --- IAM roles of the services -----------------------------------------------------------------
+
+IAM_ROLE_NAME_MAX = 64
+# Infixes of the per-service role names: {prefix}-exec-{service} (task execution: image pull, logs,
+# its own secrets) and {prefix}-task-{service} (what the application itself may do).
+IAM_ROLE_KINDS = {"execution": "exec", "task": "task"}
+# Service names that would collide with a role name of the platform (the former shared execution
+# role {prefix}-task-execution, still found and removed by the identity role).
+IAM_RESERVED_SERVICE_NAMES = ("execution",)
+# Secrets no service's execution role may ever read, whatever its spec lists: the database master
+# credentials (env name DATABASE_MASTER, {prefix}/database/master and the generated
+# {prefix}/database/master-password). Only the database bootstrap task's own role reads them.
+MASTER_SECRET_ENV_NAMES = ("DATABASE_MASTER",)
+MASTER_SECRET_PATHS = ("database/master",)
+
+
+def ecs_iam_role_name(service, prefix, kind="execution"):
+    """IAM role name of a service: ``{prefix}-exec-{service}`` (``kind=execution``) or
+    ``{prefix}-task-{service}`` (``kind=task``). Not shortened: ``ecs_iam_role_errors`` refuses a
+    name over IAM's 64 characters (a stable, readable name is what the audit and the ARNs show)."""
+    if kind not in IAM_ROLE_KINDS:
+        raise AnsibleFilterError(f"ecs_iam_role_name: kind must be one of {sorted(IAM_ROLE_KINDS)} (got {kind!r})")
+    return f"{prefix}-{IAM_ROLE_KINDS[kind]}-{service}"
+
+
+def ecs_iam_role_names(services, prefix):
+    """``{service: {"execution": name, "task": name}}`` for service specs (or plain names)."""
+    names = [s["name"] if isinstance(s, dict) else str(s) for s in services or []]
+    return {n: {kind: ecs_iam_role_name(n, prefix, kind) for kind in IAM_ROLE_KINDS} for n in names}
+
+
+def ecs_iam_role_errors(services, prefix):
+    """Messages (``[]`` when valid) about service names whose IAM role names break IAM's rules:
+    longer than 64 characters, or a reserved name. The one implementation of the rule, for the
+    identity role, the preflight checks and the audit alike."""
+    errors = []
+    for name, roles in ecs_iam_role_names(services, prefix).items():
+        if name in IAM_RESERVED_SERVICE_NAMES:
+            errors.append(
+                f"platform_services: the service name {name!r} is reserved "
+                f"({prefix}-task-{name} was the shared task execution role): choose another name"
+            )
+        for role in roles.values():
+            if len(role) > IAM_ROLE_NAME_MAX:
+                errors.append(
+                    f"platform_services: the IAM role name {role} ({len(role)} characters) of service {name!r} "
+                    f"is longer than IAM's {IAM_ROLE_NAME_MAX}: shorten the service name to at most "
+                    f"{IAM_ROLE_NAME_MAX - len(role) + len(name)} characters"
+                )
+    return errors
+
+
+def ecs_is_master_secret(env_name, platform_name, platform_env):
+    """True for a secret no service may read: ``DATABASE_MASTER`` or any ``{prefix}/database/master*``."""
+    from ansible_collections.platform_ops.aws.plugins.filter.platform import resource_name, secret_name  # noqa: PLC0415
+
+    if str(env_name) in MASTER_SECRET_ENV_NAMES:
+        return True
+    name = secret_name(env_name, platform_name, platform_env)
+    prefix = resource_name(platform_name, platform_env)
+    return any(name.startswith(f"{prefix}/{path}") for path in MASTER_SECRET_PATHS)
+
+
+def ecs_execution_role_policy(service, ctx):
+    """Inline policy of the service's task execution role ``{prefix}-exec-{service}``.
+
+    ``service``: a service spec; ``ctx``: prefix, platform_name, platform_env, region, account,
+    partition, kms_key_arn. Grants: ``ecr:GetAuthorizationToken`` (Resource ``*``: the action has
+    no resource type), image pull from its repository ``{prefix}/{service}`` only, log streams in
+    its log group ``/platform/{prefix}/{service}`` only, ``secretsmanager:GetSecretValue`` on the
+    secrets its spec lists (by name: ``...:secret:<name>-??????`` matches the random suffix, so the
+    policy can exist before the secret) never a master secret, and ``kms:Decrypt`` with the platform
+    key through Secrets Manager only.
+    """
+    from ansible_collections.platform_ops.aws.plugins.filter.platform import secret_name  # noqa: PLC0415
+
+    name = service["name"] if isinstance(service, dict) else str(service)
+    spec = service if isinstance(service, dict) else {}
+    part, region, account, prefix = ctx.get("partition", "aws"), ctx["region"], ctx["account"], ctx["prefix"]
+    log_group = f"arn:{part}:logs:{region}:{account}:log-group:/platform/{prefix}/{name}"
+    statements = [
+        {"Sid": "EcrAuthorization", "Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": "*"},
+        {
+            "Sid": "PullItsImages",
+            "Effect": "Allow",
+            "Action": ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+            "Resource": [f"arn:{part}:ecr:{region}:{account}:repository/{prefix}/{name}"],
+        },
+        {
+            "Sid": "WriteItsLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [log_group, f"{log_group}:log-stream:*"],
+        },
+    ]
+    secrets = sorted(
+        {
+            secret_name(s, ctx["platform_name"], ctx["platform_env"])
+            for s in spec.get("secrets") or []
+            if not ecs_is_master_secret(s, ctx["platform_name"], ctx["platform_env"])
+        }
+    )
+    if secrets:
+        statements.append(
+            {
+                "Sid": "ReadItsSecrets",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue"],
+                "Resource": [f"arn:{part}:secretsmanager:{region}:{account}:secret:{s}-??????" for s in secrets],
+            }
+        )
+        statements.append(
+            {
+                "Sid": "DecryptItsSecrets",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt"],
+                "Resource": [ctx["kms_key_arn"]],
+                "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}},
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
 def ecs_role_arns(results, prefix, services):
-    """``{execution_role_arn, task_role_arns: {service: arn}}`` from ``amazon.aws.iam_role_info``
-    results looked up by name (``{prefix}-task-execution``, ``{prefix}-task-{service}``); "" for a
-    role that was not found."""
+    """``{execution_role_arns: {service: arn}, task_role_arns: {service: arn}}`` from
+    ``amazon.aws.iam_role_info`` results looked up by name (``{prefix}-exec-{service}``,
+    ``{prefix}-task-{service}``); "" for a role that was not found."""
     arns = {}
     for result in results or []:
         for role in result.get("iam_roles") or []:
             arns[role.get("role_name")] = role.get("arn")
     return {
-        "execution_role_arn": arns.get(f"{prefix}-task-execution") or "",
-        "task_role_arns": {name: arns.get(f"{prefix}-task-{name}") or "" for name in services},
+        "execution_role_arns": {name: arns.get(ecs_iam_role_name(name, prefix)) or "" for name in services},
+        "task_role_arns": {name: arns.get(ecs_iam_role_name(name, prefix, "task")) or "" for name in services},
     }
 
 
@@ -379,7 +502,8 @@ def ecs_task_definitions(services, ctx):
     """The task definition each service spec asks for, as ``community.aws.ecs_taskdefinition`` arguments.
 
     ``ctx``: prefix, platform_name, platform_env, region, account, partition, repositories
-    {service: uri}, image_tag, execution_role_arn, task_role_arns {service: arn}, secret_arns
+    {service: uri}, image_tag, execution_role_arns {service: arn} (``execution_role_arn``: one for
+    all, the former shared role), task_role_arns {service: arn}, secret_arns
     {env_name: full Secrets Manager ARN} (a secret missing there gets its partial ARN), user,
     stop_timeout, log_stream_prefix, container_health_check (bool), cpu_architecture.
     Returns ``[{service, family, params}]``; ``params`` hold camelCase container definitions.
@@ -446,7 +570,7 @@ def ecs_task_definitions(services, ctx):
             "launch_type": "FARGATE",
             "cpu": str(int(svc.get("cpu", 256))),
             "memory": str(int(svc.get("memory", 512))),
-            "execution_role_arn": ctx["execution_role_arn"],
+            "execution_role_arn": (ctx.get("execution_role_arns") or {}).get(name) or ctx.get("execution_role_arn", ""),
             "task_role_arn": ctx["task_role_arns"].get(name, ""),
             "containers": [container],
             "volumes": [{"name": "tmp"}] if read_only else [],
@@ -1370,6 +1494,11 @@ class FilterModule:
             "ecs_secret_arn": ecs_secret_arn,
             "ecs_secret_references": ecs_secret_references,
             "ecs_role_arns": ecs_role_arns,
+            "ecs_iam_role_name": ecs_iam_role_name,
+            "ecs_iam_role_names": ecs_iam_role_names,
+            "ecs_iam_role_errors": ecs_iam_role_errors,
+            "ecs_is_master_secret": ecs_is_master_secret,
+            "ecs_execution_role_policy": ecs_execution_role_policy,
             "ecs_service_errors": ecs_service_errors,
             "ecs_preflight_errors": ecs_preflight_errors,
             "ecs_certificate_checks": ecs_certificate_checks,

@@ -228,14 +228,91 @@ def test_scaling_defaults():
 
 def test_role_arns_from_iam_role_info_results():
     results = [
-        {"iam_roles": [{"role_name": f"{PREFIX}-task-execution", "arn": "arn:exec"}]},
+        {"iam_roles": [{"role_name": f"{PREFIX}-exec-api", "arn": "arn:exec-api"}]},
         {"iam_roles": [{"role_name": f"{PREFIX}-task-api", "arn": "arn:api"}]},
         {"iam_roles": []},
     ]
     assert f.ecs_role_arns(results, PREFIX, ["api", "worker"]) == {
-        "execution_role_arn": "arn:exec",
+        "execution_role_arns": {"api": "arn:exec-api", "worker": ""},
         "task_role_arns": {"api": "arn:api", "worker": ""},
     }
+
+
+def test_iam_role_names_and_the_64_character_limit():
+    assert f.ecs_iam_role_name("api", PREFIX) == f"{PREFIX}-exec-api"
+    assert f.ecs_iam_role_name("api", PREFIX, "task") == f"{PREFIX}-task-api"
+    assert f.ecs_iam_role_names([{"name": "api"}], PREFIX) == {
+        "api": {"execution": f"{PREFIX}-exec-api", "task": f"{PREFIX}-task-api"}
+    }
+    with pytest.raises(AnsibleFilterError, match="kind"):
+        f.ecs_iam_role_name("api", PREFIX, "admin")
+    assert f.ecs_iam_role_errors([{"name": "api"}], PREFIX) == []
+    longest_ok = "s" * (64 - len(f"{PREFIX}-exec-"))
+    assert f.ecs_iam_role_errors([{"name": longest_ok}], PREFIX) == []
+    errors = f.ecs_iam_role_errors([{"name": longest_ok + "x"}], PREFIX)
+    assert len(errors) == 2 and all("longer than IAM's 64" in e for e in errors)
+    assert f"at most {len(longest_ok)} characters" in errors[0]
+    assert "reserved" in f.ecs_iam_role_errors(["execution"], PREFIX)[0]
+
+
+def test_master_secrets_are_recognised():
+    assert f.ecs_is_master_secret("DATABASE_MASTER", "caseapp", "prod")
+    assert not f.ecs_is_master_secret("DATABASE_URL", "caseapp", "prod")
+    assert not f.ecs_is_master_secret("JWT_SECRET", "caseapp", "prod")
+
+
+POLICY_CTX = {
+    "prefix": PREFIX,
+    "platform_name": "caseapp",
+    "platform_env": "prod",
+    "region": "us-east-1",
+    "account": ACCOUNT,
+    "partition": "aws",
+    "kms_key_arn": f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234",
+}
+
+
+def _grants(doc):
+    out = {}
+    for st in doc["Statement"]:
+        assert st["Effect"] == "Allow"
+        for action in st["Action"]:
+            out.setdefault(action, set()).update(
+                [st["Resource"]] if isinstance(st["Resource"], str) else st["Resource"]
+            )
+    return out
+
+
+def test_execution_role_policy_grants_only_the_services_own_things():
+    doc = f.ecs_execution_role_policy(SERVICES[0], POLICY_CTX)
+    granted = _grants(doc)
+    assert granted["ecr:GetAuthorizationToken"] == {"*"}
+    assert granted["ecr:BatchGetImage"] == {f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/{PREFIX}/api"}
+    group = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/platform/{PREFIX}/api"
+    assert granted["logs:PutLogEvents"] == {group, f"{group}:log-stream:*"}
+    assert granted["secretsmanager:GetSecretValue"] == {
+        f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:{PREFIX}/database/url-??????",
+        f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:{PREFIX}/identity/jwt-secret-??????",
+    }
+    assert granted["kms:Decrypt"] == {POLICY_CTX["kms_key_arn"]}
+    decrypt = next(s for s in doc["Statement"] if s["Sid"] == "DecryptItsSecrets")
+    assert decrypt["Condition"] == {"StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}
+
+
+def test_execution_role_policy_never_grants_the_master_secret():
+    svc = {"name": "api", "secrets": ["DATABASE_MASTER", "DATABASE_URL"]}
+    resources = _grants(f.ecs_execution_role_policy(svc, POLICY_CTX))["secretsmanager:GetSecretValue"]
+    assert not any("database/master" in r for r in resources)
+    # only the master listed: no secret statement and no key statement at all
+    doc = f.ecs_execution_role_policy({"name": "api", "secrets": ["DATABASE_MASTER"]}, POLICY_CTX)
+    assert {s["Sid"] for s in doc["Statement"]} == {"EcrAuthorization", "PullItsImages", "WriteItsLogs"}
+
+
+def test_task_definitions_use_each_services_execution_role():
+    ctx = dict(CTX, execution_role_arns={"api": "arn:exec-api", "worker": "arn:exec-worker"})
+    by_service = {e["service"]: e["params"] for e in f.ecs_task_definitions(SERVICES, ctx)}
+    assert by_service["api"]["execution_role_arn"] == "arn:exec-api"
+    assert by_service["worker"]["execution_role_arn"] == "arn:exec-worker"
 
 
 # --- task definitions --------------------------------------------------------------------------------
