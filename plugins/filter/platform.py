@@ -290,7 +290,7 @@ def network_facts(found, prefix):
         "database_route_table_id": (tables.get(f"{prefix}-database") or {}).get("id", ""),
         "security_groups": {
             tier: groups[f"{prefix}-{tier}"]
-            for tier in ("alb", "app", "database", "cache", "search")
+            for tier in ("alb", "app", "database", "cache", "search", "endpoints")
             if f"{prefix}-{tier}" in groups
         },
     }
