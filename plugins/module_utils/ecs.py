@@ -135,8 +135,11 @@ def register_task_definition(module, client, params, compare_tags=True):
 
 
 @AWSRetry.jittered_backoff()
-def update_service(client, cluster, service, task_definition):
-    return client.update_service(cluster=cluster, service=service, taskDefinition=task_definition)["service"]
+def update_service(client, cluster, service, task_definition, force=False):
+    params = {"cluster": cluster, "service": service, "taskDefinition": task_definition}
+    if force:
+        params["forceNewDeployment"] = True
+    return client.update_service(**params)["service"]
 
 
 @AWSRetry.jittered_backoff()

@@ -121,6 +121,16 @@ options:
             O(services[].environment), O(services[].secrets) and O(services[].container).
         type: str
         choices: [previous, last_known_good]
+      force_new_deployment:
+        description:
+          - Start a new deployment even when the task definition does not change, so that every task is replaced
+            and reads its secrets again (for example after a secret rotated). Alone, it restarts the service on the
+            task definition it runs (a restart): no revision is registered, and should that deployment fail, the
+            service is neither rolled back nor its revision marked failed (it runs the same task definition).
+          - With other options, the update they make is sent with C(forceNewDeployment) too.
+          - Not idempotent by nature - every run starts a new deployment.
+        type: bool
+        default: false
   wait:
     description:
       - Wait until the new deployments complete, rolling back the services whose deployment fails or times out.
@@ -194,6 +204,13 @@ EXAMPLES = r"""
     services:
       - service: caseapp-prod-media-processor
         task_definition: caseapp-prod-media-processor:41
+
+- name: Ensure the backend's tasks are replaced and read the rotated secrets (same task definition)
+  platform_ops.aws.ecs_rollout:
+    cluster: caseapp-prod
+    services:
+      - service: caseapp-prod-backend
+        force_new_deployment: true
 """
 
 RETURN = r"""
@@ -339,6 +356,15 @@ def is_switch(entry):
     return any(entry.get(key) is not None for key in SWITCH_KEYS)
 
 
+def is_restart(entry):
+    """Whether the entry only starts a new deployment of the task definition the service runs."""
+    return (
+        bool(entry.get("force_new_deployment"))
+        and not is_switch(entry)
+        and not any(entry.get(key) is not None for key in ROLLOUT_KEYS)
+    )
+
+
 def validate_params(module):
     """Everything that can be checked without AWS, before any call."""
     params = module.params
@@ -365,10 +391,13 @@ def validate_params(module):
                     "not to task_definition or revision"
                 )
             continue
+        if is_restart(entry):
+            continue
         if not any(entry.get(key) is not None for key in ROLLOUT_KEYS):
             module.fail_json(
                 msg=f"services[{name}]: set one of image, image_tag, environment or secrets (to roll out), "
-                "or task_definition or revision (to move to an existing task definition)"
+                "task_definition or revision (to move to an existing task definition), "
+                "or force_new_deployment (to restart its tasks)"
             )
         if entry.get("image") is not None and not entry["image"].strip():
             module.fail_json(msg=f"services[{name}]: image must not be empty")
@@ -862,6 +891,12 @@ def ensure_present(module, client):
             plan = plan_switch(module, client, entry, service, task_definition, lookup=lookup)
         else:
             plan = plan_service(module, entry, service, task_definition, tags)
+        plan["force"] = bool(entry.get("force_new_deployment"))
+        # a forced deployment of the task definition it runs: a restart (new tasks read their secrets again)
+        plan["restart"] = plan["force"] and not plan["needs_update"]
+        if plan["restart"]:
+            plan["needs_update"] = True
+            plan["target_arn"] = plan["current_arn"]
         plans.append(annotate(plan, service, task_definition, tags))
 
     results = [result_for(plan) for plan in plans]
@@ -930,7 +965,7 @@ def ensure_present(module, client):
                     )
             else:
                 target_arn = plan["target_arn"]
-            service = update_service(client, cluster, plan["name"], target_arn)
+            service = update_service(client, cluster, plan["name"], target_arn, force=plan["force"])
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
             rolled = _rollback_quietly(module, client, cluster, updated)
             module.fail_json_aws(
@@ -971,6 +1006,9 @@ def ensure_present(module, client):
             module, client, cluster, name, state=state, deployment=deployment, service=service, timeout=timeout
         )
         result["failure"] = failures[name]
+        if plan["restart"]:
+            history.save(name)
+            continue  # the same task definition: nothing to roll back to, nothing to mark failed
         history.bad(name, target_revision)
         result["marked_failed"] = target_arn
         mark_task_definition(module, client, target_arn, True, {})
@@ -1004,6 +1042,12 @@ def ensure_present(module, client):
         if name not in failures:
             continue
         plan, result = by_name[name]
+        if plan["restart"]:
+            messages.append(
+                f"{name}: {failures[name]}; the new deployment of {short_task_definition(plan['current_arn'])} "
+                "(a restart) did not complete; not rolled back (same task definition)"
+            )
+            continue
         marked = f"; marked {short_task_definition(result['marked_failed'])} failed"
         if name not in rollbacks:
             history.save(name)
@@ -1064,6 +1108,7 @@ def main():
                 purge_secrets=dict(type="bool", default=False),
                 task_definition=dict(type="str"),
                 revision=dict(type="str", choices=["previous", "last_known_good"]),
+                force_new_deployment=dict(type="bool", default=False),
             ),
             mutually_exclusive=[("image", "image_tag"), ("task_definition", "revision")]
             + [(switch, key) for switch in SWITCH_KEYS for key in (*ROLLOUT_KEYS, "container")],

@@ -906,3 +906,43 @@ def test_release_history_helpers():
     assert release_history(tags, "app") == ([4, 2], [3])
     assert release_history(tags, "other") == ([], []), "a list kept for another family does not apply"
     assert release_history([], "app") == ([], [])
+
+
+def test_force_new_deployment_restarts_on_the_same_task_definition(run_module, moto_endpoint, network):
+    ecs, cluster, arns = _setup(moto_endpoint, network)
+    ((name, rev1),) = arns.items()
+    args = {"cluster": cluster, "services": [{"service": name, "force_new_deployment": True}], **FAST}
+
+    preview = run_module("ecs_rollout", args, check_mode=True)
+    assert not preview.failed and preview.changed, preview
+    assert preview["services"][0]["task_definition"] == rev1
+
+    _reset_counts(moto_endpoint)
+    result = run_module("ecs_rollout", args)
+    assert not result.failed, result
+    assert result.changed  # a restart is never a no-op
+    (svc,) = result["services"]
+    assert svc["changed"] is True and svc["task_definition"] == rev1 and svc["new_task_definition"] is None
+    assert svc["rollout_state"] == "COMPLETED" and svc["rolled_back"] is False
+    counts = _counts(moto_endpoint)
+    assert counts.get("ecs.UpdateService") == 1
+    assert "ecs.RegisterTaskDefinition" not in counts
+    assert _revisions(ecs, name) == [rev1]
+    assert _service_td(ecs, cluster, name) == rev1
+
+
+def test_failed_restart_is_neither_rolled_back_nor_marked_failed(run_module, moto_endpoint, network):
+    # desiredCount 3 > MOTO_ECS_SERVICE_RUNNING=2: that deployment never completes on moto
+    ecs, cluster, arns = _setup(moto_endpoint, network, services=(("stuck", 3),))
+    ((name, rev1),) = arns.items()
+    result = run_module(
+        "ecs_rollout",
+        {"cluster": cluster, "services": [{"service": name, "force_new_deployment": True}], "wait_timeout": 2, **FAST},
+    )
+    assert result.failed and result.changed, result
+    assert "a restart" in result["msg"] and "not rolled back" in result["msg"]
+    (svc,) = result["services"]
+    assert svc["rolled_back"] is False and svc["marked_failed"] is None
+    assert _service_td(ecs, cluster, name) == rev1
+    tags = ecs.list_tags_for_resource(resourceArn=rev1)["tags"]
+    assert {"key": "PlatformRollout", "value": "failed"} not in tags
