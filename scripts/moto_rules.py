@@ -785,6 +785,70 @@ def acm_certificates() -> None:
     _wrap(CloudFrontBackend, "update_distribution", update_distribution)
 
 
+# --------------------------------------------------------------------------- WAFv2 logging destinations
+
+WAF_LOG_DESTINATION_PREFIX = "aws-waf-logs-"
+WAF_INVALID_ARN = (
+    "Error reason: The ARN isn't valid. A valid ARN begins with arn: and includes other information separated by"
+    " colons or slashes., field: LOG_DESTINATION, parameter: {arn}"
+)
+WAF_DESTINATION_RE = re.compile(
+    r"^arn:aws[a-z-]*:(?:logs:[a-z0-9-]+:\d{12}:log-group:(?P<group>[^:*]+)"
+    r"|s3:::(?P<bucket>[a-z0-9.-]+)(?:/.*)?"
+    r"|firehose:[a-z0-9-]+:\d{12}:deliverystream/(?P<stream>[\w.-]+))$"
+)
+WAF_REDACTABLE = {"SingleHeader", "UriPath", "QueryString", "Method"}
+
+
+@rule("wafv2_logging_destination")
+def wafv2_logging_destination() -> None:
+    """PutLoggingConfiguration: the web ACL must exist and the one destination must be an ``aws-waf-logs-*`` ARN.
+
+    AWS (WAF developer guide "Logging web ACL traffic": destinations are a CloudWatch Logs log group, an
+    S3 bucket or a Firehose stream whose name starts with ``aws-waf-logs-``; PutLoggingConfiguration API
+    reference: ``LogDestinationConfigs`` holds exactly 1 item, ``RedactedFields`` only SingleHeader, UriPath,
+    QueryString and Method): a log group ARN with the trailing ``:*`` (as DescribeLogGroups and
+    CloudFormation give it) or a name without the prefix is refused with 400 ``WAFInvalidParameterException``
+    "The ARN isn't valid ..., field: LOG_DESTINATION" (terraform-provider-aws #32262 and the threads it cites);
+    a web ACL that does not exist with ``WAFNonexistentItemException``. moto 5.2 stores anything.
+    """
+    from moto.core.exceptions import JsonRESTError  # noqa: PLC0415
+    from moto.wafv2.exceptions import WAFNonexistentItemException  # noqa: PLC0415
+    from moto.wafv2.responses import WAFV2Response  # noqa: PLC0415
+
+    def invalid(message: str) -> JsonRESTError:
+        error = JsonRESTError("WAFInvalidParameterException", message)
+        error.code = 400
+        return error
+
+    def put_logging_configuration(original):
+        def put(self):
+            config = json.loads(self.body or "{}").get("LoggingConfiguration") or {}
+            destinations = config.get("LogDestinationConfigs") or []
+            if len(destinations) != 1:
+                raise invalid(
+                    "Error reason: You have exceeded the maximum number of items allowed, "
+                    "field: LOG_DESTINATION, parameter: " + json.dumps(destinations)
+                )
+            found = WAF_DESTINATION_RE.match(destinations[0])
+            name = found and (found["group"] or found["bucket"] or found["stream"])
+            if not name or not name.startswith(WAF_LOG_DESTINATION_PREFIX):
+                raise invalid(WAF_INVALID_ARN.format(arn=destinations[0]))
+            for field in config.get("RedactedFields") or []:
+                if not set(field) <= WAF_REDACTABLE:
+                    raise invalid(
+                        "Error reason: The parameter contains formatting that isn't valid., "
+                        f"field: REDACTED_FIELD, parameter: {json.dumps(field)}"
+                    )
+            if config.get("ResourceArn") not in self.wafv2_backend.wacls:
+                raise WAFNonexistentItemException()
+            return original(self)
+
+        return put
+
+    _wrap(WAFV2Response, "put_logging_configuration", put_logging_configuration)
+
+
 def apply(selection: str | None) -> list[str]:
     """Apply the rules named by a ``PLATFORM_LOCAL_RULES`` value; returns their names.
 

@@ -910,6 +910,76 @@ def test_recreated_group_gets_fresh_members(lenient):
     assert [(c["CacheNodeType"], c["CacheClusterStatus"]) for c in listed] == [("cache.m7g.large", "available")] * 2
 
 
+# --------------------------------------------------------------------------- WAFv2 logging destinations
+
+
+def _web_acl(client) -> str:
+    name = _name("acl")
+    return client.create_web_acl(
+        Name=name,
+        Scope="REGIONAL",
+        DefaultAction={"Allow": {}},
+        VisibilityConfig={"SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": False, "MetricName": name},
+    )["Summary"]["ARN"]
+
+
+@pytest.mark.parametrize(
+    "destination",
+    [
+        f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:aws-waf-logs-app:*",
+        f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/platform/app/waf",
+        "arn:aws:s3:::my-bucket",
+    ],
+)
+def test_waf_logging_destination_must_be_an_aws_waf_logs_arn(strict, lenient, destination):
+    config = {"LogDestinationConfigs": [destination]}
+    waf = strict("wafv2")
+    error = _refused(
+        lambda: waf.put_logging_configuration(LoggingConfiguration={"ResourceArn": _web_acl(waf), **config}),
+        "WAFInvalidParameterException",
+    )
+    assert "field: LOG_DESTINATION" in str(error)
+    loose = lenient("wafv2")
+    loose.put_logging_configuration(LoggingConfiguration={"ResourceArn": _web_acl(loose), **config})
+
+
+def test_waf_logging_needs_an_existing_web_acl_and_one_destination(strict):
+    waf = strict("wafv2")
+    group = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:aws-waf-logs-{uuid.uuid4().hex[:8]}"
+    missing = f"arn:aws:wafv2:{REGION}:{ACCOUNT}:regional/webacl/missing/{uuid.uuid4()}"
+    _refused(
+        lambda: waf.put_logging_configuration(
+            LoggingConfiguration={"ResourceArn": missing, "LogDestinationConfigs": [group]}
+        ),
+        "WAFNonexistentItemException",
+    )
+    arn = _web_acl(waf)
+    _refused(
+        lambda: waf.put_logging_configuration(
+            LoggingConfiguration={"ResourceArn": arn, "LogDestinationConfigs": [group, group + "-2"]}
+        ),
+        "WAFInvalidParameterException",
+    )
+    _refused(
+        lambda: waf.put_logging_configuration(
+            LoggingConfiguration={
+                "ResourceArn": arn,
+                "LogDestinationConfigs": [group],
+                "RedactedFields": [{"Body": {}}],
+            }
+        ),
+        "WAFInvalidParameterException",
+    )
+    put = waf.put_logging_configuration(
+        LoggingConfiguration={
+            "ResourceArn": arn,
+            "LogDestinationConfigs": [group],
+            "RedactedFields": [{"SingleHeader": {"Name": "authorization"}}],
+        }
+    )
+    assert put["LoggingConfiguration"]["LogDestinationConfigs"] == [group]
+
+
 # --------------------------------------------------------------------------- the launcher's switch
 
 
