@@ -5,9 +5,12 @@
     local_postgres.py stop   [--data-dir DIR]                                stop it (fast shutdown)
     local_postgres.py status [--data-dir DIR]                                JSON: initialized, running, pid, port, url (masked)
     local_postgres.py url    [--data-dir DIR] [--database NAME]              print the full DATABASE_URL (contains the password)
+    local_postgres.py bootstrap [--data-dir DIR] --login NAME < script.sql   apply the database role's bootstrap SQL as the
+                             superuser (passwords in PLATFORM_APP_PASSWORD_A/_B), then DATABASE_URL is the login NAME
 
 Importable: ``start(data_dir, port=None, database="app") -> url``, ``stop(data_dir) -> bool``,
-``status(data_dir) -> dict``, ``url(data_dir, database=None, masked=False)``, ``create_database(data_dir, name) -> url``.
+``status(data_dir) -> dict``, ``url(data_dir, database=None, masked=False)``, ``create_database(data_dir, name) -> url``,
+``bootstrap(data_dir, sql, login, passwords) -> url``.
 
 How it runs:
 - Uses the Debian server binaries (``/usr/lib/postgresql/<version>/bin``, newest version; override with ``PG_BINDIR``).
@@ -18,8 +21,14 @@ How it runs:
   every parent directory of the data directory (``/tmp/pytest-of-root`` is 0700, so the tests use a fresh
   ``mkdtemp`` under ``/tmp``). As any other user, everything runs as that user.
 - The server listens on 127.0.0.1 only (plus a unix socket inside the data directory). Password authentication
-  (scram-sha-256) everywhere; the superuser ``postgres`` and an application role ``app`` get random passwords,
-  kept with the port in ``<data_dir>/platform_local.json`` (mode 0600).
+  (scram-sha-256) everywhere; the superuser ``postgres`` (the RDS master's stand-in) and a login ``local_app``
+  (no privileged attribute, owner of the database: what the reference app uses before the first deploy) get
+  random passwords, kept with the port in ``<data_dir>/platform_local.json`` (mode 0600).
+- ``bootstrap`` applies the database role's bootstrap SQL (roles/database/templates/bootstrap.sql.j2, the SQL
+  the ECS bootstrap task runs on RDS) as the superuser. From then on ``url`` is the application login's URL
+  (``app_a``/``app_b``, the password from the stack's application secret) and ``local_app`` is made a member
+  of the application's group role, so that an app started before the deploy keeps reading its tables (a
+  local-stack convenience only: on AWS nothing but the alternating logins is a member).
 - Durability is traded for speed (fsync, synchronous_commit and full_page_writes off): this is a development
   database, not a place for data you want to keep.
 """
@@ -45,7 +54,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = ROOT / ".local" / "postgres"
 STATE_FILE = "platform_local.json"
 SUPERUSER = "postgres"
-APP_ROLE = "app"
+APP_ROLE = "local_app"
 _NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 # The unix socket path (<dir>/.s.PGSQL.<port>) must fit in sun_path (107 bytes).
 _MAX_SOCKET_DIR = 90
@@ -171,9 +180,10 @@ def _pid(data_dir: Path) -> int | None:
     return pid
 
 
-def _psql(data_dir: Path, state: dict, script: str, database: str = "postgres") -> str:
+def _psql(data_dir: Path, state: dict, script: str, database: str = "postgres", extra_env: dict | None = None) -> str:
     bindir = find_bindir()
     env = dict(os.environ, PGPASSWORD=state["superuser_password"], PGCONNECT_TIMEOUT="5")
+    env.update(extra_env or {})
     env.pop("PGSERVICEFILE", None)
     proc = subprocess.run(
         [
@@ -205,7 +215,10 @@ def _psql(data_dir: Path, state: dict, script: str, database: str = "postgres") 
 
 
 def _build_url(state: dict, database: str, user: str | None = None, password: str | None = None) -> str:
-    user = user or APP_ROLE
+    login = state.get("app_login") or {}
+    if user is None and login.get("user"):
+        user, password = login["user"], login["password"] if password is None else password
+    user = user or state.get("app_user") or APP_ROLE
     password = state["app_password"] if password is None else password
     return f"postgresql://{quote(user, safe='')}:{quote(password, safe='')}@127.0.0.1:{state['port']}/{database}"
 
@@ -321,7 +334,8 @@ def status(data_dir: str | os.PathLike = DEFAULT_DATA_DIR) -> dict:
 
 
 def url(data_dir: str | os.PathLike = DEFAULT_DATA_DIR, database: str | None = None, masked: bool = False) -> str:
-    """The application DATABASE_URL (role ``app``) for database (default: the one start() created)."""
+    """The application DATABASE_URL for database (default: the one start() created): the application login
+    recorded by bootstrap(), else the pre-deploy login ``local_app``."""
     data_dir = Path(data_dir).resolve()
     state = _load_state(data_dir)
     if state is None:
@@ -342,7 +356,7 @@ def create_database(data_dir: str | os.PathLike, name: str) -> str:
     _psql(
         data_dir,
         state,
-        f"SELECT 'CREATE DATABASE {name} OWNER {APP_ROLE}' "  # noqa: S608 - name validated by _NAME_RE
+        f"SELECT 'CREATE DATABASE {name} OWNER {state.get('app_user') or APP_ROLE}' "  # noqa: S608 - validated names
         f"WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{name}') \\gexec\n",
     )
     return _build_url(state, name)
@@ -403,13 +417,56 @@ def start(
     # The server accepts connections (pg_ctl -w); make sure the role and the database exist.
     state["database"] = database
     _save_state(data_dir, state, owner)
+    if state.get("app_user", "app") == "app":
+        # A data directory from before the application's group role: its pre-deploy login was called app, the
+        # group's default name. Rename it (scram passwords survive a rename) so the bootstrap cannot collide.
+        _psql(
+            data_dir,
+            state,
+            f"SELECT 'ALTER ROLE app RENAME TO {APP_ROLE}' WHERE EXISTS "  # noqa: S608 - constants
+            "(SELECT FROM pg_roles WHERE rolname = 'app' AND rolcanlogin) \\gexec\n",
+        )
+        state["app_user"] = APP_ROLE
+        _save_state(data_dir, state, owner)
+    app_user = state.get("app_user") or APP_ROLE
     _psql(
         data_dir,
         state,
-        f"SELECT format('CREATE ROLE {APP_ROLE} LOGIN PASSWORD %L', '{state['app_password']}') "  # noqa: S608 - hex
-        f"WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') \\gexec\n",
+        f"SELECT format('CREATE ROLE {app_user} LOGIN PASSWORD %L', '{state['app_password']}') "  # noqa: S608 - hex
+        f"WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{app_user}') \\gexec\n",
     )
     return create_database(data_dir, database)
+
+
+def bootstrap(
+    data_dir: str | os.PathLike, sql: str, login: str, passwords: dict[str, str], database: str | None = None
+) -> str:
+    """Apply the database role's bootstrap SQL as the superuser (the RDS master's stand-in) to database (default:
+    the one start() created), with the logins' passwords in PLATFORM_APP_PASSWORD_A/_B (``passwords``: ``{"a": ...,
+    "b": ...}``, never on a command line). Records ``login`` (``<group>_a`` or ``<group>_b``) and its password as
+    the application's URL and makes the pre-deploy login a member of the group. Returns the login's URL."""
+    match = re.fullmatch(r"([A-Za-z][A-Za-z0-9_]{0,62})_([ab])", login)
+    if not match:
+        raise LocalPostgresError(f"login {login!r} must be <group>_a or <group>_b")
+    group, suffix = match.groups()
+    if not passwords.get(suffix):
+        raise LocalPostgresError(f"no password given for the login {login} (PLATFORM_APP_PASSWORD_{suffix.upper()})")
+    data_dir = Path(data_dir).resolve()
+    state = _load_state(data_dir)
+    if state is None or _pid(data_dir) is None:
+        raise LocalPostgresError(f"no running server in {data_dir}; run start first")
+    database = database or state.get("database", "app")
+    if not _NAME_RE.match(database):
+        raise LocalPostgresError(f"database name {database!r} must match {_NAME_RE.pattern}")
+    env = {f"PLATFORM_APP_PASSWORD_{key.upper()}": value for key, value in passwords.items() if value}
+    _psql(data_dir, state, sql, database=database, extra_env=env)
+    app_user = state.get("app_user") or APP_ROLE
+    if app_user != group:
+        # Local convenience: the app started before the first deploy (as local_app) keeps working.
+        _psql(data_dir, state, f'GRANT "{group}" TO "{app_user}";\n', database=database)
+    state["app_login"] = {"user": login, "password": passwords[suffix]}
+    _save_state(data_dir, state, _owner())
+    return _build_url(state, database)
 
 
 def stop(data_dir: str | os.PathLike = DEFAULT_DATA_DIR, timeout: int = 30) -> bool:
@@ -434,7 +491,8 @@ def stop(data_dir: str | os.PathLike = DEFAULT_DATA_DIR, timeout: int = 30) -> b
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["start", "stop", "status", "url"])
+    parser.add_argument("command", choices=["start", "stop", "status", "url", "bootstrap"])
+    parser.add_argument("--login", default=None, help="bootstrap: the current application login (<group>_a|_b)")
     parser.add_argument("--data-dir", default=os.environ.get("PLATFORM_LOCAL_PG_DATA", str(DEFAULT_DATA_DIR)))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PLATFORM_LOCAL_PG_PORT", "0")) or None)
     parser.add_argument("--database", default=None)
@@ -447,6 +505,12 @@ def main(argv: list[str] | None = None) -> int:
             print("postgresql      stopped" if stop(args.data_dir) else "postgresql      not running")
         elif args.command == "status":
             print(json.dumps(status(args.data_dir), indent=2))
+        elif args.command == "bootstrap":
+            if not args.login:
+                parser.error("bootstrap needs --login")
+            passwords = {key: os.environ.get(f"PLATFORM_APP_PASSWORD_{key.upper()}", "") for key in ("a", "b")}
+            result = bootstrap(args.data_dir, sys.stdin.read(), args.login, passwords, args.database)
+            print(f"postgresql      bootstrapped, application login {mask_url(result)}")
         else:
             print(url(args.data_dir, args.database))
     except LocalPostgresError as exc:

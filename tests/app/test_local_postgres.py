@@ -27,17 +27,17 @@ def data_dir():
 def test_start_status_stop_restart(data_dir):
     port = free_port()
     url = local_postgres.start(data_dir, port)
-    assert url.startswith("postgresql://app:") and url.endswith(f"@127.0.0.1:{port}/app")
+    assert url.startswith("postgresql://local_app:") and url.endswith(f"@127.0.0.1:{port}/app")
     assert local_postgres.start(data_dir) == url  # idempotent: reuses the running server
 
     state = local_postgres.status(data_dir)
     assert state["running"] and state["initialized"] and state["port"] == port
-    assert state["url"] == f"postgresql://app:***@127.0.0.1:{port}/app"
+    assert state["url"] == f"postgresql://local_app:***@127.0.0.1:{port}/app"
     assert password_of(url) not in json.dumps(state)
     assert oct((data_dir / "platform_local.json").stat().st_mode & 0o777) == "0o600"
 
     with psycopg.connect(url) as conn:
-        assert conn.execute("SELECT current_user, inet_server_addr()::text").fetchone() == ("app", "127.0.0.1/32")
+        assert conn.execute("SELECT current_user, inet_server_addr()::text").fetchone() == ("local_app", "127.0.0.1/32")
         assert conn.execute("SHOW listen_addresses").fetchone() == ("127.0.0.1",)
         conn.execute("CREATE TABLE kept (v int)")
         conn.execute("INSERT INTO kept VALUES (42)")
