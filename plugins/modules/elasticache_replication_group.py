@@ -126,6 +126,14 @@ options:
       - Read this key of a JSON secret instead of using the whole secret string.
       - Requires O(auth_token_secret_id).
     type: str
+  auth_token_secret_version_stage:
+    description:
+      - The version stage of O(auth_token_secret_id) to read, for example V(AWSPENDING) to send a rotated token
+        with O(auth_token_update_strategy=ROTATE) before it becomes the secret's current version (the
+        Secrets Manager rotation steps - a new task started meanwhile still reads a token Redis accepts).
+      - Requires O(auth_token_secret_id). Not supported with O(auth_token_secret_replace_invalid).
+    type: str
+    default: AWSCURRENT
   auth_token_secret_replace_invalid:
     description:
       - When the token read from O(auth_token_secret_id) is not a valid AUTH token (for example one
@@ -507,6 +515,10 @@ def validate_params(module):
             problems.append(f"{name} must be between {low} and {high} (got {p[name]})")
     if p["auth_token_secret_id"] is not None and not p["auth_token_secret_id"].strip():
         problems.append("auth_token_secret_id must not be empty")
+    if p["auth_token_secret_replace_invalid"] and p["auth_token_secret_version_stage"] != CURRENT_STAGE:
+        problems.append("auth_token_secret_replace_invalid cannot be used with auth_token_secret_version_stage")
+    if not p["auth_token_secret_version_stage"].strip():
+        problems.append("auth_token_secret_version_stage must not be empty")
     if p["auth_token_secret_replace_invalid"] and p["auth_token_secret_key"] is not None:
         problems.append("auth_token_secret_replace_invalid cannot be used with auth_token_secret_key")
     if p["security_group_ids"] is not None and not all(p["security_group_ids"]):
@@ -542,6 +554,9 @@ def validate_create(module):
 # ---------------------------------------------------------------- auth token from Secrets Manager
 
 
+CURRENT_STAGE = "AWSCURRENT"  # noqa: S105 - a version stage label, not a password
+
+
 def read_auth_token_secret(module):
     """The AUTH token stored in O(auth_token_secret_id) (validated, registered as no_log).
 
@@ -553,7 +568,7 @@ def read_auth_token_secret(module):
     secret_id, key = p["auth_token_secret_id"], p["auth_token_secret_key"]
     client = module.client("secretsmanager")
     try:
-        secret_string = get_secret_string(client, secret_id)
+        secret_string = get_secret_string(client, secret_id, p["auth_token_secret_version_stage"])
     except ValueError as e:  # a binary secret
         module.fail_json(msg=f"Cannot read the auth token: {e}")
     except is_boto3_error_code("InvalidRequestException") as e:
@@ -564,6 +579,8 @@ def read_auth_token_secret(module):
         module.fail_json_aws(e, msg=f"Failed to read the auth token from secret {secret_id}")
     if secret_string is None:
         message = f"Auth token secret {secret_id} does not exist or has no value"
+        if p["auth_token_secret_version_stage"] != CURRENT_STAGE:
+            message += f" labelled {p['auth_token_secret_version_stage']}"
         if module.check_mode:
             module.warn(message + "; in check mode the group is assumed to get the token it will hold")
             return None
@@ -1007,6 +1024,7 @@ def main():
         auth_token=dict(type="str", no_log=True),
         auth_token_secret_id=dict(type="str", no_log=False),
         auth_token_secret_key=dict(type="str", no_log=False),
+        auth_token_secret_version_stage=dict(type="str", default="AWSCURRENT", no_log=False),
         auth_token_secret_replace_invalid=dict(type="bool", default=False),
         auth_token_update_strategy=dict(type="str", choices=["SET", "ROTATE", "DELETE"]),
         automatic_failover_enabled=dict(type="bool"),

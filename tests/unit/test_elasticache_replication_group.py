@@ -862,3 +862,34 @@ def test_secret_key_requires_secret_id(run_module):
     result = run_module(MODULE, args)
     assert result.failed
     assert "auth_token_secret_key" in result["msg"] and "auth_token_secret_id" in result["msg"]
+
+
+def test_rotate_sends_the_pending_version_of_the_secret(run_module, ec, sm, moto_endpoint):
+    """The Secrets Manager rotation steps: ROTATE with the AWSPENDING token, then SET once it is current."""
+    token = "CurrentToken-" + uuid.uuid4().hex
+    secret_id = _secret(sm, token)
+    rg_id = _name()
+    assert run_module(MODULE, _from_secret(rg_id, secret_id)).changed
+    rotate = {
+        "replication_group_id": rg_id,
+        "auth_token_secret_id": secret_id,
+        "auth_token_secret_version_stage": "AWSPENDING",
+        "auth_token_update_strategy": "ROTATE",
+        "apply_immediately": True,
+    }
+    missing = run_module(MODULE, rotate)
+    assert missing.failed and "labelled AWSPENDING" in missing["msg"], missing
+
+    pending = "PendingToken-" + uuid.uuid4().hex
+    sm.put_secret_value(SecretId=secret_id, SecretString=pending, VersionStages=["AWSPENDING"])
+    before = _requests(moto_endpoint)
+    result = run_module(MODULE, rotate)
+    after = _requests(moto_endpoint)
+    assert result.changed and not result.failed, result
+    assert pending not in json.dumps(result) and token not in json.dumps(result)
+    assert _elasticache_calls(before, after).get("elasticache.ModifyReplicationGroup") == 1
+    assert _describe(ec, rg_id)["AuthTokenEnabled"] is True
+    assert sm.get_secret_value(SecretId=secret_id)["SecretString"] == token  # AWSCURRENT untouched
+
+    bad = run_module(MODULE, dict(rotate, auth_token_secret_replace_invalid=True))
+    assert bad.failed and "auth_token_secret_version_stage" in bad["msg"]
