@@ -233,6 +233,14 @@ if DR_REGION:
             trust["Statement"][0]["Principal"] == {"Service": "s3.amazonaws.com"},
             "replication role is assumed by S3 only",
         )
+        condition = trust["Statement"][0].get("Condition", {})
+        sources = condition.get("ArnLike", {}).get("aws:SourceArn")
+        check(
+            condition.get("StringEquals", {}).get("aws:SourceAccount") == SUFFIX[1:]
+            and set([sources] if isinstance(sources, str) else sources or [])
+            == {f"arn:aws:s3:::{PREFIX}-{p}{SUFFIX}" for p in REPLICATED},
+            "replication role: only for this account's replicated source buckets (aws:SourceAccount, aws:SourceArn)",
+        )
         policy = call(iam.get_role_policy, RoleName=ROLE, PolicyName="replicate-to-dr")
         check(policy is not None, "replication role has its replicate-to-dr policy")
         if policy:
@@ -274,6 +282,16 @@ if DR_REGION:
         check(all(pab.values()) and len(pab) == 4, f"{purpose}: DR copy public access block all on")
         check(denies_insecure_transport(statements_of(replica)), f"{purpose}: DR copy denies requests without TLS")
         check(has_standard_tags(tags_of_bucket(replica)), f"{purpose}: DR copy carries the standard tags")
+        source_rules = (call(s3.get_bucket_lifecycle_configuration, Bucket=source) or {}).get("Rules", [])
+        replica_rules = (call(s3.get_bucket_lifecycle_configuration, Bucket=replica) or {}).get("Rules", [])
+        replica_rule = next((r for r in replica_rules if r.get("ID") == "platform-lifecycle"), None)
+        check(
+            replica_rule is not None
+            and replica_rule == next((r for r in source_rules if r.get("ID") == "platform-lifecycle"), None)
+            and replica_rule.get("NoncurrentVersionExpiration", {}).get("NoncurrentDays", 0) > 0
+            and {t.get("StorageClass") for t in replica_rule.get("Transitions", [])} == {"STANDARD_IA", "GLACIER"},
+            f"{purpose}: DR copy ages out like its source (IA, Glacier, noncurrent expiry)",
+        )
         check(
             replication is not None and replication["Role"].endswith(f":role/{ROLE}"),
             f"{purpose}: replicated with {ROLE}",
