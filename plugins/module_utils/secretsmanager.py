@@ -79,11 +79,25 @@ def _put_secret_value(client, params):
     return client.put_secret_value(**params)
 
 
-def put_secret_value(client, secret_id, value, token=None):
+def put_secret_value(client, secret_id, value, token=None, stages=None):
     """PutSecretValue with one ClientRequestToken for all its retries: a retry after an error that AWS
-    answered once the version was stored adds no second version."""
+    answered once the version was stored adds no second version. ``stages`` (e.g. ``["AWSPENDING"]``)
+    labels the new version instead of the default AWSCURRENT."""
     params = {"SecretId": secret_id, "SecretString": value, "ClientRequestToken": token or str(uuid.uuid4())}
+    if stages:
+        params["VersionStages"] = list(stages)
     return _put_secret_value(client, params)
+
+
+@AWSRetry.jittered_backoff()
+def update_secret_version_stage(client, secret_id, stage, move_to=None, remove_from=None):
+    """UpdateSecretVersionStage: move ``stage`` to version ``move_to`` and/or off version ``remove_from``."""
+    params = {"SecretId": secret_id, "VersionStage": stage}
+    if move_to:
+        params["MoveToVersionId"] = move_to
+    if remove_from:
+        params["RemoveFromVersionId"] = remove_from
+    return client.update_secret_version_stage(**params)
 
 
 @AWSRetry.jittered_backoff()

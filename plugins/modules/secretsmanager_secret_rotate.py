@@ -19,6 +19,11 @@ description:
   - No value is ever returned, logged or shown in the diff, not even on failure.
   - Rotation is not idempotent by nature - every run that is not in check mode stores a new value and reports
     a change. O(min_age_days) makes a run skip a secret rotated more recently than that.
+  - The Secrets Manager rotation steps for a value another system must accept first (a Redis AUTH token) -
+    O(state=pending) stores the new value labelled C(AWSPENDING) only (readers of C(AWSCURRENT) see no change;
+    an C(AWSPENDING) version left by an interrupted run is kept, so a re-run sends the same value), the other
+    system is told about it, then O(state=promoted) moves C(AWSCURRENT) to it (the replaced version becomes
+    C(AWSPREVIOUS)) and removes the C(AWSPENDING) label.
 author: Platform Ops Maintainers (@platform-ops)
 options:
   name:
@@ -26,6 +31,14 @@ options:
       - Name or ARN of the secret to rotate. It must exist and hold a string value.
     required: true
     type: str
+  state:
+    description:
+      - V(rotated) stores a new value as the current version.
+      - V(pending) stores a new value labelled C(AWSPENDING) only (nothing when a pending version exists already).
+      - V(promoted) makes the C(AWSPENDING) version current (nothing when there is none).
+    type: str
+    choices: [rotated, pending, promoted]
+    default: rotated
   password_length:
     description:
       - Length of the new value, 12 to 4096.
@@ -44,6 +57,7 @@ options:
     description:
       - Name of a secret that receives the value being replaced (its new C(AWSCURRENT) version) before the
         rotation. Created when it does not exist, encrypted with the KMS key of O(name) and with its tags.
+      - Only with O(state=rotated).
     type: str
   rotated_at_tag:
     description:
@@ -53,7 +67,7 @@ options:
   min_age_days:
     description:
       - Skip the rotation (no change) when O(rotated_at_tag) says the secret was rotated less than this many
-        days ago. V(0) always rotates.
+        days ago. V(0) always rotates. Not used with O(state=promoted).
     type: int
     default: 0
 notes:
@@ -71,6 +85,17 @@ EXAMPLES = r"""
     name: caseapp-prod/cache/auth-token
     password_length: 64
     exclude_characters: "\"%'()*+,./:;=?@[\\]_`{|}~ "
+
+- name: Ensure a new Redis AUTH token is pending (AWSPENDING), then current once ElastiCache accepts it
+  platform_ops.aws.secretsmanager_secret_rotate:
+    name: caseapp-prod/cache/auth-token
+    state: pending
+    exclude_characters: "\"%'()*+,./:;=?@[\\]_`{|}~ "
+
+- name: Ensure the pending Redis AUTH token is the current one
+  platform_ops.aws.secretsmanager_secret_rotate:
+    name: caseapp-prod/cache/auth-token
+    state: promoted
 
 - name: Ensure the JWT signing key is new and the old one stays valid as JWT_SECRET_PREVIOUS
   platform_ops.aws.secretsmanager_secret_rotate:
@@ -90,7 +115,9 @@ arn:
   returned: always
   type: str
 rotated:
-  description: Whether the secret was (in check mode, would be) rotated by this run.
+  description:
+    - Whether the secret was (in check mode, would be) rotated by this run - for O(state=pending), whether a new
+      pending value was (would be) stored; for O(state=promoted), whether the pending value was (would be) made current.
   returned: always
   type: bool
 version_id:
@@ -106,6 +133,10 @@ rotated_at:
   returned: always
   type: str
   sample: "2026-12-03T23:59:00Z"
+pending_version_id:
+  description: The version labelled C(AWSPENDING) after the run (null when none).
+  returned: always
+  type: str
 previous_secret_arn:
   description: The ARN of O(previous_secret) (null when not set, or in check mode before its creation).
   returned: when O(previous_secret) is set
@@ -126,6 +157,7 @@ from ansible_collections.platform_ops.aws.plugins.module_utils.secretsmanager im
     put_secret_value,
     tag_secret,
     tags_of,
+    update_secret_version_stage,
 )
 
 UTC = datetime.timezone.utc  # noqa: UP017 - datetime.UTC needs Python 3.11 on the target
@@ -156,6 +188,37 @@ def validate_params(module):
         module.fail_json(msg="rotated_at_tag must not be empty")
     if p["previous_secret"] is not None and p["previous_secret"].strip() in ("", p["name"].strip()):
         module.fail_json(msg="previous_secret must name another secret than name")
+    if p["previous_secret"] is not None and p["state"] != "rotated":
+        module.fail_json(msg=f"previous_secret is only used with state=rotated (got state={p['state']})")
+
+
+def pending_version_id(described):
+    """The version labelled AWSPENDING that is not also the current one, or None."""
+    for version_id, stages in (described.get("VersionIdsToStages") or {}).items():
+        if "AWSPENDING" in stages and "AWSCURRENT" not in stages:
+            return version_id
+    return None
+
+
+def promote(module, client, described, result, *, extra, rotated_at):
+    """Move AWSCURRENT to the AWSPENDING version and drop the AWSPENDING label."""
+    pending = pending_version_id(described)
+    if pending is None:
+        module.exit_json(changed=False, **result)
+    result.update(rotated=True, rotated_at=rotated_at)
+    if module.check_mode:
+        module.exit_json(changed=True, **result, **extra)
+    tag = module.params["rotated_at_tag"]
+    try:
+        update_secret_version_stage(
+            client, described["ARN"], "AWSCURRENT", move_to=pending, remove_from=result["previous_version_id"]
+        )
+        update_secret_version_stage(client, described["ARN"], "AWSPENDING", remove_from=pending)
+        tag_secret(client, described["ARN"], {tag: rotated_at})
+    except BOTO_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Failed to make the pending value of secret {described['Name']} current")
+    result.update(version_id=pending, pending_version_id=None)
+    module.exit_json(changed=True, **result, **extra)
 
 
 def describe(module, client, secret_id):
@@ -207,6 +270,7 @@ def copy_to_previous(module, client, described, value, rotated_at):
 def main():
     argument_spec = dict(
         name=dict(type="str", required=True),
+        state=dict(type="str", default="rotated", choices=["rotated", "pending", "promoted"]),
         password_length=dict(type="int", default=64, no_log=False),
         exclude_characters=dict(type="str"),
         exclude_punctuation=dict(type="bool", default=False),
@@ -235,15 +299,11 @@ def main():
         "version_id": before_version,
         "previous_version_id": before_version,
         "rotated_at": last,
+        "pending_version_id": pending_version_id(described),
     }
     if p["previous_secret"] is not None:
         previous = describe(module, client, p["previous_secret"].strip())
         result["previous_secret_arn"] = previous["ARN"] if previous else None
-
-    last_time = parse_iso(last) if last else None
-    now = datetime.datetime.now(UTC)
-    if p["min_age_days"] and last_time and now - last_time < datetime.timedelta(days=p["min_age_days"]):
-        module.exit_json(changed=False, **result)
 
     rotated_at = now_iso()
     diff = {
@@ -251,10 +311,20 @@ def main():
         "after": {"name": described["Name"], "version_id": "<new version>", "rotated_at": rotated_at},
     }
     extra = {"diff": diff} if module._diff else {}
+    if p["state"] == "promoted":
+        promote(module, client, described, result, extra=extra, rotated_at=rotated_at)
+    if p["state"] == "pending" and result["pending_version_id"]:
+        module.exit_json(changed=False, **result)  # an interrupted run's pending value: sent again as it is
+
+    last_time = parse_iso(last) if last else None
+    now = datetime.datetime.now(UTC)
+    if p["min_age_days"] and last_time and now - last_time < datetime.timedelta(days=p["min_age_days"]):
+        module.exit_json(changed=False, **result)
+
     result["rotated"] = True
     if module.check_mode:
-        result["version_id"] = None
-        result["rotated_at"] = rotated_at
+        if p["state"] == "rotated":
+            result.update(version_id=None, rotated_at=rotated_at)
         module.exit_json(changed=True, **result, **extra)
 
     if p["previous_secret"] is not None:
@@ -271,6 +341,10 @@ def main():
         module.fail_json_aws(e, msg="Failed to generate a new value (GetRandomPassword)")
     module.no_log_values.add(value)
     try:
+        if p["state"] == "pending":
+            response = put_secret_value(client, described["ARN"], value, stages=["AWSPENDING"])
+            result["pending_version_id"] = response.get("VersionId")
+            module.exit_json(changed=True, **result, **extra)
         response = put_secret_value(client, described["ARN"], value)
         tag_secret(client, described["ARN"], {p["rotated_at_tag"]: rotated_at})
     except BOTO_ERRORS as e:

@@ -89,3 +89,32 @@ def test_missing_secret_and_bad_input_fail_clearly(run_module, sm):
     assert result.failed and "password_length" in result["msg"]
     result = run_module(MODULE, {"name": "x", "previous_secret": "x"})
     assert result.failed and "previous_secret" in result["msg"]
+
+
+def test_pending_then_promoted(run_module, sm):
+    name = _secret(sm)
+    pending = run_module(MODULE, {"name": name, "state": "pending"})
+    assert pending.changed and pending["pending_version_id"], pending
+    assert _value(sm, name) == "initial-value-0123456789"  # AWSCURRENT untouched
+    new = _value(sm, name, "AWSPENDING")
+    assert new != "initial-value-0123456789"
+    assert "PlatformRotatedAt" not in _tags(sm, name)
+    # an interrupted run's pending value is kept: the re-run sends the same value
+    again = run_module(MODULE, {"name": name, "state": "pending"})
+    assert not again.changed and again["pending_version_id"] == pending["pending_version_id"]
+    assert _value(sm, name, "AWSPENDING") == new
+
+    checked = run_module(MODULE, {"name": name, "state": "promoted"}, check_mode=True)
+    assert checked.changed and _value(sm, name) == "initial-value-0123456789"
+    promoted = run_module(MODULE, {"name": name, "state": "promoted"})
+    assert promoted.changed and promoted["version_id"] == pending["pending_version_id"], promoted
+    assert _value(sm, name) == new
+    assert _value(sm, name, "AWSPREVIOUS") == "initial-value-0123456789"
+    stages = sm.describe_secret(SecretId=name)["VersionIdsToStages"]
+    assert not any("AWSPENDING" in s for s in stages.values())
+    assert _tags(sm, name)["PlatformRotatedAt"] == promoted["rotated_at"]
+    _assert_hidden(promoted, new)
+    # nothing pending any more: promoting again changes nothing
+    assert not run_module(MODULE, {"name": name, "state": "promoted"}).changed
+    bad = run_module(MODULE, {"name": name, "state": "pending", "previous_secret": name + "-p"})
+    assert bad.failed and "state=rotated" in bad["msg"]
