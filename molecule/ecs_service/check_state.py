@@ -396,6 +396,24 @@ if acls:
         for t in waf.list_tags_for_resource(ResourceARN=acl["ARN"])["TagInfoForResource"]["TagList"]
     }
     check(has_standard_tags(waf_tags), "the web ACL carries the standard tags")
+    waf_group = f"aws-waf-logs-{PREFIX}"
+    waf_logging = waf.get_logging_configuration(ResourceArn=acl["ARN"])["LoggingConfiguration"]
+    check(
+        waf_logging["LogDestinationConfigs"] == [f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{waf_group}"],
+        f"the web ACL logs to the log group {waf_group} (its ARN without ':*')",
+    )
+    check(
+        sorted(f["SingleHeader"]["Name"] for f in waf_logging.get("RedactedFields", []) if "SingleHeader" in f)
+        == ["authorization", "cookie"],
+        "the WAF logs redact the authorization and cookie headers",
+    )
+    waf_groups = [
+        g for g in logs.describe_log_groups(logGroupNamePrefix=waf_group)["logGroups"] if g["logGroupName"] == waf_group
+    ]
+    check(
+        len(waf_groups) == 1 and bool(waf_groups[0].get("kmsKeyId")) and waf_groups[0].get("retentionInDays") == 90,
+        f"the WAF log group {waf_group} is KMS-encrypted with 90 days' retention",
+    )
 
 # --- CloudFront ----------------------------------------------------------------------------------
 check(len(ours) == 1, "one CloudFront distribution for the assets bucket")
@@ -460,6 +478,27 @@ if ours:
         and controls[0]["SigningBehavior"] == "always"
         and controls[0]["OriginAccessControlOriginType"] == "s3",
         f"one origin access control {PREFIX}-assets signs every request to S3 (SigV4)",
+    )
+    # The storage policies trust exactly this distribution (pinned by ecs_service on the first converge).
+    s3, kms = client("s3"), client("kms")
+    assets = f"{PREFIX}-assets-{ACCOUNT}"
+    bucket_cf = [
+        s
+        for s in json.loads(s3.get_bucket_policy(Bucket=assets)["Policy"])["Statement"]
+        if s.get("Principal", {}).get("Service") == "cloudfront.amazonaws.com"
+    ]
+    check(
+        len(bucket_cf) == 1
+        and bucket_cf[0]["Condition"].get("StringEquals", {}).get("AWS:SourceArn") == dist["ARN"]
+        and bucket_cf[0]["Condition"]["StringEquals"].get("AWS:SourceAccount") == ACCOUNT
+        and "ArnLike" not in bucket_cf[0]["Condition"],
+        "the assets bucket lets CloudFront read only for this distribution (aws:SourceArn pinned, no wildcard)",
+    )
+    key_policy = json.loads(kms.get_key_policy(KeyId=f"alias/{PREFIX}", PolicyName="default")["Policy"])
+    key_cf = [s for s in key_policy["Statement"] if s.get("Principal", {}).get("Service") == "cloudfront.amazonaws.com"]
+    check(
+        len(key_cf) == 1 and key_cf[0]["Condition"].get("StringEquals", {}).get("AWS:SourceArn") == dist["ARN"],
+        "the platform key lets CloudFront decrypt only for this distribution (aws:SourceArn pinned)",
     )
     origin = config["Origins"]["Items"][0]
     check(
