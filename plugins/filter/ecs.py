@@ -19,16 +19,15 @@ import json
 import re
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.platform_ops.aws.plugins.module_utils import platform_rules as rules
 
 ELB_NAME_MAX = 32
 ELB_HASH_LENGTH = 6
-SECRET_NAME_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
-# Environment variable names that must come from Secrets Manager, never plain `environment`
-# (the compliance audit's ECS.NO_PLAINTEXT_SECRETS uses the same idea).
-SECRET_LIKE_RE = re.compile(
-    r"PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|DATABASE_URL|API_KEY|PRIVATE_KEY|ACCESS_KEY|CREDENTIAL"
-)
-SECRET_REFERENCE_SUFFIXES = ("_ARN", "_NAME", "_ID", "_FILE", "_PATH", "_TTL", "_EXPIRY", "_LENGTH", "_HEADER")
+# Secret names, secret-like environment names, reserved service names and name limits: one rule each,
+# in module_utils/platform_rules (shared with the preflight and the compliance audit).
+SECRET_NAME_RE = rules.SECRET_ENV_NAME_RE
+SECRET_LIKE_RE = rules.SECRET_LIKE_NAME_RE
+SECRET_REFERENCE_SUFFIXES = rules.SECRET_REFERENCE_SUFFIXES
 WAF_MANAGED_RULE_GROUPS = (
     "AWSManagedRulesAmazonIpReputationList",
     "AWSManagedRulesCommonRuleSet",
@@ -268,31 +267,19 @@ def ecs_service_errors(config):
         name = svc["name"]
         names.append(name)
         where = f"platform_services[{name}]"
-        if len(f"{prefix}-{name}") > 255:
-            errors.append(f"{where}: the family and service name {prefix}-{name} is too long")
-        for key, value in (svc.get("environment") or {}).items():
-            upper = str(key).upper()
-            if SECRET_LIKE_RE.search(upper) and not upper.endswith(SECRET_REFERENCE_SUFFIXES):
-                errors.append(f"{where}.environment.{key} looks like a secret: list it under secrets instead")
-            if isinstance(value, (dict, list)):
-                errors.append(f"{where}.environment.{key} must be a scalar")
+        errors.extend(rules.service_name_errors(where, name, prefix))
+        errors.extend(rules.environment_errors(where, svc.get("environment") or {}))
         secrets = svc.get("secrets") or []
-        if not isinstance(secrets, list) or not all(isinstance(s, str) and SECRET_NAME_RE.match(s) for s in secrets):
-            errors.append(f"{where}.secrets must be a list of UPPER_CASE secret names")
-        elif set(secrets) & set(svc.get("environment") or {}):
+        secret_errors = rules.secrets_errors(where, secrets)
+        errors.extend(secret_errors)
+        if not secret_errors and set(secrets) & set(svc.get("environment") or {}):
             errors.append(
                 f"{where}: {', '.join(sorted(set(secrets) & set(svc['environment'])))} is both a secret and plain environment"
             )
         ro = svc.get("read_only_root_filesystem", True)
         if not isinstance(ro, bool):
             errors.append(f"{where}.read_only_root_filesystem must be true or false")
-        grace = svc.get("health_check_grace_period")
-        if grace is not None:
-            try:
-                if not 0 <= _int(grace) <= 2147483647:
-                    raise ValueError
-            except (TypeError, ValueError):
-                errors.append(f"{where}.health_check_grace_period {grace!r} must be a non-negative number of seconds")
+        errors.extend(rules.grace_period_errors(where, svc.get("health_check_grace_period")))
         counts = [svc.get(k) for k in ("desired_count", "min_count", "max_count")]
         if any(c is not None and (not isinstance(c, int) or isinstance(c, bool) or c < 0) for c in counts):
             errors.append(f"{where}: desired_count, min_count and max_count must be non-negative integers")

@@ -8,9 +8,10 @@ import ipaddress
 import re
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.platform_ops.aws.plugins.module_utils import platform_rules as rules
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$")
-SERVICE_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
+SERVICE_NAME_RE = rules.SERVICE_NAME_RE
 ENVIRONMENTS = ("local", "dev", "staging", "prod")
 TIERS = ("public", "private", "database")
 MAX_AZS = 4  # address slots reserved per tier: growing the AZ count never moves a subnet
@@ -25,27 +26,8 @@ FARGATE_SIZES = {
     8192: list(range(16384, 61441, 4096)),
     16384: list(range(32768, 122881, 8192)),
 }
-SERVICE_KEYS = {
-    "name",
-    "port",
-    "cpu",
-    "memory",
-    "desired_count",
-    "min_count",
-    "max_count",
-    "health_path",
-    "public",
-    "command",
-    "environment",
-    "secrets",
-    "image_tag",
-    "image",
-    "buckets",
-    "read_only_root_filesystem",
-    "health_check_grace_period",
-    "bucket_access",
-}
-SECRET_NAME_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
+SERVICE_KEYS = set(rules.SERVICE_KEYS)
+SECRET_NAME_RE = rules.SECRET_ENV_NAME_RE
 
 
 def resource_name(platform_name, platform_env, component=""):
@@ -317,7 +299,21 @@ def _is_private(net):
     return any(net.subnet_of(p) for p in private)
 
 
-def _service_errors(services):
+def _default_storage_buckets():
+    """``storage_buckets``' default, read from the storage role's defaults (the one list of purposes)."""
+    import os  # noqa: PLC0415
+
+    import yaml  # noqa: PLC0415
+
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "roles", "storage", "defaults", "main.yml")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return list(yaml.safe_load(handle).get("storage_buckets") or [])
+    except (OSError, AttributeError, yaml.YAMLError):
+        return None
+
+
+def _service_errors(services, prefix="", region="", account="", known_buckets=None):
     errors = []
     if not isinstance(services, list):
         return ["platform_services must be a list of service specs"]
@@ -328,16 +324,14 @@ def _service_errors(services):
             errors.append(f"{where} must be a mapping")
             continue
         name = svc.get("name")
-        if not isinstance(name, str) or not SERVICE_NAME_RE.match(name):
-            errors.append(f"{where}.name {name!r} must be a DNS-safe lowercase name of 2-32 chars")
-        else:
+        name_errors = rules.service_name_errors(where, name, prefix)
+        if isinstance(name, str) and SERVICE_NAME_RE.match(name):
             where = f"platform_services[{name}]"
             if name in seen:
                 errors.append(f"{where}: duplicate service name")
             seen.add(name)
-        unknown = sorted(set(svc) - SERVICE_KEYS)
-        if unknown:
-            errors.append(f"{where}: unknown keys {', '.join(unknown)}")
+        errors.extend(name_errors)
+        errors.extend(rules.unknown_key_errors(where, svc))
         port = svc.get("port")
         if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
             errors.append(f"{where}.port {port!r} must be an integer between 1 and 65535")
@@ -362,29 +356,39 @@ def _service_errors(services):
             errors.append(f"{where}.health_path {path!r} must start with '/'")
         if not isinstance(svc.get("public", False), bool):
             errors.append(f"{where}.public must be true or false")
+        if not isinstance(svc.get("read_only_root_filesystem", True), bool):
+            errors.append(f"{where}.read_only_root_filesystem must be true or false")
         command = svc.get("command")
         if command is not None and (not isinstance(command, list) or not all(isinstance(c, str) for c in command)):
             errors.append(f"{where}.command must be a list of strings")
         env = svc.get("environment", {})
-        if not isinstance(env, dict):
-            errors.append(f"{where}.environment must be a mapping")
-        else:
-            for key, value in env.items():
-                if re.search(r"(PASSWORD|SECRET|TOKEN|_KEY$|DATABASE_URL)", str(key)):
-                    errors.append(f"{where}.environment.{key} looks like a secret: list it under secrets instead")
-                if isinstance(value, (dict, list)):
-                    errors.append(f"{where}.environment.{key} must be a scalar")
+        errors.extend(rules.environment_errors(where, {} if env is None else env))
         secrets = svc.get("secrets", [])
-        if not isinstance(secrets, list) or not all(isinstance(s, str) and SECRET_NAME_RE.match(s) for s in secrets):
-            errors.append(f"{where}.secrets must be a list of UPPER_CASE secret names")
+        errors.extend(rules.secrets_errors(where, [] if secrets is None else secrets, WELL_KNOWN_SECRETS))
+        if isinstance(env, dict) and isinstance(secrets, list):
+            both = sorted(set(secrets) & set(env), key=str)
+            if both:
+                errors.append(f"{where}: {', '.join(map(str, both))} is both a secret and plain environment")
         buckets = svc.get("buckets", [])
-        if not isinstance(buckets, list) or not all(isinstance(b, str) for b in buckets):
-            errors.append(f"{where}.buckets must be a list of bucket purposes (documents, media, ...)")
+        errors.extend(rules.buckets_errors(where, [] if buckets is None else buckets, known_buckets))
+        access = svc.get("bucket_access")
+        if access not in (None, "", *rules.BUCKET_ACCESS):
+            errors.append(f"{where}.bucket_access {access!r} must be one of {', '.join(rules.BUCKET_ACCESS)}")
+        errors.extend(rules.grace_period_errors(where, svc.get("health_check_grace_period")))
+        if isinstance(name, str) and svc.get("image") is not None:
+            errors.extend(rules.image_errors(where, svc.get("image"), prefix, name, region, account=account))
+            if svc.get("image_tag"):
+                errors.append(f"{where}: image and image_tag are exclusive (image already names its tag)")
     return errors
 
 
-def platform_config_errors(config):
-    """Semantic checks of the public variables; returns a list of messages (empty when valid)."""
+def platform_config_errors(config, known_buckets=None):
+    """Semantic checks of the public variables; returns a list of messages (empty when valid).
+
+    The rules live in ``module_utils/platform_rules`` (shared with the roles and the compliance audit).
+    ``known_buckets``: the storage bucket purposes a service may list (``storage_buckets``); default
+    the storage role's default list.
+    """
     errors = []
     name = config.get("platform_name")
     if not isinstance(name, str) or not NAME_RE.match(name) or "--" in name:
@@ -395,13 +399,8 @@ def platform_config_errors(config):
     env = config.get("platform_env")
     if env not in ENVIRONMENTS:
         errors.append(f"platform_env {env!r} must be one of {', '.join(ENVIRONMENTS)}")
-    region_re = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
     region = config.get("platform_region")
-    if not isinstance(region, str) or not region_re.match(region):
-        errors.append(f"platform_region {region!r} is not an AWS region name (e.g. us-east-1)")
-    dr = config.get("platform_dr_region") or ""
-    if dr and (not region_re.match(str(dr)) or dr == region):
-        errors.append(f"platform_dr_region {dr!r} must be a region name other than platform_region, or empty")
+    errors.extend(rules.region_errors(region, config.get("platform_dr_region") or ""))
     az_count = config.get("platform_az_count")
     if az_count not in (2, 3) or isinstance(az_count, bool):
         errors.append(f"platform_az_count {az_count!r} must be 2 or 3")
@@ -426,9 +425,13 @@ def platform_config_errors(config):
         isinstance(e, str) and re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", e) for e in emails
     ):
         errors.append("platform_alarm_emails must be a list of email addresses")
-    endpoint = config.get("platform_aws_endpoint_url") or ""
-    if endpoint and not re.match(r"^https?://", str(endpoint)):
-        errors.append(f"platform_aws_endpoint_url {endpoint!r} must be an http(s) URL or empty")
+    errors.extend(
+        rules.endpoint_url_errors(
+            config.get("platform_aws_endpoint_url") or "",
+            env,
+            _flag(config.get("platform_allow_insecure_endpoint", False)),
+        )
+    )
     cert = config.get("platform_certificate_arn") or ""
     if cert and not re.match(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/.+$", str(cert)):
         errors.append(f"platform_certificate_arn {cert!r} is not an ACM certificate ARN")
@@ -438,8 +441,27 @@ def platform_config_errors(config):
     migration = config.get("platform_migration_command")
     if not isinstance(migration, list) or not migration or not all(isinstance(c, str) for c in migration):
         errors.append("platform_migration_command must be a non-empty list of strings")
-    errors.extend(_service_errors(config.get("platform_services", [])))
+    prefix = f"{name}-{env}" if isinstance(name, str) and NAME_RE.match(name) and env in ENVIRONMENTS else ""
+    account = re.match(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:(\d{12}):", str(cert))
+    if known_buckets is None:
+        known_buckets = _default_storage_buckets()
+    errors.extend(
+        _service_errors(
+            config.get("platform_services", []),
+            prefix=prefix,
+            region=region if isinstance(region, str) else "",
+            account=account.group(1) if account else "",
+            known_buckets=known_buckets,
+        )
+    )
     return errors
+
+
+def _flag(value):
+    """A boolean given as a bool or as the string a template rendered."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "on", "1")
+    return bool(value)
 
 
 class FilterModule:

@@ -30,6 +30,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import get_aws_connection_info
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.platform_ops.aws.plugins.module_utils import platform_rules
 from ansible_collections.platform_ops.aws.plugins.module_utils.waivers import waiver_terms
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
@@ -57,14 +58,12 @@ DATA_PORTS = {
 }
 SEARCH_PORTS = {443: "OpenSearch HTTPS"}
 WORLD_CIDRS = ("0.0.0.0/0", "::/0")
-# Environment variable names that must come from ``secrets`` (Secrets Manager), never ``environment``.
-SECRET_NAME_RE = re.compile(
-    r"PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|DATABASE_URL|DB_URL|API_KEY|APIKEY|PRIVATE_KEY|ACCESS_KEY|CREDENTIAL",
-    re.IGNORECASE,
-)
-# ...unless they only name or point at a secret.
-SECRET_REFERENCE_SUFFIXES = ("_ARN", "_NAME", "_ID", "_FILE", "_PATH", "_TTL", "_EXPIRY", "_LENGTH", "_HEADER")
-CREDENTIALS_IN_URL_RE = re.compile(r"://[^/\s:@]+:[^/\s@]+@")
+# Environment variable names that must come from ``secrets`` (Secrets Manager), never ``environment``
+# (unless they only name or point at a secret), and credentials in URLs: the deploy checks' own rule
+# (module_utils/platform_rules), so a deploy never accepts what this audit then fails.
+SECRET_NAME_RE = platform_rules.SECRET_LIKE_NAME_RE
+SECRET_REFERENCE_SUFFIXES = platform_rules.SECRET_REFERENCE_SUFFIXES
+CREDENTIALS_IN_URL_RE = platform_rules.CREDENTIALS_IN_URL_RE
 ROOT_USERS = ("root", "0")
 TLS12_OPENSEARCH_POLICY_PREFIX = "Policy-Min-TLS-1-2"
 LEGACY_TLS = ("SSLv3", "TLSv1", "TLSv1.1")

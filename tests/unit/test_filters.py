@@ -105,7 +105,7 @@ def test_valid_config_has_no_errors():
             "looks like a secret",
         ),
         ({"platform_services": [{"name": "api", "port": 80, "secrets": ["lower"]}]}, "secrets"),
-        ({"platform_services": [{"name": "api", "port": 80, "colour": "red"}]}, "unknown keys colour"),
+        ({"platform_services": [{"name": "api", "port": 80, "colour": "red"}]}, "unknown key 'colour'"),
         ({"platform_services": [{"name": "api", "port": 80}, {"name": "api", "port": 81}]}, "duplicate"),
     ],
 )

@@ -1,0 +1,401 @@
+# Copyright: Platform Ops Maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The single home of the collection's input rules, shared by the deploy checks (the filters that
+``playbooks/include/validate.yml`` runs before the first AWS call, the roles' own checks) and the
+compliance audit (``module_utils/compliance.py``), so a deploy never accepts what the audit then fails.
+
+Every function is pure (no AWS call, no network): it takes values and returns a list of messages
+(empty: valid) or a boolean. Each message names the variable, the value and the rule.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
+# --- secret-like names and credentials in values -----------------------------------------------
+
+# Environment variable names that must come from ``secrets`` (Secrets Manager), never plain
+# ``environment``; case-insensitive (``db_password`` as much as ``DB_PASSWORD``). Words: a password
+# (``PASS``, ``PWD`` as whole words), a secret, a token, a key of an API or a private/access/signing
+# key, credentials, and the connection URLs of the data tier (``DATABASE_URL``, ``REDIS_URL``, ...),
+# which carry a password.
+SECRET_LIKE_NAME_RE = re.compile(
+    r"PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|CREDENTIAL|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|SIGNING_?KEY"
+    r"|(?:^|[-_.])(?:PASS|PWD)(?:$|[-_.])"
+    r"|(?:^|[-_.])(?:DATABASE|DB|REDIS|CACHE|POSTGRES|POSTGRESQL|PG|MYSQL|MONGO|MONGODB|AMQP|RABBITMQ|BROKER)"
+    r"[-_.](?:URL|URI|DSN)(?:$|[-_.])"
+    r"|CONNECTION_?STRING",
+    re.IGNORECASE,
+)
+# ...unless the name only names or points at a secret (``JWT_SECRET_ARN``, ``DB_PASSWORD_FILE``).
+SECRET_REFERENCE_SUFFIXES = ("_ARN", "_NAME", "_ID", "_FILE", "_PATH", "_TTL", "_EXPIRY", "_LENGTH", "_HEADER")
+# A URL with credentials in it: ``scheme://user:password@host`` (also ``redis://:token@host``).
+CREDENTIALS_IN_URL_RE = re.compile(r"://[^/\s:@]*:[^/\s@]+@")
+# Names of the secrets a service may list: upper-case environment variable names.
+SECRET_ENV_NAME_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
+# The database master credentials (the master secret ``{prefix}/database/master``, its generated
+# password ``{prefix}/database/master-password``): only the database role and the bootstrap task
+# read them; a service never lists them.
+MASTER_SECRET_NAMES = ("DATABASE_MASTER", "DATABASE_MASTER_PASSWORD")
+MASTER_SECRET_PATHS = ("database/master", "database/master-password")
+MASTER_SECRET_NAME_RE = re.compile(r"^(?:DATABASE|DB|RDS|PG|POSTGRES|POSTGRESQL)_MASTER(?:$|_)")
+
+
+def secret_like_name(name):
+    """True when an environment variable called ``name`` would carry a secret in plain text."""
+    name = str(name)
+    return bool(SECRET_LIKE_NAME_RE.search(name)) and not name.upper().endswith(SECRET_REFERENCE_SUFFIXES)
+
+
+def credentials_in_url(value):
+    """True when ``value`` contains a URL with credentials (``scheme://user:pass@host``)."""
+    return isinstance(value, str) and bool(CREDENTIALS_IN_URL_RE.search(value))
+
+
+def plaintext_secret_reason(name, value):
+    """Why the plain environment variable ``name=value`` exposes a secret, or "" when it does not.
+    The reason never repeats the value."""
+    if secret_like_name(name):
+        return "its name looks like a secret"
+    if credentials_in_url(value):
+        return "its value is a URL with credentials in it (scheme://user:password@...)"
+    return ""
+
+
+def is_master_secret(env_name, path=""):
+    """True when a service's secret ``env_name`` (Secrets Manager name ``{prefix}/{path}``) is one of
+    the database master credentials."""
+    name = str(env_name).upper()
+    return name in MASTER_SECRET_NAMES or bool(MASTER_SECRET_NAME_RE.match(name)) or str(path) in MASTER_SECRET_PATHS
+
+
+# --- naming limits -----------------------------------------------------------------------------
+
+# AWS's length limits of the names the collection derives (documented per service).
+NAME_LIMITS = {
+    "elb_target_group": 32,  # ELBv2 CreateTargetGroup / CreateLoadBalancer Name
+    "elb_load_balancer": 32,
+    "iam_role": 64,  # IAM CreateRole RoleName
+    "s3_bucket": 63,  # S3 bucket naming rules
+    "ecs_name": 255,  # ECS cluster, service and task definition family names
+    "ecr_repository": 256,  # ECR repositoryName
+    "log_group": 512,  # CloudWatch Logs logGroupName
+    "secret": 512,  # Secrets Manager Name
+}
+# Services are named {prefix}-{service}; their roles {prefix}-exec-{service} (execution) and
+# {prefix}-task-{service} (task).
+SERVICE_ROLE_PATTERNS = ("{prefix}-exec-{service}", "{prefix}-task-{service}")
+SERVICE_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
+# Names a service may not take: it would be named like one of the stack's own components
+# ({prefix}-<component>: the load balancer, the data tier, the one-off tasks, the roles...).
+RESERVED_SERVICE_NAMES = (
+    "alarms",
+    "alb",
+    "app",
+    "bootstrap",
+    "cache",
+    "cloudfront-logs",
+    "dashboard",
+    "database",
+    "db",
+    "db-bootstrap",
+    "db-dr",
+    "dr",
+    "exec",
+    "execution",
+    "flow-logs",
+    "igw",
+    "kms",
+    "lock",
+    "logs",
+    "migrate",
+    "migration",
+    "nat",
+    "private",
+    "public",
+    "rate-limit",
+    "s3",
+    "search",
+    "task",
+    "task-execution",
+    "users",
+    "vpc",
+    "waf",
+)
+# Prefixes of derived names a service name may not start with ({prefix}-task-<x>, {prefix}-exec-<x>,
+# {prefix}-db-<x>, {prefix}-nat-<x>, ...).
+RESERVED_SERVICE_PREFIXES = ("exec-", "task-", "db-", "cache-", "nat-", "private-", "public-", "migrate-")
+
+
+def name_length_errors(variable, value, kind):
+    """A message when ``value`` (the name of a resource of ``kind``, see NAME_LIMITS) is too long."""
+    limit = NAME_LIMITS[kind]
+    if len(str(value)) > limit:
+        return [
+            f"{variable}: the {kind.replace('_', ' ')} name {value} is {len(str(value))} characters, AWS allows {limit}"
+        ]
+    return []
+
+
+def service_role_names(prefix, service):
+    """The IAM role names of a service: ``[{prefix}-exec-{service}, {prefix}-task-{service}]``."""
+    return [pattern.format(prefix=prefix, service=service) for pattern in SERVICE_ROLE_PATTERNS]
+
+
+def service_name_errors(where, name, prefix):
+    """Rules of a service name: DNS-safe, not reserved, every name derived from it within AWS's limits."""
+    if not isinstance(name, str) or not SERVICE_NAME_RE.match(name) or "--" in name:
+        return [
+            f"{where}.name {name!r} must be a DNS-safe lowercase name of 2-32 characters "
+            "(letters, digits, single hyphens; starts with a letter)"
+        ]
+    errors = []
+    if name in RESERVED_SERVICE_NAMES or name.startswith(RESERVED_SERVICE_PREFIXES):
+        errors.append(
+            f"{where}.name {name!r} is reserved: the stack's own resources are named {prefix or '{prefix}'}-<component> "
+            f"and {prefix or '{prefix}'}-<kind>-<service> (reserved names: {', '.join(RESERVED_SERVICE_NAMES)}; "
+            f"reserved prefixes: {', '.join(RESERVED_SERVICE_PREFIXES)})"
+        )
+    if prefix:
+        for role in service_role_names(prefix, name):
+            if len(role) > NAME_LIMITS["iam_role"]:
+                errors.append(
+                    f"{where}.name {name!r}: the IAM role name {role} is {len(role)} characters, IAM allows "
+                    f"{NAME_LIMITS['iam_role']}: shorten the service name (or platform_name)"
+                )
+        errors.extend(name_length_errors(f"{where}.name", f"{prefix}-{name}", "ecs_name"))
+        errors.extend(name_length_errors(f"{where}.name", f"{prefix}/{name}", "ecr_repository"))
+    return errors
+
+
+# --- service specs -----------------------------------------------------------------------------
+
+# The keys a service spec may have (typo protection: anything else is refused).
+SERVICE_KEYS = (
+    "name",
+    "port",
+    "cpu",
+    "memory",
+    "desired_count",
+    "min_count",
+    "max_count",
+    "health_path",
+    "public",
+    "command",
+    "environment",
+    "secrets",
+    "image_tag",
+    "image",
+    "buckets",
+    "bucket_access",
+    "read_only_root_filesystem",
+    "health_check_grace_period",
+)
+BUCKET_ACCESS = ("read", "read_write")
+ECS_MAX_GRACE_PERIOD = 2147483647
+
+
+def unknown_key_errors(where, spec, known=SERVICE_KEYS):
+    """A message naming the keys of ``spec`` that are not in ``known`` (with the closest known key)."""
+    import difflib  # noqa: PLC0415 - only for the message
+
+    errors = []
+    for key in sorted(set(spec) - set(known), key=str):
+        close = difflib.get_close_matches(str(key), known, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        errors.append(f"{where}: unknown key {key!r}{hint}; a service spec takes {', '.join(known)}")
+    return errors
+
+
+def environment_errors(where, environment):
+    """Plain environment variables that would expose a secret; never repeats a value."""
+    if not isinstance(environment, dict):
+        return [f"{where}.environment must be a mapping of names to plain values"]
+    errors = []
+    for key, value in environment.items():
+        reason = plaintext_secret_reason(key, value)
+        if reason:
+            errors.append(
+                f"{where}.environment.{key} is refused: {reason}; secrets come from Secrets Manager: "
+                "list the name under secrets instead"
+            )
+        if isinstance(value, (dict, list)):
+            errors.append(f"{where}.environment.{key} must be a scalar")
+    return errors
+
+
+def secrets_errors(where, secrets, paths=None):
+    """The service's ``secrets``: upper-case names, never the database master credentials.
+    ``paths``: ``{env_name: Secrets Manager path below the prefix}`` of the well-known secrets."""
+    if not isinstance(secrets, list) or not all(isinstance(s, str) and SECRET_ENV_NAME_RE.match(s) for s in secrets):
+        return [f"{where}.secrets {secrets!r} must be a list of UPPER_CASE secret names"]
+    errors = []
+    for name in secrets:
+        if is_master_secret(name, (paths or {}).get(name, "")):
+            errors.append(
+                f"{where}.secrets lists {name}: the database master credentials are never given to a service "
+                "(least privilege: services connect with DATABASE_URL, the application's own database role)"
+            )
+    return errors
+
+
+def buckets_errors(where, buckets, known):
+    """The service's ``buckets`` are purposes of the storage role's buckets (``storage_buckets``)."""
+    if not isinstance(buckets, list) or not all(isinstance(b, str) for b in buckets):
+        return [f"{where}.buckets {buckets!r} must be a list of bucket purposes ({', '.join(known or [])})"]
+    if known is None:
+        return []
+    return [
+        f"{where}.buckets lists {bucket!r}, which is not one of the storage buckets (storage_buckets: "
+        f"{', '.join(known)})"
+        for bucket in buckets
+        if bucket not in known
+    ]
+
+
+def grace_period_errors(where, value):
+    """``health_check_grace_period``: whole seconds, 0 to ECS's maximum."""
+    if value is None:
+        return []
+    ok = isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(value, str) and value.strip().isdigit():
+        ok, value = True, int(value)
+    if not ok or not 0 <= value <= ECS_MAX_GRACE_PERIOD:
+        return [
+            f"{where}.health_check_grace_period {value!r} must be a whole number of seconds from 0 to "
+            f"{ECS_MAX_GRACE_PERIOD}"
+        ]
+    return []
+
+
+ECR_IMAGE_RE = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
+    r"(?P<repository>[a-z0-9][a-z0-9._/-]*)(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})|@sha256:[0-9a-f]{64})$"
+)
+
+
+def image_errors(where, image, prefix, service, region, *, account=""):
+    """A service's ``image`` must be in the stack's own ECR: the service's repository ``{prefix}/{service}``
+    in ``platform_region`` (and the certificate's account, when known): images are scanned and gated there."""
+    if image is None:
+        return []
+    want = f"<account>.dkr.ecr.{region}.amazonaws.com/{prefix}/{service}:<tag>"
+    match = ECR_IMAGE_RE.match(image) if isinstance(image, str) else None
+    if (
+        not match
+        or match.group("region") != region
+        or match.group("repository") != f"{prefix}/{service}"
+        or (account and match.group("account") != account)
+    ):
+        return [
+            f"{where}.image {image!r} is outside the stack's ECR: a service runs only images of its own repository "
+            f"({want}{', account ' + account if account else ''}), where they are scanned and gated; "
+            "leave image unset to run platform_image_tag (or image_tag)"
+        ]
+    return []
+
+
+# --- regions and endpoints ---------------------------------------------------------------------
+
+# AWS region names (partitions aws, aws-cn, aws-us-gov, aws-eusc); botocore's offline partition
+# data is added at run time so a newer botocore knows newer regions.
+AWS_REGIONS = {
+    "aws": (
+        "af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+        "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
+        "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-central-1", "ca-west-1", "eu-central-1",
+        "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3",
+        "il-central-1", "me-central-1", "me-south-1", "mx-central-1", "sa-east-1", "us-east-1", "us-east-2",
+        "us-west-1", "us-west-2",
+    ),
+    "aws-cn": ("cn-north-1", "cn-northwest-1"),
+    "aws-us-gov": ("us-gov-east-1", "us-gov-west-1"),
+    "aws-eusc": ("eusc-de-east-1",),
+}  # fmt: skip
+
+
+def region_partitions():
+    """``{region: partition}`` of every known AWS region (the list above and botocore's data, offline)."""
+    regions = {region: partition for partition, names in AWS_REGIONS.items() for region in names}
+    try:
+        import botocore.session  # noqa: PLC0415 - optional, offline partition data
+
+        session = botocore.session.Session()
+        for partition in session.get_available_partitions():
+            for region in session.get_available_regions("ec2", partition_name=partition):
+                regions.setdefault(region, partition)
+    except Exception:  # noqa: BLE001, S110 - the static list stands alone
+        pass
+    return regions
+
+
+def region_errors(region, dr_region=""):
+    """``platform_region`` and ``platform_dr_region``: real AWS region names, the DR region another
+    region of the same partition."""
+    known = region_partitions()
+    errors = []
+    if not isinstance(region, str) or region not in known:
+        errors.append(f"platform_region {region!r} is not an AWS region name (e.g. us-east-1)")
+    dr = dr_region or ""
+    if dr:
+        if not isinstance(dr, str) or dr not in known:
+            errors.append(f"platform_dr_region {dr!r} is not an AWS region name (e.g. us-west-2), or leave it empty")
+        elif dr == region:
+            errors.append(
+                f"platform_dr_region {dr!r} equals platform_region: the DR copies must live in another region "
+                "(or leave platform_dr_region empty)"
+            )
+        elif region in known and known[dr] != known[region]:
+            errors.append(
+                f"platform_dr_region {dr!r} is in partition {known[dr]}, platform_region {region!r} in "
+                f"{known[region]}: replication works within one partition only"
+            )
+    return errors
+
+
+def is_loopback_host(host):
+    """True for ``localhost``, 127.0.0.0/8 and ::1: traffic that never leaves the control node."""
+    host = str(host or "").strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def endpoint_url_errors(url, env, allow_insecure=False):
+    """``platform_aws_endpoint_url``: empty (AWS), an https:// URL, or http:// to a loopback host only
+    (the local emulator). In prod, even loopback http:// needs ``platform_allow_insecure_endpoint: true``
+    (a prod-shaped inventory pointed at the emulator); never a URL with credentials in it."""
+    if not url:
+        return []
+    url = str(url)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        parts, host = None, ""
+    if parts is None or parts.scheme not in ("http", "https") or not host:
+        return [f"platform_aws_endpoint_url {url!r} must be an http(s) URL or empty"]
+    if parts.username or parts.password:
+        return ["platform_aws_endpoint_url must not carry credentials (user:password@)"]
+    if parts.scheme == "https":
+        return []
+    if not is_loopback_host(host):
+        return [
+            f"platform_aws_endpoint_url {url!r} is plain http:// to {host}: AWS API calls (and the secrets they "
+            "return) would cross the network unencrypted; use https://, or http:// only to a loopback host "
+            "(127.0.0.1, localhost, ::1)"
+        ]
+    if env == "prod" and not allow_insecure:
+        return [
+            f"platform_aws_endpoint_url {url!r} is plain http:// in prod: prod talks to AWS over https:// "
+            "(leave it empty); for a prod-shaped inventory on the local emulator set "
+            "platform_allow_insecure_endpoint: true"
+        ]
+    return []
