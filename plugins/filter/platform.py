@@ -66,6 +66,7 @@ WELL_KNOWN_SECRETS = {
     "DATABASE_MASTER": "database/master",
     "REDIS_AUTH_TOKEN": "cache/auth-token",
     "JWT_SECRET": "identity/jwt-secret",
+    "JWT_SECRET_PREVIOUS": "identity/jwt-secret-previous",
 }
 
 
