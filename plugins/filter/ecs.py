@@ -84,18 +84,18 @@ def ecs_secret_references(services, platform_name, platform_env):
 
 # --- IAM roles of the services -----------------------------------------------------------------
 
-IAM_ROLE_NAME_MAX = 64
+IAM_ROLE_NAME_MAX = rules.NAME_LIMITS["iam_role"]
 # Infixes of the per-service role names: {prefix}-exec-{service} (task execution: image pull, logs,
 # its own secrets) and {prefix}-task-{service} (what the application itself may do).
 IAM_ROLE_KINDS = {"execution": "exec", "task": "task"}
 # Service names that would collide with a role name of the platform (the former shared execution
 # role {prefix}-task-execution, still found and removed by the identity role).
-IAM_RESERVED_SERVICE_NAMES = ("execution",)
+IAM_RESERVED_SERVICE_NAMES = rules.RESERVED_SERVICE_NAMES
 # Secrets no service's execution role may ever read, whatever its spec lists: the database master
 # credentials (env name DATABASE_MASTER, {prefix}/database/master and the generated
 # {prefix}/database/master-password). Only the database bootstrap task's own role reads them.
-MASTER_SECRET_ENV_NAMES = ("DATABASE_MASTER",)
-MASTER_SECRET_PATHS = ("database/master",)
+MASTER_SECRET_ENV_NAMES = rules.MASTER_SECRET_NAMES
+MASTER_SECRET_PATHS = rules.MASTER_SECRET_PATHS
 
 
 def ecs_iam_role_name(service, prefix, kind="execution"):
@@ -119,18 +119,8 @@ def ecs_iam_role_errors(services, prefix):
     identity role, the preflight checks and the audit alike."""
     errors = []
     for name, roles in ecs_iam_role_names(services, prefix).items():
-        if name in IAM_RESERVED_SERVICE_NAMES:
-            errors.append(
-                f"platform_services: the service name {name!r} is reserved "
-                f"({prefix}-task-{name} was the shared task execution role): choose another name"
-            )
-        for role in roles.values():
-            if len(role) > IAM_ROLE_NAME_MAX:
-                errors.append(
-                    f"platform_services: the IAM role name {role} ({len(role)} characters) of service {name!r} "
-                    f"is longer than IAM's {IAM_ROLE_NAME_MAX}: shorten the service name to at most "
-                    f"{IAM_ROLE_NAME_MAX - len(role) + len(name)} characters"
-                )
+        errors.extend(rules.reserved_service_name_errors(f"platform_services[{name}]", name, prefix))
+        errors.extend(rules.iam_role_name_errors(f"platform_services[{name}]", name, list(roles.values())))
     return errors
 
 

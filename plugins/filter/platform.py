@@ -465,6 +465,27 @@ def _flag(value):
     return bool(value)
 
 
+def service_spec_errors(services, prefix):
+    """The service rules a role can check on its own (roles/identity): names (DNS-safe, unique, not
+    reserved, IAM role names within 64 characters) and ``bucket_access``; messages, empty when valid."""
+    errors = []
+    names = []
+    for pos, svc in enumerate(services or []):
+        if not isinstance(svc, dict):
+            errors.append(f"platform_services[{pos}] must be a mapping")
+            continue
+        name = svc.get("name")
+        where = f"platform_services[{name if isinstance(name, str) else pos}]"
+        errors.extend(rules.service_name_errors(where, name, prefix))
+        names.append(name)
+        access = svc.get("bucket_access")
+        if access not in (None, "", *rules.BUCKET_ACCESS):
+            errors.append(f"{where}.bucket_access {access!r} must be one of {', '.join(rules.BUCKET_ACCESS)}")
+    if len(set(map(str, names))) != len(names):
+        errors.append("platform_services has duplicate service names")
+    return errors
+
+
 class FilterModule:
     """platform_ops.aws filters."""
 
@@ -475,6 +496,7 @@ class FilterModule:
             "tag_filters": tag_filters,
             "subnet_layout": subnet_layout,
             "platform_config_errors": platform_config_errors,
+            "service_spec_errors": service_spec_errors,
             "secret_name": secret_name,
             "migration_service": migration_service,
             "rollback_targets": rollback_targets,

@@ -145,6 +145,29 @@ def service_role_names(prefix, service):
     return [pattern.format(prefix=prefix, service=service) for pattern in SERVICE_ROLE_PATTERNS]
 
 
+def reserved_service_name_errors(where, name, prefix=""):
+    """A message when a service name is one of the stack's own components (or starts like one)."""
+    if name in RESERVED_SERVICE_NAMES or str(name).startswith(RESERVED_SERVICE_PREFIXES):
+        shown = prefix or "{prefix}"
+        return [
+            f"{where}.name {name!r} is reserved: the stack's own resources are named {shown}-<component> and "
+            f"{shown}-<kind>-<service> (reserved names: {', '.join(RESERVED_SERVICE_NAMES)}; reserved prefixes: "
+            f"{', '.join(RESERVED_SERVICE_PREFIXES)})"
+        ]
+    return []
+
+
+def iam_role_name_errors(where, name, roles):
+    """Messages for the IAM role names (``roles``) of service ``name`` longer than IAM's 64 characters."""
+    limit = NAME_LIMITS["iam_role"]
+    return [
+        f"{where}.name {name!r}: the IAM role name {role} ({len(role)} characters) is longer than IAM's {limit}: "
+        f"shorten the service name to at most {limit - len(role) + len(name)} characters"
+        for role in roles
+        if len(role) > limit
+    ]
+
+
 def service_name_errors(where, name, prefix):
     """Rules of a service name: DNS-safe, not reserved, every name derived from it within AWS's limits."""
     if not isinstance(name, str) or not SERVICE_NAME_RE.match(name) or "--" in name:
@@ -152,20 +175,9 @@ def service_name_errors(where, name, prefix):
             f"{where}.name {name!r} must be a DNS-safe lowercase name of 2-32 characters "
             "(letters, digits, single hyphens; starts with a letter)"
         ]
-    errors = []
-    if name in RESERVED_SERVICE_NAMES or name.startswith(RESERVED_SERVICE_PREFIXES):
-        errors.append(
-            f"{where}.name {name!r} is reserved: the stack's own resources are named {prefix or '{prefix}'}-<component> "
-            f"and {prefix or '{prefix}'}-<kind>-<service> (reserved names: {', '.join(RESERVED_SERVICE_NAMES)}; "
-            f"reserved prefixes: {', '.join(RESERVED_SERVICE_PREFIXES)})"
-        )
+    errors = reserved_service_name_errors(where, name, prefix)
     if prefix:
-        for role in service_role_names(prefix, name):
-            if len(role) > NAME_LIMITS["iam_role"]:
-                errors.append(
-                    f"{where}.name {name!r}: the IAM role name {role} is {len(role)} characters, IAM allows "
-                    f"{NAME_LIMITS['iam_role']}: shorten the service name (or platform_name)"
-                )
+        errors.extend(iam_role_name_errors(where, name, service_role_names(prefix, name)))
         errors.extend(name_length_errors(f"{where}.name", f"{prefix}-{name}", "ecs_name"))
         errors.extend(name_length_errors(f"{where}.name", f"{prefix}/{name}", "ecr_repository"))
     return errors
