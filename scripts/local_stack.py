@@ -4,7 +4,12 @@
     local_stack.py up        start what is not running: moto server, PostgreSQL, the reference app
     local_stack.py down      stop everything it started
     local_stack.py status    what runs, where
-    local_stack.py database-url   the local DATABASE_URL (for the migrate stage; contains a password)
+    local_stack.py database-url   the local DATABASE_URL (for the migrate stage; contains a password): the
+                             application login (app_a/app_b) once the stack was bootstrapped, else the
+                             pre-deploy login local_app; the local app started by `up` uses the same
+    local_stack.py db-bootstrap --login NAME < script.sql
+                             the database role's bootstrap SQL as the local superuser (the RDS master's
+                             stand-in), passwords in PLATFORM_APP_PASSWORD_A/_B (the migrate stage runs it)
     local_stack.py stack-id INVENTORY   print <platform_name>-<platform_env> of an inventory
     local_stack.py push-images INVENTORY [--tag TAG] [--endpoint URL]
                              the local `docker push`: every service's image with the tag (default: the
@@ -164,6 +169,18 @@ def database_url() -> str:
     return local_postgres.url(PG_DATA)
 
 
+def db_bootstrap(login: str) -> int:
+    """Apply the bootstrap SQL (stdin) as the local superuser; the passwords come from the environment."""
+    passwords = {key: os.environ.get(f"PLATFORM_APP_PASSWORD_{key.upper()}", "") for key in ("a", "b")}
+    try:
+        result = local_postgres.bootstrap(PG_DATA, sys.stdin.read(), login, passwords)
+    except local_postgres.LocalPostgresError as exc:
+        print(f"local stack: database bootstrap failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"postgresql      bootstrapped, application login {local_postgres.mask_url(result)}")
+    return 0
+
+
 def stop(name: str) -> str:
     pid = _read_pid(name)
     (STATE / f"{name}.pid").unlink(missing_ok=True)
@@ -270,6 +287,8 @@ def main(argv: list[str]) -> int:
         print(stop("moto"))
     elif command == "database-url":
         print(database_url())
+    elif command == "db-bootstrap" and len(argv) == 3 and argv[1] == "--login":
+        return db_bootstrap(argv[2])
     elif command == "status":
         print("\n".join(status()))
     elif command == "stack-id" and len(argv) == 2:
