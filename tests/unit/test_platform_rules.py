@@ -1,0 +1,215 @@
+"""module_utils/platform_rules: the one implementation of each input rule (preflight, roles, audit)."""
+
+from __future__ import annotations
+
+import pytest
+from ansible_collections.platform_ops.aws.plugins.filter import ecs, platform
+from ansible_collections.platform_ops.aws.plugins.module_utils import compliance
+from ansible_collections.platform_ops.aws.plugins.module_utils import platform_rules as rules
+
+PREFIX = "caseapp-prod"
+BUCKETS = ["documents", "media", "models", "assets", "backups", "logs"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "DB_PASSWORD",
+        "db_password",
+        "DB_PASS",
+        "db-pass",
+        "PWD",
+        "api_key",
+        "ApiKey",
+        "secret",
+        "token",
+        "AUTH_TOKEN",
+        "DATABASE_URL",
+        "database_url",
+        "REDIS_URL",
+        "DB_URL",
+        "POSTGRES_DSN",
+        "AWS_SECRET_ACCESS_KEY",
+        "PRIVATE_KEY",
+        "SMTP_CREDENTIALS",
+        "MONGO_CONNECTION_STRING",
+    ],
+)
+def test_secret_like_names(name):
+    assert rules.secret_like_name(name)
+    assert rules.plaintext_secret_reason(name, "x")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["LOG_LEVEL", "JWT_SECRET_ARN", "TOKEN_TTL", "DB_PASSWORD_FILE", "PASSENGER_COUNT", "BYPASS_CACHE", "PUBLIC_URL"],
+)
+def test_plain_names(name):
+    assert not rules.secret_like_name(name)
+
+
+@pytest.mark.parametrize(
+    "value", ["postgres://app:hunter2@db:5432/app", "redis://:tok3n@cache:6379/0", "https://u:p@example.org"]
+)
+def test_credentials_in_url_values(value):
+    assert rules.credentials_in_url(value)
+    reason = rules.plaintext_secret_reason("UPSTREAM", value)
+    assert "credentials" in reason and value not in reason
+
+
+@pytest.mark.parametrize("value", ["https://example.org/a", "ssh://git@github.com/x", "plain", 5])
+def test_values_without_credentials(value):
+    assert not rules.credentials_in_url(value)
+
+
+def test_the_audit_and_the_deploy_share_the_secret_rule():
+    assert compliance.SECRET_NAME_RE is rules.SECRET_LIKE_NAME_RE
+    assert compliance.CREDENTIALS_IN_URL_RE is rules.CREDENTIALS_IN_URL_RE
+    assert ecs.SECRET_LIKE_RE is rules.SECRET_LIKE_NAME_RE
+    container = {"environment": [{"name": "db_pass", "value": "x"}, {"name": "U", "value": "redis://:t@h"}]}
+    assert compliance.plaintext_secret_names(container) == ["db_pass", "U"]
+
+
+@pytest.mark.parametrize("name", ["DATABASE_MASTER", "DATABASE_MASTER_PASSWORD", "DB_MASTER", "RDS_MASTER_USER"])
+def test_master_secrets(name):
+    assert rules.is_master_secret(name)
+    errors = rules.secrets_errors("platform_services[api]", ["DATABASE_URL", name])
+    assert errors and name in errors[0] and "master" in errors[0]
+
+
+def test_master_secret_by_path_and_allowed_secrets():
+    assert rules.is_master_secret("WHATEVER", "database/master-password")
+    assert not rules.is_master_secret("DATABASE_URL", "database/url")
+    assert rules.secrets_errors("w", ["DATABASE_URL", "REDIS_AUTH_TOKEN", "JWT_SECRET"]) == []
+    assert "UPPER_CASE" in rules.secrets_errors("w", ["lower"])[0]
+
+
+@pytest.mark.parametrize("name", ["execution", "migrate", "db-bootstrap", "alb", "db", "task-x", "exec-api"])
+def test_reserved_service_names(name):
+    errors = rules.service_name_errors("platform_services[0]", name, PREFIX)
+    assert errors and "reserved" in errors[0] and repr(name) in errors[0]
+
+
+def test_service_names_and_the_iam_limit():
+    assert rules.service_name_errors("w", "backend", PREFIX) == []
+    assert "DNS-safe" in rules.service_name_errors("w", "Bad_Name", PREFIX)[0]
+    assert "DNS-safe" in rules.service_name_errors("w", "a--b", PREFIX)[0]
+    prefix = "averylongplatformnam-staging"  # 20 + 8 characters, the longest prefix
+    longest = "s" * (64 - len(f"{prefix}-exec-"))
+    assert rules.service_name_errors("w", longest, prefix) == []
+    errors = rules.service_name_errors("w", longest + "x", prefix)
+    assert len(errors) == 2 and all("longer than IAM's 64" in e for e in errors)
+    assert f"{prefix}-exec-{longest}x" in errors[0] and f"at most {len(longest)} characters" in errors[0]
+    # the ecs filter's rule is this one
+    assert ecs.ecs_iam_role_errors([{"name": longest + "x"}], prefix) == [
+        e.replace("w.name", f"platform_services[{longest}x].name") for e in errors
+    ]
+
+
+def test_name_limits():
+    assert rules.name_length_errors("v", "x" * 63, "s3_bucket") == []
+    assert "63" in rules.name_length_errors("v", "x" * 64, "s3_bucket")[0]
+    assert rules.NAME_LIMITS["elb_target_group"] == ecs.ELB_NAME_MAX == 32
+    assert rules.NAME_LIMITS["iam_role"] == ecs.IAM_ROLE_NAME_MAX == 64
+
+
+def test_unknown_keys_name_the_closest_known_key():
+    errors = rules.unknown_key_errors("platform_services[api]", {"name": "api", "secret": [], "colour": 1})
+    assert len(errors) == 2
+    assert "unknown key 'secret' (did you mean secrets?)" in errors[1]
+    assert "unknown key 'colour'" in errors[0] and "health_check_grace_period" in errors[0]
+
+
+def test_buckets():
+    assert rules.buckets_errors("w", ["documents", "media"], BUCKETS) == []
+    errors = rules.buckets_errors("w", ["documnets"], BUCKETS)
+    assert errors == [
+        "w.buckets lists 'documnets', which is not one of the storage buckets "
+        "(storage_buckets: documents, media, models, assets, backups, logs)"
+    ]
+    assert rules.buckets_errors("w", "documents", BUCKETS)
+    assert platform._default_storage_buckets() == BUCKETS  # the storage role's default, read, not copied
+
+
+@pytest.mark.parametrize("value", ["60s", -1, 1.5, True, "abc", 2**31])
+def test_bad_grace_periods(value):
+    assert "health_check_grace_period" in rules.grace_period_errors("w", value)[0]
+
+
+@pytest.mark.parametrize("value", [None, 0, 60, "120"])
+def test_good_grace_periods(value):
+    assert rules.grace_period_errors("w", value) == []
+
+
+def test_images_come_from_the_stacks_ecr():
+    good = f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{PREFIX}/api:v1"
+    assert rules.image_errors("w", None, PREFIX, "api", "us-east-1") == []
+    assert rules.image_errors("w", good, PREFIX, "api", "us-east-1") == []
+    assert rules.image_errors("w", good, PREFIX, "api", "us-east-1", account="123456789012") == []
+    digest = f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{PREFIX}/api@sha256:{'a' * 64}"
+    assert rules.image_errors("w", digest, PREFIX, "api", "us-east-1") == []
+    for bad in (
+        "nginx:latest",
+        "docker.io/library/postgres:16",
+        "public.ecr.aws/docker/library/postgres:16",
+        good.replace("us-east-1", "eu-west-1"),
+        good.replace(f"{PREFIX}/api", f"{PREFIX}/worker"),
+        good.replace(f"{PREFIX}/api", "other-prod/api"),
+        good.replace(":v1", ""),
+    ):
+        errors = rules.image_errors("w", bad, PREFIX, "api", "us-east-1")
+        assert errors and "outside the stack's ECR" in errors[0], bad
+    assert rules.image_errors("w", good, PREFIX, "api", "us-east-1", account="111122223333")
+
+
+@pytest.mark.parametrize(
+    ("region", "dr", "needle"),
+    [
+        ("mars-east-1", "", "platform_region 'mars-east-1' is not an AWS region"),
+        ("us-east-1", "us-weast-2", "platform_dr_region 'us-weast-2' is not an AWS region"),
+        ("us-east-1", "eu-central-9", "platform_dr_region 'eu-central-9' is not an AWS region"),
+        ("us-east-1", "us-east-1", "equals platform_region"),
+        ("us-east-1", "cn-north-1", "one partition"),
+    ],
+)
+def test_bad_regions(region, dr, needle):
+    errors = rules.region_errors(region, dr)
+    assert any(needle in e for e in errors), errors
+
+
+def test_good_regions():
+    assert rules.region_errors("us-east-1", "us-west-2") == []
+    assert rules.region_errors("eu-central-1", "") == []
+    assert rules.region_errors("us-gov-west-1", "us-gov-east-1") == []
+
+
+@pytest.mark.parametrize(
+    ("url", "env", "allow", "needle"),
+    [
+        ("http://moto.internal:5000", "local", False, "plain http:// to moto.internal"),
+        ("http://10.0.0.5:5000", "staging", False, "plain http://"),
+        ("http://127.0.0.1:5000", "prod", False, "plain http:// in prod"),
+        ("http://example.org", "prod", True, "plain http:// to example.org"),
+        ("ftp://127.0.0.1", "local", False, "must be an http(s) URL"),
+        ("127.0.0.1:5000", "local", False, "must be an http(s) URL"),
+        ("https://u:p@vpce.example.org", "prod", False, "must not carry credentials"),
+    ],
+)
+def test_bad_endpoints(url, env, allow, needle):
+    errors = rules.endpoint_url_errors(url, env, allow)
+    assert errors and needle in errors[0], errors
+
+
+@pytest.mark.parametrize(
+    ("url", "env", "allow"),
+    [
+        ("", "prod", False),
+        ("https://vpce-1.s3.us-east-1.vpce.amazonaws.com", "prod", False),
+        ("http://127.0.0.1:5000", "local", False),
+        ("http://localhost:5000", "dev", False),
+        ("http://[::1]:5000", "staging", False),
+        ("http://127.0.0.1:5000", "prod", True),
+    ],
+)
+def test_good_endpoints(url, env, allow):
+    assert rules.endpoint_url_errors(url, env, allow) == []
