@@ -325,13 +325,12 @@ def _service_errors(services, prefix="", region="", account="", known_buckets=No
             errors.append(f"{where} must be a mapping")
             continue
         name = svc.get("name")
-        name_errors = rules.service_name_errors(where, name, prefix)
         if isinstance(name, str) and SERVICE_NAME_RE.match(name):
             where = f"platform_services[{name}]"
             if name in seen:
                 errors.append(f"{where}: duplicate service name")
             seen.add(name)
-        errors.extend(name_errors)
+        errors.extend(rules.service_name_errors(where, name, prefix))
         errors.extend(rules.unknown_key_errors(where, svc))
         port = svc.get("port")
         if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:

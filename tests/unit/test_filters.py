@@ -114,6 +114,70 @@ def test_bad_values_are_named(change, needle):
     assert errors and any(needle in e for e in errors), errors
 
 
+def _svc(**extra):
+    return {"platform_services": [dict({"name": "api", "port": 8000}, **extra)]}
+
+
+ECR = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/caseapp-prod/api"
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        (_svc(environment={"db_password": "x"}), "platform_services[api].environment.db_password is refused"),
+        (_svc(environment={"DB_PASS": "x"}), "platform_services[api].environment.DB_PASS is refused"),
+        (_svc(environment={"api_key": "x"}), "environment.api_key is refused"),
+        (_svc(environment={"REDIS_URL": "rediss://cache:6379"}), "environment.REDIS_URL is refused"),
+        (_svc(environment={"UPSTREAM": "postgres://app:pw@db/app"}), "URL with credentials"),
+        (_svc(buckets=["documnets"]), "platform_services[api].buckets lists 'documnets'"),
+        (_svc(name="execution"), "platform_services[execution].name 'execution' is reserved"),
+        (_svc(name="db-bootstrap"), "'db-bootstrap' is reserved"),
+        (
+            {"platform_name": "averylongplatformnam", "platform_env": "staging", **_svc(name="s" * 32)},
+            "the IAM role name averylongplatformnam-staging-exec-ssssssssssssssssssssssssssssssss (66 characters)",
+        ),
+        (_svc(health_check_grace_period="60s"), "platform_services[api].health_check_grace_period '60s'"),
+        (_svc(health_check_grace_period=-5), "health_check_grace_period -5"),
+        (_svc(secrets=["DATABASE_MASTER"]), "platform_services[api].secrets lists DATABASE_MASTER"),
+        (_svc(image="nginx:latest"), "platform_services[api].image 'nginx:latest' is outside the stack's ECR"),
+        (_svc(image=ECR.replace("/api", "/worker") + ":v1"), "outside the stack's ECR"),
+        (_svc(image=ECR + ":v1", image_tag="v2"), "image and image_tag are exclusive"),
+        (_svc(uses=["database"]), "unknown key 'uses'"),
+        (_svc(bucket_access="rw"), "bucket_access 'rw'"),
+        ({"platform_dr_region": "eu-nowhere-1"}, "platform_dr_region 'eu-nowhere-1' is not an AWS region"),
+        ({"platform_dr_region": "eu-central-1"}, "platform_dr_region 'eu-central-1' equals platform_region"),
+        ({"platform_aws_endpoint_url": "http://127.0.0.1:5000"}, "plain http:// in prod"),
+        ({"platform_env": "staging", "platform_aws_endpoint_url": "http://moto:5000"}, "plain http:// to moto"),
+    ],
+)
+def test_every_bad_input_of_issue_12_is_named(change, needle):
+    errors = f.platform_config_errors(dict(VALID, **change))
+    assert any(needle in e for e in errors), errors
+
+
+def test_inputs_that_stay_valid():
+    assert f.platform_config_errors(dict(VALID, **_svc(image=ECR + ":v1", buckets=["documents"]))) == []
+    assert f.platform_config_errors(dict(VALID, **_svc(health_check_grace_period=120))) == []
+    insecure = {"platform_aws_endpoint_url": "http://127.0.0.1:5000", "platform_allow_insecure_endpoint": True}
+    assert f.platform_config_errors(dict(VALID, **insecure)) == []
+    assert (
+        f.platform_config_errors(dict(VALID, platform_env="dev", platform_aws_endpoint_url="http://localhost:1")) == []
+    )
+    # the inventory's storage_buckets replace the storage role's default
+    assert f.platform_config_errors(dict(VALID, **_svc(buckets=["scans"])), known_buckets=["scans"]) == []
+    # the certificate's account pins the image's account
+    cert = "arn:aws:acm:eu-central-1:111122223333:certificate/x"
+    errors = f.platform_config_errors(dict(VALID, platform_certificate_arn=cert, **_svc(image=ECR + ":v1")))
+    assert any("account 111122223333" in e for e in errors), errors
+
+
+def test_service_spec_errors_of_the_identity_role():
+    assert f.service_spec_errors([{"name": "api"}, {"name": "worker", "bucket_access": "read"}], "caseapp-prod") == []
+    errors = f.service_spec_errors([{"name": "execution"}, {"name": "execution", "bucket_access": "x"}], "c-prod")
+    assert any("reserved" in e for e in errors) and any("bucket_access" in e for e in errors)
+    assert "platform_services has duplicate service names" in errors
+
+
 def test_subnets_to_converge_skips_matching_subnets():
     layout = f.subnet_layout("10.0.0.0/16", 2, ["a", "b"])
     tags = f.standard_tags("p", "dev")
