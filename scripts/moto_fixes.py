@@ -13,6 +13,8 @@ from moto.cloudfront.exceptions import CloudFrontException
 from moto.cloudfront.models import CloudFrontBackend, Origin
 from moto.cloudfront.responses import CloudFrontResponse
 from moto.core.responses import ActionResult
+from moto.ec2.models import security_groups as sg_models
+from moto.ec2.responses.security_groups import SecurityGroups
 from moto.kms.models import KmsBackend
 from moto.s3.exceptions import ReplicationConfigurationNotFoundError
 from moto.s3.models import FakeBucket
@@ -687,7 +689,53 @@ def _patch_secretsmanager_error_status() -> None:
         cls.__init__ = __init__
 
 
+def _patch_prefix_list_rule_descriptions() -> None:
+    """Keep a security group rule's prefix list description (AWS returns it in PrefixListIds[].Description).
+
+    moto stores only the PrefixListId, so a described egress rule to a prefix list (the S3 gateway
+    endpoint's) never matches and every run would try to "update" its description.
+    """
+    original_init = sg_models.SecurityGroupRule.__init__
+
+    def __init__(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        prefix_list = kwargs.get("prefix_list_id", args[7] if len(args) > 7 else None)
+        self.prefix_list_description = (prefix_list or {}).get("Description")
+
+    original_flattened = sg_models.SecurityGroup._flattened_rules
+
+    def _flattened_rules(self, rules):
+        views = original_flattened(self, rules)
+        for view in views:
+            for entry in view.prefix_list_ids:
+                for rule in rules:
+                    description = getattr(rule, "prefix_list_description", None)
+                    if (
+                        description
+                        and rule.prefix_list_id == entry["PrefixListId"]
+                        and (rule.from_port, rule.to_port, rule.ip_protocol)
+                        == (view.from_port, view.to_port, view.ip_protocol)
+                    ):
+                        entry["Description"] = description
+        return views
+
+    sg_models.SecurityGroupRule.__init__ = __init__
+    sg_models.SecurityGroup._flattened_rules = _flattened_rules
+
+    # UpdateSecurityGroupRuleDescriptions{Ingress,Egress} answer {"Return": true} on AWS; moto answers nothing.
+    for action in ("ingress", "egress"):
+        name = f"update_security_group_rule_descriptions_{action}"
+        original = getattr(SecurityGroups, name)
+
+        def answer_return(self, _original=original):
+            _original(self)
+            return ActionResult({"Return": True})
+
+        setattr(SecurityGroups, name, answer_return)
+
+
 def patch_moto() -> None:
+    _patch_prefix_list_rule_descriptions()
     _patch_data_tier()
     _patch_alb_default_attributes()
     _patch_ecs_cluster_lists()
