@@ -8,6 +8,7 @@ any network or storage resource exists.
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -35,8 +36,9 @@ def _no_request(moto_endpoint, *args, inventory="inventories/local"):
 
 
 def _real_inventory(moto_endpoint):
-    """A real-AWS inventory pointed at the emulator (its own files never name an endpoint)."""
-    return ("-e", f"platform_aws_endpoint_url={moto_endpoint}")
+    """A real-AWS inventory pointed at the emulator (its own files never name an endpoint); prod
+    accepts the emulator's plain http:// on loopback only with platform_allow_insecure_endpoint."""
+    return ("-e", f"platform_aws_endpoint_url={moto_endpoint}", "-e", "platform_allow_insecure_endpoint=true")
 
 
 def test_prod_without_a_certificate_is_refused_before_any_aws_call(moto_endpoint):
@@ -140,3 +142,115 @@ def test_an_issued_certificate_passes_and_a_pending_one_stops_the_deploy(moto_en
     )
     assert set(operations_delta(before, api_operations(moto_endpoint))) == {"acm.DescribeCertificate"}
     assert not aws("ec2").describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["caseapp-local-vpc"]}])["Vpcs"]
+
+
+# --- every bad input of issue 12, refused by the rules (module_utils/platform_rules) -------------
+
+SERVICE = {"name": "backend", "port": 8000, "public": True, "secrets": ["DATABASE_URL"], "buckets": ["documents"]}
+ECR_IMAGE = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/caseapp-local/backend:v1"
+
+
+def _services(**change):
+    return ("-e", json.dumps({"platform_services": [dict(SERVICE, **change)]}))
+
+
+BAD_INPUTS = {
+    "lowercase secret name in environment": (
+        _services(environment={"db_password": "hunter2"}),
+        "platform_services[backend].environment.db_password is refused: its name looks like a secret",
+    ),
+    "DB_PASS in environment": (
+        _services(environment={"DB_PASS": "hunter2"}),
+        "platform_services[backend].environment.DB_PASS is refused: its name looks like a secret",
+    ),
+    "REDIS_URL in environment": (
+        _services(environment={"REDIS_URL": "rediss://:t0ken@cache:6379/0"}),
+        "platform_services[backend].environment.REDIS_URL is refused",
+    ),
+    "credentials in a URL value": (
+        _services(environment={"UPSTREAM": "postgres://app:hunter2@db:5432/app"}),
+        "platform_services[backend].environment.UPSTREAM is refused: its value is a URL with credentials in it",
+    ),
+    "typo in buckets": (
+        _services(buckets=["documnets"]),
+        "platform_services[backend].buckets lists 'documnets', which is not one of the storage buckets "
+        "(storage_buckets: documents, media, models, assets, backups, logs)",
+    ),
+    "reserved service name": (
+        _services(name="db-bootstrap"),
+        "platform_services[db-bootstrap].name 'db-bootstrap' is reserved",
+    ),
+    "non-integer grace period": (
+        _services(health_check_grace_period="60s"),
+        "platform_services[backend].health_check_grace_period '60s' must be a whole number of seconds",
+    ),
+    "negative grace period": (
+        _services(health_check_grace_period=-1),
+        "platform_services[backend].health_check_grace_period -1 must be a whole number of seconds",
+    ),
+    "master secret in secrets": (
+        _services(secrets=["DATABASE_URL", "DATABASE_MASTER"]),
+        "platform_services[backend].secrets lists DATABASE_MASTER: the database master credentials are never "
+        "given to a service",
+    ),
+    "image outside the stack's ECR": (
+        _services(image="docker.io/library/nginx:latest"),
+        "platform_services[backend].image 'docker.io/library/nginx:latest' is outside the stack's ECR",
+    ),
+    "image of another service's repository": (
+        _services(image=ECR_IMAGE.replace("/backend:", "/worker:")),
+        "is outside the stack's ECR",
+    ),
+    "unknown key in a service spec": (
+        _services(helth_path="/health"),
+        "platform_services[backend]: unknown key 'helth_path' (did you mean health_path?)",
+    ),
+    "unknown DR region": (
+        ("-e", "platform_dr_region=us-weast-2"),
+        "platform_dr_region 'us-weast-2' is not an AWS region name",
+    ),
+    "DR region equal to the region": (
+        ("-e", "platform_dr_region=us-east-1"),
+        "platform_dr_region 'us-east-1' equals platform_region",
+    ),
+    "http endpoint to another host": (
+        ("-e", "platform_aws_endpoint_url=http://moto.example.org:5000"),
+        "platform_aws_endpoint_url 'http://moto.example.org:5000' is plain http:// to moto.example.org",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_each_bad_input_is_refused_before_any_aws_call(moto_endpoint, case):
+    args, message = BAD_INPUTS[case]
+    output = _no_request(moto_endpoint, *args, *PREFLIGHT_ONLY)
+    assert message in output, output[-3000:]
+    assert "hunter2" not in output and "t0ken" not in output  # a refused secret is never echoed
+
+
+def test_a_long_service_name_breaking_the_iam_limit_is_refused_before_any_aws_call(moto_endpoint):
+    name = "s" * 32
+    output = _no_request(
+        moto_endpoint,
+        *_real_inventory(moto_endpoint),
+        "-e",
+        "platform_name=averylongplatformnam",
+        *_services(name=name),
+        *PREFLIGHT_ONLY,
+        inventory="inventories/staging",
+    )
+    assert f"the IAM role name averylongplatformnam-staging-exec-{name} (66 characters) is longer than IAM's 64" in (
+        output
+    )
+
+
+def test_an_http_endpoint_in_prod_is_refused_before_any_aws_call(moto_endpoint):
+    output = _no_request(
+        moto_endpoint, "-e", f"platform_aws_endpoint_url={moto_endpoint}", *PREFLIGHT_ONLY, inventory="inventories/prod"
+    )
+    assert f"platform_aws_endpoint_url '{moto_endpoint}' is plain http:// in prod" in output
+
+
+def test_an_image_of_the_stacks_ecr_passes_the_rules(moto_endpoint):
+    run = playbook(moto_endpoint, "deploy.yml", *_services(image=ECR_IMAGE), *PREFLIGHT_ONLY, timeout=300)
+    assert run.returncode == 0, run.tail()
