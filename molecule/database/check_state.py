@@ -19,6 +19,12 @@ SECRET_NAMES = {
     "master": f"{PREFIX}/database/master",
     "url": f"{PREFIX}/database/url",
 }
+# The application's own role (issue 12): its secret and the two alternating logins' passwords.
+APP_SECRETS = {
+    "app": f"{PREFIX}/database/app",
+    "app_a": f"{PREFIX}/database/app-password-a",
+    "app_b": f"{PREFIX}/database/app-password-b",
+}
 
 
 def instances():
@@ -109,7 +115,8 @@ check(
 check(params.get("log_min_duration_statement") == "500", "statements slower than 500 ms logged")
 
 described = {kind: secret(name) for kind, name in SECRET_NAMES.items()}
-for kind, meta in described.items():
+described_app = {kind: secret(name) for kind, name in APP_SECRETS.items()}
+for kind, meta in {**described, **described_app}.items():
     check(meta is not None, f"the {kind} secret exists")
     check(
         meta is not None and meta.get("KmsKeyId") in (key_arn, key_arn.split("/")[-1]),
@@ -147,10 +154,49 @@ check(
     and parts.path == f"/{db.get('DBName')}",
     "DATABASE_URL points at the instance endpoint and database",
 )
+app = json.loads(secrets.get_secret_value(SecretId=APP_SECRETS["app"])["SecretString"])
+app_password = secrets.get_secret_value(SecretId=APP_SECRETS["app_a"])["SecretString"]
 check(
-    unquote(parts.username or "") == db.get("MasterUsername") and unquote(parts.password or "") == password,
-    "DATABASE_URL carries the master credentials",
+    set(app) == {"username", "password", "engine", "host", "port", "dbname", "login", "group"},
+    "the application secret holds username, password, engine, host, port, dbname, login, group",
 )
+check(
+    app.get("username") == "app_a" and app.get("login") == "a" and app.get("group") == "app",
+    "the application secret names the current login app_a of the group app",
+)
+check(app.get("password") == app_password and app_password != password, "the application login has its own password")
+check(
+    tags_of(secrets.describe_secret(SecretId=APP_SECRETS["app"])).get("PlatformDbAppLogin") == "a",
+    "the application secret is tagged with its current login",
+)
+check(
+    unquote(parts.username or "") == "app_a" and unquote(parts.password or "") == app_password,
+    "DATABASE_URL carries the application login's credentials",
+)
+check(
+    unquote(parts.username or "") != db.get("MasterUsername") and unquote(parts.password or "") != password,
+    "DATABASE_URL never carries the master credentials",
+)
+iam = client("iam")
+role = iam.get_role(RoleName=f"{PREFIX}-db-bootstrap-execution")["Role"]
+trust = role["AssumeRolePolicyDocument"]
+trust = json.loads(unquote(trust)) if isinstance(trust, str) else trust
+condition = trust["Statement"][0].get("Condition", {})
+check(
+    trust["Statement"][0]["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
+    and "aws:SourceAccount" in condition.get("StringEquals", {})
+    and "aws:SourceArn" in condition.get("ArnLike", {}),
+    "the bootstrap execution role trusts ECS tasks of this account only",
+)
+policy = iam.get_role_policy(RoleName=role["RoleName"], PolicyName="db-bootstrap-execution")["PolicyDocument"]
+policy = json.loads(unquote(policy)) if isinstance(policy, str) else policy
+readable = next(st["Resource"] for st in policy["Statement"] if st["Action"] == "secretsmanager:GetSecretValue")
+check(
+    sorted(readable) == sorted([described["master"]["ARN"], *(described_app[k]["ARN"] for k in ("app_a", "app_b"))]),
+    "the bootstrap execution role reads exactly the master and the two login password secrets",
+)
+logs = client("logs").describe_log_groups(logGroupNamePrefix=f"/{NAME}/{ENV}/db-bootstrap")["logGroups"]
+check(len(logs) == 1 and logs[0].get("kmsKeyId") == key_arn, "the bootstrap log group exists, encrypted")
 check(
     re.fullmatch(r"postgresql://[^:]+:[^@]+@[^:/]+:\d+/\w+\?sslmode=require", url) is not None,
     "DATABASE_URL is well formed",
