@@ -21,7 +21,7 @@ import re
 from ansible.errors import AnsibleFilterError
 from ansible_collections.platform_ops.aws.plugins.module_utils import platform_rules as rules
 
-ELB_NAME_MAX = 32
+ELB_NAME_MAX = rules.NAME_LIMITS["elb_target_group"]
 ELB_HASH_LENGTH = 6
 # Secret names, secret-like environment names, reserved service names and name limits: one rule each,
 # in module_utils/platform_rules (shared with the preflight and the compliance audit).

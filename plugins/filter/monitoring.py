@@ -14,10 +14,11 @@ import hashlib
 import re
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.platform_ops.aws.plugins.module_utils import platform_rules
 
 # Elastic Load Balancing names (load balancers and target groups): at most 32 characters,
 # letters, digits and hyphens, not starting or ending with a hyphen.
-ELB_NAME_MAX = 32
+ELB_NAME_MAX = platform_rules.NAME_LIMITS["elb_target_group"]  # one rule: module_utils/platform_rules
 ELB_HASH_LENGTH = 6
 # Retention periods amazon.aws.cloudwatchlogs_log_group accepts (it deletes a group it has just
 # created when given another value, so anything else is refused before any AWS call).
