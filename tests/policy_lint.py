@@ -22,7 +22,8 @@
 
 ``collect(endpoint_url, region, name, env)`` reads every policy of the stack ``{name}-{env}``
 (IAM roles' trust, inline and attached policies; bucket policies, the DR copies included; KMS key
-policies; secret resource policies; SNS topic policies; CloudWatch Logs resource policies) and
+policies; secret resource policies; SNS topic policies; OpenSearch access policies; CloudWatch Logs
+resource policies) and
 returns ``[{"source", "kind", "document"}]``. ``lint_stack(...)`` does both and returns
 ``{source: [problems]}`` of the failing ones only. The integration test after a deploy::
 
@@ -70,7 +71,15 @@ SERVICE_PINS = {
         "ELB user guide: the object path AWSLogs/<account-id>/ pins the source account",
     ),
 }
-CALLER_PINS = {SOURCE_ACCOUNT, SOURCE_ARN, "aws:principalaccount", "aws:principalorgid", "kms:calleraccount"}
+# aws:SourceOwner: SNS's default topic policy pins the publishing account with it.
+CALLER_PINS = {
+    SOURCE_ACCOUNT,
+    SOURCE_ARN,
+    "aws:sourceowner",
+    "aws:principalaccount",
+    "aws:principalorgid",
+    "kms:calleraccount",
+}
 ROOT_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:root$")
 
 
@@ -255,6 +264,20 @@ def collect(endpoint_url, region, name, env, *, dr_region=None):
                 policy = sns.get_topic_attributes(TopicArn=arn)["Attributes"].get("Policy")
                 if policy:
                     found.append({"source": f"sns topic {arn}", "kind": "topic", "document": _doc(policy)})
+
+        search = _client("opensearch", endpoint_url, reg)
+        for domain in search.list_domain_names().get("DomainNames", []):
+            if not domain["DomainName"].startswith(prefix + "-"):
+                continue
+            status = search.describe_domain(DomainName=domain["DomainName"])["DomainStatus"]
+            if status.get("AccessPolicies"):
+                found.append(
+                    {
+                        "source": f"opensearch domain {domain['DomainName']}",
+                        "kind": "domain",
+                        "document": _doc(status["AccessPolicies"]),
+                    }
+                )
 
         logs = _client("logs", endpoint_url, reg)
         for policy in logs.describe_resource_policies().get("resourcePolicies", []):

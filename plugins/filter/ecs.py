@@ -128,11 +128,10 @@ def ecs_is_master_secret(env_name, platform_name, platform_env):
     """True for a secret no service may read: ``DATABASE_MASTER`` or any ``{prefix}/database/master*``."""
     from ansible_collections.platform_ops.aws.plugins.filter.platform import resource_name, secret_name  # noqa: PLC0415
 
-    if str(env_name) in MASTER_SECRET_ENV_NAMES:
-        return True
     name = secret_name(env_name, platform_name, platform_env)
-    prefix = resource_name(platform_name, platform_env)
-    return any(name.startswith(f"{prefix}/{path}") for path in MASTER_SECRET_PATHS)
+    path = name[len(resource_name(platform_name, platform_env)) + 1 :]
+    # The shared rule (module_utils/platform_rules), and anything under {prefix}/database/master*.
+    return rules.is_master_secret(env_name, path) or any(path.startswith(p) for p in MASTER_SECRET_PATHS)
 
 
 def ecs_execution_role_policy(service, ctx):

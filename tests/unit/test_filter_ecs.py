@@ -257,6 +257,7 @@ def test_iam_role_names_and_the_64_character_limit():
 
 def test_master_secrets_are_recognised():
     assert f.ecs_is_master_secret("DATABASE_MASTER", "caseapp", "prod")
+    assert f.ecs_is_master_secret("DB_MASTER_PASSWORD", "caseapp", "prod")  # the shared rule's spellings
     assert not f.ecs_is_master_secret("DATABASE_URL", "caseapp", "prod")
     assert not f.ecs_is_master_secret("JWT_SECRET", "caseapp", "prod")
 
