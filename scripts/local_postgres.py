@@ -463,7 +463,18 @@ def bootstrap(
     app_user = state.get("app_user") or APP_ROLE
     if app_user != group:
         # Local convenience: the app started before the first deploy (as local_app) keeps working.
-        _psql(data_dir, state, f'GRANT "{group}" TO "{app_user}";\n', database=database)
+        # A local database migrated before the bootstrap: its tables belong to the pre-deploy login; the group
+        # takes them over (as the SQL does for the master's), so that the application logins' migrations own them.
+        _psql(
+            data_dir,
+            state,
+            f'GRANT "{group}" TO "{app_user}";\n'  # noqa: S608 - names validated above
+            "DO $$ DECLARE r record; BEGIN FOR r IN SELECT c.relname FROM pg_class c "
+            "WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') "
+            f"AND pg_get_userbyid(c.relowner) = '{app_user}' LOOP "
+            f"EXECUTE format('ALTER TABLE %I OWNER TO %I', r.relname, '{group}'); END LOOP; END $$;\n",
+            database=database,
+        )
     state["app_login"] = {"user": login, "password": passwords[suffix]}
     _save_state(data_dir, state, _owner())
     return _build_url(state, database)

@@ -90,6 +90,10 @@ def test_bootstrap_app_role(server):
         conn.execute("CREATE VIEW legacy_view AS SELECT id FROM legacy")
         conn.execute("INSERT INTO legacy (note) VALUES ('kept')")
 
+    # A local database migrated before the bootstrap: the pre-deploy login owns a table.
+    with psycopg.connect(pre_deploy_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE local_legacy (id int)")
+
     pw_a, pw_b = secrets.token_hex(16), secrets.token_hex(16)
     sql = render("app")
     url_a = local_postgres.bootstrap(data_dir, sql, "app_a", {"a": pw_a, "b": ""}, database="appdb")
@@ -128,6 +132,7 @@ def test_bootstrap_app_role(server):
         assert conn.execute("SELECT note FROM legacy").fetchone() == ("kept",)
         conn.execute("INSERT INTO legacy (note) VALUES ('new')")
         conn.execute("ALTER TABLE legacy ADD COLUMN extra int")  # migrations own the legacy schema now
+        conn.execute("ALTER TABLE local_legacy ADD COLUMN extra int")
         assert conn.execute("SELECT nextval('legacy_counter')").fetchone() == (1,)
         assert conn.execute("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'items'").fetchone() == (
             "app",
