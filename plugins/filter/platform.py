@@ -300,8 +300,9 @@ def _is_private(net):
     return any(net.subnet_of(p) for p in private)
 
 
-def _default_storage_buckets():
-    """``storage_buckets``' default, read from the storage role's defaults (the one list of purposes)."""
+def _storage_default(key):
+    """A default of the storage role (``storage_buckets``, ``storage_bucket_suffix``), read from its
+    defaults file: the one definition, never copied. ``None`` when it cannot be read."""
     import os  # noqa: PLC0415
 
     import yaml  # noqa: PLC0415
@@ -309,9 +310,15 @@ def _default_storage_buckets():
     path = os.path.join(os.path.dirname(__file__), "..", "..", "roles", "storage", "defaults", "main.yml")
     try:
         with open(path, encoding="utf-8") as handle:
-            return list(yaml.safe_load(handle).get("storage_buckets") or [])
+            return yaml.safe_load(handle).get(key)
     except (OSError, AttributeError, yaml.YAMLError):
         return None
+
+
+def _default_storage_buckets():
+    """``storage_buckets``' default (the storage role's)."""
+    buckets = _storage_default("storage_buckets")
+    return list(buckets) if isinstance(buckets, list) else None
 
 
 def _service_errors(services, prefix="", region="", account="", known_buckets=None):
@@ -382,12 +389,13 @@ def _service_errors(services, prefix="", region="", account="", known_buckets=No
     return errors
 
 
-def platform_config_errors(config, known_buckets=None):
+def platform_config_errors(config, known_buckets=None, bucket_suffix=None):
     """Semantic checks of the public variables; returns a list of messages (empty when valid).
 
     The rules live in ``module_utils/platform_rules`` (shared with the roles and the compliance audit).
     ``known_buckets``: the storage bucket purposes a service may list (``storage_buckets``); default
-    the storage role's default list.
+    the storage role's default list. ``bucket_suffix``: ``storage_bucket_suffix`` (default the storage
+    role's); with them the bucket names are checked against S3's 63 characters.
     """
     errors = []
     name = config.get("platform_name")
@@ -445,6 +453,10 @@ def platform_config_errors(config, known_buckets=None):
     account = re.match(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:(\d{12}):", str(cert))
     if known_buckets is None:
         known_buckets = _default_storage_buckets()
+    if bucket_suffix is None:
+        bucket_suffix = _storage_default("storage_bucket_suffix")
+    if prefix and isinstance(known_buckets, list) and isinstance(bucket_suffix, str):
+        errors.extend(rules.bucket_name_errors(prefix, known_buckets, bucket_suffix))
     errors.extend(
         _service_errors(
             config.get("platform_services", []),

@@ -140,6 +140,35 @@ def name_length_errors(variable, value, kind):
     return []
 
 
+BUCKET_PURPOSE_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+BUCKET_SUFFIX_RE = re.compile(r"^([a-z0-9-]*[a-z0-9])?$")
+DR_BUCKET_SUFFIX = "-dr"
+
+
+def bucket_name_errors(prefix, purposes, suffix):
+    """The storage buckets ``{prefix}-{purpose}{suffix}`` and their DR copies (``-dr``) within S3's
+    63 characters; ``suffix`` may hold ``{account_id}`` (12 digits)."""
+    errors = []
+    probe = str(suffix or "").replace("{account_id}", "123456789012")
+    if not BUCKET_SUFFIX_RE.match(probe):
+        errors.append(
+            f"storage_bucket_suffix {suffix!r} must be empty or lowercase letters, digits and hyphens ending with a "
+            "letter or digit ('{account_id}' stands for the account ID)"
+        )
+    for purpose in purposes or []:
+        if not isinstance(purpose, str) or not BUCKET_PURPOSE_RE.match(purpose):
+            errors.append(f"storage_buckets: {purpose!r} must be lowercase letters, digits and hyphens")
+            continue
+        name = f"{prefix}-{purpose}{probe}{DR_BUCKET_SUFFIX}"
+        if len(name) > NAME_LIMITS["s3_bucket"]:
+            errors.append(
+                f"storage_buckets: the bucket name of {purpose!r} ({prefix}-{purpose}{suffix}{DR_BUCKET_SUFFIX}, "
+                f"{len(name)} characters with the account ID) is longer than S3's {NAME_LIMITS['s3_bucket']}: "
+                "shorten the purpose, platform_name or storage_bucket_suffix"
+            )
+    return errors
+
+
 def service_role_names(prefix, service):
     """The IAM role names of a service: ``[{prefix}-exec-{service}, {prefix}-task-{service}]``."""
     return [pattern.format(prefix=prefix, service=service) for pattern in SERVICE_ROLE_PATTERNS]

@@ -165,6 +165,9 @@ def test_inputs_that_stay_valid():
     )
     # the inventory's storage_buckets replace the storage role's default
     assert f.platform_config_errors(dict(VALID, **_svc(buckets=["scans"])), known_buckets=["scans"]) == []
+    # bucket names within S3's 63 characters, with the inventory's storage_buckets and suffix
+    errors = f.platform_config_errors(VALID, known_buckets=["documents", "x" * 50], bucket_suffix="")
+    assert any("longer than S3's 63" in e for e in errors), errors
     # the certificate's account pins the image's account
     cert = "arn:aws:acm:eu-central-1:111122223333:certificate/x"
     errors = f.platform_config_errors(dict(VALID, platform_certificate_arn=cert, **_svc(image=ECR + ":v1")))

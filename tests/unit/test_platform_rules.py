@@ -213,3 +213,14 @@ def test_bad_endpoints(url, env, allow, needle):
 )
 def test_good_endpoints(url, env, allow):
     assert rules.endpoint_url_errors(url, env, allow) == []
+
+
+def test_bucket_names_fit_the_s3_limit():
+    assert rules.bucket_name_errors(PREFIX, BUCKETS, "-{account_id}") == []
+    prefix = "averylongplatformnam-staging"
+    assert rules.bucket_name_errors(prefix, BUCKETS, "-{account_id}") == []  # 28+1+9+13+3 = 54
+    errors = rules.bucket_name_errors(prefix, ["documents", "x" * 20], "-{account_id}")
+    assert len(errors) == 1 and "longer than S3's 63" in errors[0] and "'xxxxxxxxxxxxxxxxxxxx'" in errors[0]
+    assert "storage_bucket_suffix '-A'" in rules.bucket_name_errors(PREFIX, BUCKETS, "-A")[0]
+    assert "storage_buckets: 'Docs'" in rules.bucket_name_errors(PREFIX, ["Docs"], "")[0]
+    assert platform._storage_default("storage_bucket_suffix") == "-{account_id}"
