@@ -148,6 +148,10 @@ def test_images_come_from_the_stacks_ecr():
     assert rules.image_errors("w", good, PREFIX, "api", "us-east-1", account="123456789012") == []
     digest = f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{PREFIX}/api@sha256:{'a' * 64}"
     assert rules.image_errors("w", digest, PREFIX, "api", "us-east-1") == []
+    fips = good.replace(".dkr.ecr.", ".dkr.ecr-fips.")
+    assert rules.image_errors("w", fips, PREFIX, "api", "us-east-1") == []
+    china = f"123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/{PREFIX}/api:v1"
+    assert rules.image_errors("w", china, PREFIX, "api", "cn-north-1") == []
     for bad in (
         "nginx:latest",
         "docker.io/library/postgres:16",
