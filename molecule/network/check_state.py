@@ -122,4 +122,57 @@ for tier, port in (("database", 5432), ("cache", 6379), ("search", 443)):
         )
         check(not any(r for p in perms for r in p.get("IpRanges", [])), f"{tier} admits no CIDR (no 0.0.0.0/0)")
         check(group["IpPermissionsEgress"] == [], f"{tier} has no egress")
+
+# App egress: HTTPS to the interface endpoints and to S3 through its prefix list, the data-tier ports to their
+# groups; nothing to 0.0.0.0/0 (converge sets network_app_internet_egress: false), no all-traffic rule.
+egress = app["IpPermissionsEgress"]
+check(all(p["IpProtocol"] == "tcp" for p in egress), "app egress is TCP only (no all-traffic rule)")
+check(
+    not any(r.get("CidrIp") == "0.0.0.0/0" for p in egress for r in p.get("IpRanges", [])),
+    "app egress has no 0.0.0.0/0 rule",
+)
+endpoint_group = sgs.get(f"{PREFIX}-endpoints")
+check(endpoint_group is not None, "endpoints security group")
+targets = {(p["FromPort"], p["ToPort"], pair["GroupId"]) for p in egress for pair in p.get("UserIdGroupPairs", [])}
+expected = {
+    (5432, 5432, sgs[f"{PREFIX}-database"]["GroupId"]),
+    (6379, 6379, sgs[f"{PREFIX}-cache"]["GroupId"]),
+    (443, 443, sgs[f"{PREFIX}-search"]["GroupId"]),
+    (443, 443, (endpoint_group or {}).get("GroupId")),
+}
+check(targets == expected, "app egress: 5432 to database, 6379 to cache, 443 to search and to the endpoints")
+s3_list = ec2.describe_prefix_lists(
+    Filters=[{"Name": "prefix-list-name", "Values": [f"com.amazonaws.{os.environ['PLATFORM_REGION']}.s3"]}]
+)["PrefixLists"][0]["PrefixListId"]
+check(
+    {(p["FromPort"], pl["PrefixListId"]) for p in egress for pl in p.get("PrefixListIds", [])} == {(443, s3_list)},
+    "app egress: 443 to the S3 prefix list (gateway endpoint)",
+)
+if endpoint_group:
+    perms = endpoint_group["IpPermissions"]
+    check(
+        [(p["FromPort"], p["ToPort"]) for p in perms] == [(443, 443)]
+        and {pair["GroupId"] for p in perms for pair in p.get("UserIdGroupPairs", [])} == {app["GroupId"]},
+        "endpoints admit 443 from the app only",
+    )
+    check(endpoint_group["IpPermissionsEgress"] == [], "endpoints group has no egress")
+check(
+    sorted((p["IpProtocol"], p["FromPort"], p["ToPort"]) for p in alb["IpPermissionsEgress"])
+    == [("tcp", 8000, 8000), ("tcp", 9000, 9000)],
+    "ALB egress: the app ports only",
+)
+
+interface = [e for e in endpoints if e["VpcEndpointType"] == "Interface" and e["State"] == "available"]
+region = os.environ["PLATFORM_REGION"]
+wanted = {f"com.amazonaws.{region}.{s}" for s in ("ecr.api", "ecr.dkr", "logs", "secretsmanager")}
+check(sorted(e["ServiceName"] for e in interface) == sorted(wanted), "one interface endpoint per service, no duplicate")
+private_ids = {s["SubnetId"] for s in by_tier.get("private", [])}
+for e in interface:
+    check(set(e.get("SubnetIds", [])) == private_ids, f"{e['ServiceName']} in every private subnet")
+    check(e.get("PrivateDnsEnabled") is True, f"{e['ServiceName']} has private DNS")
+    check(
+        [g["GroupId"] for g in e.get("Groups", [])] == [(endpoint_group or {}).get("GroupId")],
+        f"{e['ServiceName']} uses the endpoints security group",
+    )
+    check(has_standard_tags(tags_of(e)), f"{e['ServiceName']} carries the standard tags")
 done()
