@@ -17,6 +17,7 @@ does not implement - then the detail says "could not be evaluated: <API> unsuppo
 
 from __future__ import annotations
 
+import datetime
 import fnmatch
 import json
 import re
@@ -33,6 +34,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.platform_ops.aws.plugins.module_utils import platform_rules
 from ansible_collections.platform_ops.aws.plugins.module_utils.waivers import waiver_terms
 
+UTC = datetime.timezone.utc  # noqa: UP017 - datetime.UTC needs Python 3.11 on the target
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 STATUSES = ("PASS", "FAIL", "WAIVED", "NOT_APPLICABLE")
@@ -106,7 +108,22 @@ T_POOL = "AWS::Cognito::UserPool"
 T_SG = "AWS::EC2::SecurityGroup"
 T_ROLE = "AWS::IAM::Role"
 T_TASK_DEF = "AWS::ECS::TaskDefinition"
+T_WEB_ACL = "AWS::WAFv2::WebACL"
+T_SNAPSHOT = "AWS::RDS::DBSnapshot"
+T_CACHE_SNAPSHOT = "AWS::ElastiCache::Snapshot"
 T_ANY = "AWS::*"
+
+# Secrets rotation (SECRETS.ROTATION): the tag playbooks/rotate_secrets.yml writes on each secret it
+# rotates, and the default maximum age (the module's secret_max_age_days).
+ROTATED_AT_TAG = "PlatformRotatedAt"
+SECRET_MAX_AGE_DAYS = 90
+# The only IAM role that may read the database master credentials (the bootstrap task's execution
+# role, roles/database) and the task definition family it runs (SECRETS.MASTER_EXPOSURE).
+MASTER_READER_ROLE_SUFFIX = "-db-bootstrap-execution"
+MASTER_READER_FAMILY_SUFFIX = "-db-bootstrap"
+# AWS WAF logs only to destinations whose name begins with this (CloudWatch Logs, S3, Firehose).
+WAF_LOG_DESTINATION_PREFIX = "aws-waf-logs-"
+CLOUDFRONT_PRINCIPAL = "cloudfront.amazonaws.com"
 
 RESOURCE_NOUNS = {
     T_BUCKET: "S3 buckets",
@@ -127,6 +144,9 @@ RESOURCE_NOUNS = {
     T_SG: "security groups",
     T_ROLE: "IAM roles",
     T_TASK_DEF: "ECS task definitions",
+    T_WEB_ACL: "WAFv2 web ACLs",
+    T_SNAPSHOT: "manual RDS snapshots",
+    T_CACHE_SNAPSHOT: "manual ElastiCache snapshots",
     T_ANY: "resources",
 }
 
@@ -236,6 +256,17 @@ _CATALOGUE = (
      "Associate the platform's WAFv2 web ACL with the load balancer (ecs_service role)."),
     ("TAGS.REQUIRED", "Platform resources carry ManagedBy=ansible and DataClassification=phi", "164.308(a)(1)(ii)(A)", "low", T_ANY,
      "Apply the standard tags (platform tags filter) to the resource."),
+    # issue 12 - least privilege, rotation, pinned grants, restorable snapshots
+    ("SECRETS.ROTATION", "Secrets were rotated within the maximum age (90 days by default)", "164.308(a)(5)(ii)(D)", "high", T_SM,
+     "Run playbooks/rotate_secrets.yml (AWX: '<name> rotate secrets'); it tags each rotated secret PlatformRotatedAt."),
+    ("SECRETS.MASTER_EXPOSURE", "Only the database bootstrap task can read the database master credentials", "164.312(a)(1)", "high", T_SM,
+     "Remove the master secret from the services' secrets and from every IAM policy but {prefix}-db-bootstrap-execution's; services use DATABASE_URL (the application's own role)."),
+    ("WAF.LOGGING", "The web ACL logs its traffic to an aws-waf-logs-* destination", "164.312(b)", "medium", T_WEB_ACL,
+     "Put a logging configuration on the web ACL to the KMS-encrypted log group aws-waf-logs-{prefix} (ecs_service role)."),
+    ("CLOUDFRONT.OAC_PINNED", "Bucket and key policies let only the stack's own distributions read through CloudFront", "164.312(a)(1)", "high", T_ANY,
+     "Condition every cloudfront.amazonaws.com statement of the bucket and key policies on AWS:SourceArn equal to the stack's distribution ARN, without wildcards (storage role)."),
+    ("SNAPSHOT.KEY_RETAINED", "Kept DB and cache snapshots stay restorable: their KMS key is enabled", "164.308(a)(7)(ii)(A)", "high", T_SNAPSHOT,
+     "Cancel the key's deletion (kms cancel-key-deletion) and enable it, or copy the snapshot with a key that is kept (destroy never schedules it)."),
 )
 # fmt: on
 
@@ -411,8 +442,20 @@ class Resource(dict):
 class Auditor:
     """Discovers the platform's resources (lazily, once) and evaluates controls against them."""
 
-    def __init__(self, client_factory, platform_name, platform_env, region, dr_region=None):
+    def __init__(
+        self,
+        client_factory,
+        platform_name,
+        platform_env,
+        region,
+        dr_region=None,
+        *,
+        now=None,
+        secret_max_age_days=SECRET_MAX_AGE_DAYS,
+    ):
         self._client_factory = client_factory
+        self.now = now or datetime.datetime.now(UTC)
+        self.secret_max_age_days = secret_max_age_days
         self.platform_name = platform_name
         self.platform_env = platform_env
         self.region = region
@@ -958,6 +1001,85 @@ class Auditor:
             (T_ROLE, self.roles),
             (T_TASK_DEF, self.task_definitions),
         )
+
+    def web_acls(self):
+        """The stack's regional WAFv2 web ACLs (named ``{prefix}-*``, confirmed by their tags)."""
+
+        def load():
+            found = []
+            marker = None
+            while True:
+                kwargs = {"Scope": "REGIONAL", "Limit": 100}
+                if marker:
+                    kwargs["NextMarker"] = marker
+                resp = self.call("wafv2", "list_web_acls", **kwargs)
+                for acl in resp.get("WebACLs", []):
+                    if not acl["Name"].startswith(f"{self.prefix}-"):
+                        continue
+                    tags_resp = self.call(
+                        "wafv2",
+                        "list_tags_for_resource",
+                        ignore=("WAFNonexistentItemException",),
+                        ResourceARN=acl["ARN"],
+                    )
+                    tags = tag_dict(((tags_resp or {}).get("TagInfoForResource") or {}).get("TagList"))
+                    if self.in_scope(tags):
+                        found.append(Resource(acl["ARN"], acl["Name"], T_WEB_ACL, tags, acl))
+                marker = resp.get("NextMarker")
+                if not marker or not resp.get("WebACLs"):
+                    return found
+
+        return self.memo("wafv2.web_acls", load)
+
+    def key_policy(self, key_id):
+        def load():
+            resp = self.call("kms", "get_key_policy", KeyId=key_id, PolicyName="default")
+            return _policy_document(resp.get("Policy"))
+
+        return self.memo(f"kms.policy.{key_id}", load)
+
+    def key_state(self, key_id):
+        """KeyState of a KMS key (``"NotFound"`` when it no longer exists)."""
+
+        def load():
+            resp = self.call("kms", "describe_key", ignore=("NotFoundException",), KeyId=key_id)
+            return (resp or {}).get("KeyMetadata", {}).get("KeyState") or "NotFound"
+
+        return self.memo(f"kms.state.{key_id}", load)
+
+    def db_snapshots(self):
+        """Manual DB snapshots (final snapshots included) tagged for the stack."""
+
+        def load():
+            listing = self.paginate("rds", "describe_db_snapshots", SnapshotType="manual")
+            found = []
+            for snap in listing.get("DBSnapshots", []):
+                tags = tag_dict(snap.get("TagList"))
+                if self.in_scope(tags):
+                    found.append(Resource(snap["DBSnapshotArn"], snap["DBSnapshotIdentifier"], T_SNAPSHOT, tags, snap))
+            return found
+
+        return self.memo("rds.snapshots", load)
+
+    def cache_snapshots(self):
+        """Manual ElastiCache snapshots (final snapshots included) tagged for the stack."""
+
+        def load():
+            listing = self.paginate("elasticache", "describe_snapshots", SnapshotSource="manual")
+            found = []
+            for snap in listing.get("Snapshots", []):
+                arn = snap.get("ARN")
+                tags = {}
+                if arn:
+                    resp = self.call(
+                        "elasticache", "list_tags_for_resource", ignore=("SnapshotNotFoundFault",), ResourceName=arn
+                    )
+                    tags = tag_dict((resp or {}).get("TagList"))
+                if self.in_scope(tags):
+                    found.append(Resource(arn, snap["SnapshotName"], T_CACHE_SNAPSHOT, tags, snap))
+            return found
+
+        return self.memo("elasticache.snapshots", load)
 
 
 def result(resource, status, detail, severity=None, rtype=None):
@@ -1943,6 +2065,254 @@ def _tags_required(a):
                 )
             )
     return out
+
+
+# --- issue 12: rotation, master secret, WAF logging, pinned OAC, kept snapshot keys --------------
+def _fail_closed(resource, evaluate):
+    """New controls fail closed: an API the endpoint does not answer (404/500/501) is a FAIL, never
+    NOT_APPLICABLE - real AWS answering that way must not pass the audit silently."""
+    try:
+        return evaluate(resource)
+    except Unsupported as e:
+        return result(resource, "FAIL", f"{e.api} did not answer (the control fails closed)")
+
+
+def _each_closed(resources, evaluate):
+    return [v for r in resources for v in _as_list(_fail_closed(r, evaluate)) if v is not None]
+
+
+def _as_datetime(value):
+    """A datetime (UTC) from a boto3 datetime or an ISO 8601 string; None when it is neither."""
+    if isinstance(value, datetime.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, str) and value:
+        try:
+            parsed = datetime.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def secret_last_rotation(secret):
+    """``(datetime, source)`` of a secret's last rotation: the PlatformRotatedAt tag (playbooks/rotate_secrets.yml)
+    or Secrets Manager's LastRotatedDate, whichever is later; else LastChangedDate, else CreatedDate
+    (a secret never rotated is as old as its last change). ``(None, None)`` when none is known."""
+    data, tags = secret["data"], secret["tags"]
+    rotated = [
+        (when, source)
+        for when, source in (
+            (_as_datetime(tags.get(ROTATED_AT_TAG)), f"tag {ROTATED_AT_TAG}"),
+            (_as_datetime(data.get("LastRotatedDate")), "LastRotatedDate"),
+        )
+        if when
+    ]
+    if rotated:
+        return max(rotated, key=lambda item: item[0])
+    for field in ("LastChangedDate", "CreatedDate"):
+        when = _as_datetime(data.get(field))
+        if when:
+            return when, field
+    return None, None
+
+
+@check("SECRETS.ROTATION")
+def _secrets_rotation(a):
+    max_age = datetime.timedelta(days=a.secret_max_age_days)
+
+    def evaluate(secret):
+        when, source = secret_last_rotation(secret)
+        if when is None:
+            return result(secret, "FAIL", "no rotation or change date known")
+        # Dates only (never an age in days): the report stays the same from one day to the next.
+        day = when.strftime("%Y-%m-%d")
+        due = (when + max_age).strftime("%Y-%m-%d")
+        if a.now - when > max_age:
+            return result(
+                secret,
+                "FAIL",
+                f"last rotated {day} ({source}), more than {a.secret_max_age_days} days ago (was due {due})",
+            )
+        return result(secret, "PASS", f"last rotated {day} ({source}); due {due}")
+
+    return _each_closed(a.secrets(), evaluate)
+
+
+def master_secrets(a):
+    """The stack's database master credential secrets ({prefix}/database/master, .../master-password)."""
+    names = {f"{a.prefix}/{path}" for path in platform_rules.MASTER_SECRET_PATHS}
+    return [s for s in a.secrets() if s["name"] in names]
+
+
+def _references_secret(reference, secret):
+    """Whether a valueFrom / policy Resource names ``secret`` (full ARN, ARN with JSON key, or name)."""
+    reference = str(reference or "")
+    if reference == secret["name"] or reference.startswith(secret["id"]):
+        return True
+    marker = f":secret:{secret['name']}"
+    if marker in reference:
+        rest = reference.split(marker, 1)[1]
+        return rest == "" or rest[0] in "-:?*"
+    return False
+
+
+def _grants_secret_read(statement, secret):
+    """Whether an Allow statement lets its holder GetSecretValue ``secret`` (wildcards included)."""
+    if statement.get("Effect") != "Allow":
+        return False
+    if "NotAction" in statement:
+        return True  # Allow everything but some actions: assume it reaches the secret
+    actions = [str(x).lower() for x in _as_list(statement.get("Action"))]
+    if not any(fnmatch.fnmatchcase("secretsmanager:getsecretvalue", action) for action in actions):
+        return False
+    if "NotResource" in statement:
+        return True
+    for resource in map(str, _as_list(statement.get("Resource"))):
+        if resource == "*" or fnmatch.fnmatchcase(secret["id"], resource) or _references_secret(resource, secret):
+            return True
+    return False
+
+
+@check("SECRETS.MASTER_EXPOSURE")
+def _master_exposure(a):
+    reader_role = f"{a.prefix}{MASTER_READER_ROLE_SUFFIX}"
+    reader_family = f"{a.prefix}{MASTER_READER_FAMILY_SUFFIX}"
+
+    def evaluate(secret):
+        problems = []
+        for task_def in a.task_definitions():
+            if task_def["data"].get("family") == reader_family:
+                continue
+            for container in task_def["data"].get("containerDefinitions", []):
+                names = [
+                    item.get("name", "?")
+                    for item in container.get("secrets", []) or []
+                    if _references_secret(item.get("valueFrom"), secret)
+                ]
+                if names:
+                    problems.append(
+                        f"task definition {task_def['name']} container {container.get('name')} reads it as {', '.join(names)}"
+                    )
+        for role in a.roles():
+            if role["name"] == reader_role:
+                continue
+            for label, document in a.role_policies(role["name"]):
+                if any(_grants_secret_read(st, secret) for st in _statements(document or {})):
+                    problems.append(f"role {role['name']} ({label}) can read it")
+        return _passfail(
+            secret,
+            not problems,
+            f"read by no service task definition and no IAM role of the stack but {reader_role}",
+            "; ".join(problems),
+        )
+
+    return _each_closed(master_secrets(a), evaluate)
+
+
+def _destination_name(arn):
+    """The resource name of a WAF log destination ARN (log group, bucket or delivery stream)."""
+    tail = str(arn).split(":", 5)[-1]
+    if tail.startswith("log-group:"):
+        return tail[len("log-group:") :].split(":", 1)[0]
+    if tail.startswith("deliverystream/"):
+        return tail[len("deliverystream/") :]
+    return tail.split("/", 1)[0]
+
+
+@check("WAF.LOGGING")
+def _waf_logging(a):
+    def evaluate(acl):
+        resp = a.call(
+            "wafv2", "get_logging_configuration", ignore=("WAFNonexistentItemException",), ResourceArn=acl["id"]
+        )
+        config = (resp or {}).get("LoggingConfiguration")
+        if not config:
+            return result(acl, "FAIL", "no logging configuration")
+        destinations = _as_list(config.get("LogDestinationConfigs"))
+        good = [d for d in destinations if _destination_name(d).startswith(WAF_LOG_DESTINATION_PREFIX)]
+        return _passfail(
+            acl,
+            bool(good) and len(good) == len(destinations),
+            f"logs to {', '.join(good)}",
+            f"log destinations {', '.join(destinations) or '(none)'} are not named {WAF_LOG_DESTINATION_PREFIX}*",
+        )
+
+    return _each_closed(a.web_acls(), evaluate)
+
+
+def _condition_values(statement, key):
+    """Every value of condition ``key`` (case-insensitive) in a statement, with its operator."""
+    found = []
+    for operator, block in (statement.get("Condition") or {}).items():
+        for name, values in (block or {}).items():
+            if name.lower() == key.lower():
+                found.extend((operator, str(v)) for v in _as_list(values))
+    return found
+
+
+def _is_cloudfront_statement(statement):
+    if statement.get("Effect") != "Allow":
+        return False
+    principal = statement.get("Principal")
+    services = _as_list(principal.get("Service")) if isinstance(principal, dict) else []
+    return CLOUDFRONT_PRINCIPAL in services
+
+
+def unpinned_cloudfront_grants(document, distribution_arns):
+    """Problems of a policy's cloudfront.amazonaws.com statements: no AWS:SourceArn, a wildcard in it, or an
+    ARN that is not one of ``distribution_arns``. ``None`` when the policy has no such statement."""
+    statements = [st for st in _statements(document or {}) if _is_cloudfront_statement(st)]
+    if not statements:
+        return None
+    problems = []
+    for index, statement in enumerate(statements):
+        sid = statement.get("Sid") or f"cloudfront statement {index}"
+        values = _condition_values(statement, "AWS:SourceArn")
+        if not values:
+            problems.append(f"{sid}: no AWS:SourceArn condition (any distribution of any account)")
+            continue
+        for operator, value in values:
+            if "*" in value or "?" in value:
+                problems.append(f"{sid}: {operator} AWS:SourceArn {value} has a wildcard")
+            elif value not in distribution_arns:
+                problems.append(f"{sid}: AWS:SourceArn {value} is not a distribution of the stack")
+    return problems
+
+
+@check("CLOUDFRONT.OAC_PINNED")
+def _cloudfront_oac_pinned(a):
+    distribution_arns = {d["id"] for d in a.distributions()}
+
+    def evaluate_bucket(bucket):
+        problems = unpinned_cloudfront_grants(a.bucket_policy(bucket["name"]), distribution_arns)
+        if problems is None:
+            return None
+        return _passfail(bucket, not problems, "CloudFront reads only as the stack's distribution", "; ".join(problems))
+
+    def evaluate_key(key):
+        problems = unpinned_cloudfront_grants(a.key_policy(key["data"]["KeyId"]), distribution_arns)
+        if problems is None:
+            return None
+        return _passfail(key, not problems, "CloudFront decrypts only as the stack's distribution", "; ".join(problems))
+
+    return _each_closed(a.buckets(), evaluate_bucket) + _each_closed(a.kms_keys(), evaluate_key)
+
+
+@check("SNAPSHOT.KEY_RETAINED")
+def _snapshot_key_retained(a):
+    def evaluate(snapshot):
+        key = snapshot["data"].get("KmsKeyId")
+        if not key:
+            return result(snapshot, "PASS", "not encrypted with a KMS key (no key to lose)")
+        state = a.key_state(key)
+        return _passfail(
+            snapshot,
+            state == "Enabled",
+            f"KMS key {key} is Enabled",
+            f"KMS key {key} is {state}: the snapshot {'can no longer' if state == 'NotFound' else 'may soon not'} be restored",
+        )
+
+    return _each_closed(a.db_snapshots(), evaluate) + _each_closed(a.cache_snapshots(), evaluate)
 
 
 # --- the audit ----------------------------------------------------------------------------------

@@ -84,6 +84,13 @@ options:
         module only reports.
     type: bool
     default: true
+  secret_max_age_days:
+    description:
+      - C(SECRETS.ROTATION) fails a secret last rotated more than this many days ago. The last rotation is the
+        later of the C(PlatformRotatedAt) tag (written by C(playbooks/rotate_secrets.yml)) and Secrets Manager's
+        C(LastRotatedDate); for a secret never rotated, its C(LastChangedDate), else its C(CreatedDate).
+    type: int
+    default: 90
 notes:
   - Regional services are audited in the module's region; S3, IAM and CloudFront are global.
   - Candidates are narrowed by name where the naming contract fixes names (S3 buckets begin with
@@ -266,6 +273,7 @@ def main():
         severity_threshold=dict(type="str", default="high", choices=list(reversed(SEVERITIES))),
         controls=dict(type="list", elements="str"),
         fail_on_findings=dict(type="bool", default=True),
+        secret_max_age_days=dict(type="int", default=90, no_log=False),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
@@ -276,6 +284,8 @@ def main():
         errors.append(
             f"platform_name {params['platform_name']!r} must be 3-20 lowercase letters, digits or hyphens, starting with a letter"
         )
+    if params["secret_max_age_days"] < 1:
+        errors.append(f"secret_max_age_days must be 1 or more (got {params['secret_max_age_days']})")
     if params["dr_region"] and not REGION_RE.match(params["dr_region"]):
         errors.append(f"dr_region {params['dr_region']!r} is not an AWS region name")
     control_ids, unknown = select_controls(params["controls"])
@@ -299,6 +309,8 @@ def main():
         params["platform_env"],
         region,
         params["dr_region"],
+        now=now,
+        secret_max_age_days=params["secret_max_age_days"],
     )
     try:
         report = run_audit(auditor, control_ids, waivers, params["severity_threshold"], now)

@@ -63,7 +63,8 @@ def _task_definitions(stack: LocalStack) -> dict:
 
 
 def test_deploy(stack):
-    assert stack.run("deploy.yml", "--tags", "repositories").returncode == 0
+    run = stack.run("deploy.yml", "--tags", "repositories")
+    assert run.returncode == 0, run.output[-4000:]
     push_images(stack.endpoint, "inventories/local", TAG)
     run = stack.run("deploy.yml", "-e", f"platform_image_tag={TAG}")
     assert run.returncode == 0, run.output[-4000:]

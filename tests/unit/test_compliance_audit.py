@@ -531,7 +531,11 @@ class Stack:
                 "Action": ["s3:GetObject", "s3:PutObject"],
                 "Resource": f"arn:aws:s3:::{self.prefix}-documents/*",
             },
-            {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"},
+            {
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{self.prefix}/db-??????",
+            },
         ]
         iam.put_role_policy(
             RoleName=name,
@@ -566,7 +570,7 @@ class Stack:
                     {
                         "Effect": "Allow",
                         "Action": "secretsmanager:GetSecretValue",
-                        "Resource": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{self.prefix}/*",
+                        "Resource": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{self.prefix}/db-??????",
                     },
                 ],
             )
@@ -709,6 +713,7 @@ class Stack:
             retry_while(
                 lambda: waf_client.associate_web_acl(WebACLArn=acl, ResourceArn=lb), "WAFUnavailableEntityException"
             )
+            self.web_acl()  # with its traffic logs (WAF.LOGGING)
         return {"lb": lb, "https": https, "http": http}
 
     def origin_access_control(self, name="assets", signing="always"):
@@ -785,6 +790,77 @@ class Stack:
         )["Distribution"]
         return dist["ARN"]
 
+    # --- issue 12: master secret, WAF logging, pinned OAC, kept snapshots ---
+    def master_secret(self):
+        sm = self.aws("secretsmanager")
+        return sm.create_secret(
+            Name=f"{self.prefix}/database/master",
+            SecretString=json.dumps({"username": "platform", "password": "not-a-real-password-1"}),
+            KmsKeyId=self.key_arn,
+            Tags=self.kv(),
+        )["ARN"]
+
+    def web_acl(self, logging=True):
+        waf = self.aws("wafv2")
+        name = f"{self.prefix}-waf"
+        # the load balancer's web ACL (load_balancer(waf=True)) when it exists
+        acl = next((a for a in waf.list_web_acls(Scope="REGIONAL")["WebACLs"] if a["Name"] == name), None)
+        if acl is None:
+            acl = waf.create_web_acl(
+                Name=name,
+                Scope="REGIONAL",
+                DefaultAction={"Allow": {}},
+                VisibilityConfig={"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": name},
+                Tags=self.kv(),
+            )["Summary"]
+        if logging:
+            group = f"aws-waf-logs-{self.prefix}"
+            try:
+                self.aws("logs").create_log_group(logGroupName=group)
+            except botocore.exceptions.ClientError as e:
+                if e.response["Error"]["Code"] != "ResourceAlreadyExistsException":
+                    raise
+            waf.put_logging_configuration(
+                LoggingConfiguration={
+                    "ResourceArn": acl["ARN"],
+                    "LogDestinationConfigs": [f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{group}"],
+                }
+            )
+        return acl["ARN"]
+
+    def cloudfront_grant(self, bucket, source_arn):
+        """Add the OAC read statement for ``source_arn`` (a distribution ARN or a pattern) to the bucket policy."""
+        s3 = self.aws("s3")
+        policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+        policy["Statement"].append(
+            {
+                "Sid": "CloudFrontReadsAssets",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudfront.amazonaws.com"},
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{bucket}/*",
+                "Condition": {"ArnLike" if "*" in source_arn else "StringEquals": {"AWS:SourceArn": source_arn}},
+            }
+        )
+        s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+
+    def db_snapshot(self, key=None):
+        """A manual (final) snapshot of the stack's database, encrypted with ``key`` (the platform key)."""
+        rds = self.aws("rds")
+        snap = rds.create_db_snapshot(
+            DBInstanceIdentifier=f"{self.prefix}-db",
+            DBSnapshotIdentifier=f"{self.prefix}-db-final-20261203t000000z",
+            Tags=self.kv(),
+        )["DBSnapshot"]
+        if key:  # an encrypted copy with another key (what destroy keeps)
+            snap = rds.copy_db_snapshot(
+                SourceDBSnapshotIdentifier=snap["DBSnapshotArn"],
+                TargetDBSnapshotIdentifier=f"{self.prefix}-db-kept-20261203t000000z",
+                KmsKeyId=key,
+                CopyTags=True,
+            )["DBSnapshot"]
+        return snap["DBSnapshotArn"]
+
     def trail(self, bucket, logging=True):
         ct = self.aws("cloudtrail")
         arn = ct.create_trail(
@@ -852,6 +928,10 @@ def build_compliant_stack(stack):
     ids["distribution"] = s.distribution()
     ids["trail"] = s.trail(ids["logs_bucket"])
     s.aws("ec2").enable_ebs_encryption_by_default()
+    ids["master_secret"] = s.master_secret()
+    ids["web_acl"] = s.web_acl()
+    s.cloudfront_grant(ids["documents"], ids["distribution"])
+    ids["snapshot"] = s.db_snapshot()
     return ids
 
 
@@ -893,6 +973,9 @@ def test_compliant_stack_passes_every_control(run_module, stack, platform):
         "distribution",
         "trail",
         "key",
+        "master_secret",
+        "web_acl",
+        "snapshot",
     ):
         assert ids[key] in resources, key
     assert ids["alb"]["lb"] in resources and ids["alb"]["https"] in resources and ids["alb"]["http"] in resources
@@ -1498,3 +1581,170 @@ def test_other_aws_errors_abort_the_audit():
     with pytest.raises(compliance.AuditError) as err:
         compliance.run_audit(auditor, ["RDS.ENCRYPTION"], [], "high", datetime.datetime.now(datetime.UTC))
     assert err.value.control == "RDS.ENCRYPTION" and err.value.api == "rds:DescribeDBInstances"
+
+
+# --------------------------------------------------------------------------------------------------
+# issue 12: secret rotation, master secret exposure, WAF logging, pinned OAC, kept snapshot keys
+# --------------------------------------------------------------------------------------------------
+def _finding(res, control, resource):
+    return next(f for f in res["findings"] if f["control"] == control and f["resource"] == resource)
+
+
+def test_secret_rotation_age_from_the_tag_or_the_dates(run_module, aws, stack, platform):
+    sm = aws("secretsmanager")
+    fresh = stack.secret()
+    old = sm.create_secret(
+        Name=f"{stack.prefix}/app/old-token",
+        SecretString="x" * 20,
+        KmsKeyId=stack.key_arn,
+        Tags=stack.kv({**stack.tags, "PlatformRotatedAt": "2020-01-01T00:00:00Z"}),
+    )["ARN"]
+    res = audit(run_module, platform, controls=["SECRETS.ROTATION"], fail_on_findings=False)
+    assert not res.failed, res.get("msg")
+    assert _finding(res, "SECRETS.ROTATION", fresh)["status"] == "PASS"
+    stale = _finding(res, "SECRETS.ROTATION", old)
+    assert stale["status"] == "FAIL" and stale["severity"] == "high"
+    assert "last rotated 2020-01-01 (tag PlatformRotatedAt), more than 90 days ago" in stale["detail"]
+    # the limit is a knob; a rotation moves the date
+    res = audit(run_module, platform, controls=["SECRETS.ROTATION"], secret_max_age_days=100000)
+    assert not res.failed and _finding(res, "SECRETS.ROTATION", old)["status"] == "PASS"
+    assert audit(run_module, platform, secret_max_age_days=0)["msg"].startswith("Invalid input")
+
+
+def test_secret_last_rotation_prefers_the_later_rotation_record():
+    now = datetime.datetime(2026, 12, 3, tzinfo=datetime.UTC)
+    older = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+
+    def secret(tags=None, **data):
+        return compliance.Resource("arn", "name", compliance.T_SM, tags or {}, data)
+
+    tagged = secret({"PlatformRotatedAt": "2026-11-30T10:00:00Z"}, LastRotatedDate=older, CreatedDate=older)
+    assert compliance.secret_last_rotation(tagged) == (
+        datetime.datetime(2026, 11, 30, 10, tzinfo=datetime.UTC),
+        "tag PlatformRotatedAt",
+    )
+    assert compliance.secret_last_rotation(secret(LastRotatedDate=now, LastChangedDate=older)) == (
+        now,
+        "LastRotatedDate",
+    )
+    assert compliance.secret_last_rotation(secret({"PlatformRotatedAt": "junk"}, LastChangedDate=now)) == (
+        now,
+        "LastChangedDate",
+    )
+    assert compliance.secret_last_rotation(secret(CreatedDate=older)) == (older, "CreatedDate")
+    assert compliance.secret_last_rotation(secret()) == (None, None)
+
+
+def test_master_secret_exposure_names_task_definitions_and_roles(run_module, aws, stack, platform):
+    master = stack.master_secret()
+    # the bootstrap task's own role may read it
+    stack.role(
+        "db-bootstrap-execution",
+        statements=[{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": master}],
+    )
+    res = audit(run_module, platform, controls=["SECRETS.MASTER_EXPOSURE"])
+    assert not res.failed, res.get("msg")
+    assert _finding(res, "SECRETS.MASTER_EXPOSURE", master)["status"] == "PASS"
+
+    # a service's task definition lists it, another role reads every secret
+    aws("ecs").register_task_definition(
+        family=f"{stack.prefix}-backend",
+        executionRoleArn=stack.execution_role(),
+        containerDefinitions=[
+            {
+                "name": "backend",
+                "image": "backend:1",
+                "essential": True,
+                "memory": 512,
+                "user": "1000",
+                "secrets": [{"name": "DATABASE_MASTER", "valueFrom": f"{master}:password::"}],
+            }
+        ],
+        tags=stack.kv_lower(),
+    )
+    stack.role(
+        "exec-worker",
+        statements=[{"Effect": "Allow", "Action": "secretsmanager:Get*", "Resource": "*"}],
+    )
+    res = audit(run_module, platform, controls=["SECRETS.MASTER_EXPOSURE"])
+    assert res.failed
+    finding = _finding(res, "SECRETS.MASTER_EXPOSURE", master)
+    assert finding["status"] == "FAIL" and finding["severity"] == "high"
+    assert (
+        f"task definition {stack.prefix}-backend:1 container backend reads it as DATABASE_MASTER" in finding["detail"]
+    )
+    assert f"role {stack.prefix}-exec-worker (inline policy least-privilege) can read it" in finding["detail"]
+    assert "db-bootstrap-execution" not in finding["detail"]
+
+
+def test_master_exposure_not_applicable_without_a_database(run_module, stack, platform):
+    stack.secret()
+    res = audit(run_module, platform, controls=["SECRETS.MASTER_EXPOSURE"])
+    assert not res.failed
+    (finding,) = res["findings"]
+    assert finding["status"] == "NOT_APPLICABLE"
+
+
+def test_waf_logging_missing_is_a_failure(run_module, stack, platform):
+    acl = stack.web_acl(logging=False)
+    res = audit(run_module, platform, controls=["WAF.LOGGING"], fail_on_findings=False)
+    finding = _finding(res, "WAF.LOGGING", acl)
+    assert finding["status"] == "FAIL" and finding["detail"] == "no logging configuration"
+    # no web ACL at all (a stack without WAF): not applicable
+    other = audit(run_module, platform + "x", controls=["WAF.LOGGING"])
+    assert [f["status"] for f in other["findings"]] == ["NOT_APPLICABLE"]
+
+
+def test_cloudfront_grant_must_name_the_stack_distribution(run_module, stack, platform):
+    dist = stack.distribution()
+    stack.logs_bucket()
+    bucket = stack.bucket("documents")
+    stack.cloudfront_grant(bucket, f"arn:aws:cloudfront::{ACCOUNT}:distribution/*")
+    res = audit(run_module, platform, controls=["CLOUDFRONT.OAC_PINNED"], fail_on_findings=False)
+    finding = _finding(res, "CLOUDFRONT.OAC_PINNED", f"arn:aws:s3:::{bucket}")
+    assert finding["status"] == "FAIL" and "has a wildcard" in finding["detail"]
+
+    other = stack.bucket("media")
+    stack.cloudfront_grant(other, f"arn:aws:cloudfront::{ACCOUNT}:distribution/EOTHERDIST")
+    res = audit(run_module, platform, controls=["CLOUDFRONT.OAC_PINNED"], fail_on_findings=False)
+    assert (
+        "is not a distribution of the stack"
+        in _finding(res, "CLOUDFRONT.OAC_PINNED", f"arn:aws:s3:::{other}")["detail"]
+    )
+    assert dist not in {f["resource"] for f in res["findings"]}
+
+
+def test_unpinned_cloudfront_grants_helper():
+    dist = f"arn:aws:cloudfront::{ACCOUNT}:distribution/E1"
+    grant = {"Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"}, "Action": "kms:Decrypt"}
+    assert compliance.unpinned_cloudfront_grants({"Statement": [{"Effect": "Allow", "Principal": "*"}]}, {dist}) is None
+    pinned = dict(grant, Condition={"StringEquals": {"aws:sourcearn": dist}})
+    assert compliance.unpinned_cloudfront_grants({"Statement": [pinned]}, {dist}) == []
+    assert "no AWS:SourceArn" in compliance.unpinned_cloudfront_grants({"Statement": [grant]}, {dist})[0]
+    account_wide = dict(grant, Condition={"StringEquals": {"AWS:SourceAccount": ACCOUNT}})
+    assert "no AWS:SourceArn" in compliance.unpinned_cloudfront_grants({"Statement": account_wide}, {dist})[0]
+
+
+def test_snapshot_whose_key_is_pending_deletion_fails(run_module, aws, stack, platform):
+    stack.database()
+    doomed = stack.key()
+    snapshot = stack.db_snapshot(key=doomed)
+    res = audit(run_module, platform, controls=["SNAPSHOT.KEY_RETAINED"])
+    assert not res.failed, res.get("msg")
+    assert _finding(res, "SNAPSHOT.KEY_RETAINED", snapshot)["status"] == "PASS"
+    aws("kms").schedule_key_deletion(KeyId=doomed, PendingWindowInDays=7)
+    res = audit(run_module, platform, controls=["SNAPSHOT.KEY_RETAINED"])
+    assert res.failed
+    finding = _finding(res, "SNAPSHOT.KEY_RETAINED", snapshot)
+    assert finding["status"] == "FAIL" and finding["severity"] == "high" and "PendingDeletion" in finding["detail"]
+
+
+def test_new_controls_fail_closed_when_the_endpoint_does_not_answer():
+    """A 404/500/501 is NOT_APPLICABLE for the older controls, but never for these: real AWS answering so must not pass."""
+    client = _UnsupportedClient("500", 500)
+    auditor = compliance.Auditor(lambda service: client, "demo", "prod", REGION)
+    resource = compliance.Resource("arn:acl", "demo-prod-waf", compliance.T_WEB_ACL, {}, {})
+    auditor._memo["wafv2.web_acls"] = [resource]
+    report = compliance.run_audit(auditor, ["WAF.LOGGING"], [], "high", datetime.datetime.now(datetime.UTC))
+    (finding,) = report["findings"]
+    assert finding["status"] == "FAIL" and "fails closed" in finding["detail"]
