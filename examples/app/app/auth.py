@@ -1,6 +1,8 @@
 """Bearer-token check for write endpoints: HS256 JWTs signed with JWT_SECRET (stdlib only).
 
-Enforced only when JWT_SECRET is set. Tokens must carry ``exp``; ``alg`` must be HS256.
+Enforced only when JWT_SECRET is set. Tokens must carry ``exp``; ``alg`` must be HS256. After a
+rotation (playbooks/rotate_secrets.yml) JWT_SECRET_PREVIOUS holds the key it replaced: tokens signed
+with it stay valid (the grace window) until the next rotation.
 """
 
 from __future__ import annotations
@@ -49,3 +51,15 @@ def decode(token: str, secret: str, leeway: int = 30) -> dict:
     if not isinstance(exp, int | float) or exp + leeway < time.time():
         raise InvalidToken("expired or missing exp")
     return claims
+
+
+def decode_any(token: str, secrets: list[str | None], leeway: int = 30) -> dict:
+    """``decode`` with the current key, then with the previous one (a bad signature only moves on)."""
+    keys = [s for s in secrets if s]
+    for index, secret in enumerate(keys):
+        try:
+            return decode(token, secret, leeway)
+        except InvalidToken as exc:
+            if str(exc) != "bad signature" or index == len(keys) - 1:
+                raise
+    raise InvalidToken("no key configured")

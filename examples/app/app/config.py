@@ -9,6 +9,7 @@
 | AWS_REGION / AWS_DEFAULT_REGION | region for S3 and for signing OpenSearch requests |
 | OPENSEARCH_URL | https://host[:port] of the OpenSearch domain |
 | JWT_SECRET | when set, write endpoints require an HS256 bearer token signed with it |
+| JWT_SECRET_PREVIOUS | the key JWT_SECRET held before its last rotation: tokens signed with it are still accepted (grace window) |
 | APP_VERSION | version reported by /health (default: the package version) |
 | LOG_LEVEL | debug, info (default), warning, error |
 """
@@ -61,6 +62,7 @@ class Settings:
     aws_region: str | None = None
     opensearch_url: str | None = field(default=None, repr=False)
     jwt_secret: str | None = field(default=None, repr=False)
+    jwt_secret_previous: str | None = field(default=None, repr=False)
     version: str = __version__
     log_level: str = "info"
 
@@ -92,6 +94,7 @@ class Settings:
             aws_region=get("AWS_REGION") or get("AWS_DEFAULT_REGION"),
             opensearch_url=get("OPENSEARCH_URL"),
             jwt_secret=get("JWT_SECRET"),
+            jwt_secret_previous=get("JWT_SECRET_PREVIOUS"),
             version=get("APP_VERSION") or __version__,
             log_level=(get("LOG_LEVEL") or "info").lower(),
         )
@@ -109,6 +112,8 @@ class Settings:
                     values.append(password)
         if self.jwt_secret:
             values.append(self.jwt_secret)
+        if self.jwt_secret_previous:
+            values.append(self.jwt_secret_previous)
         return [v for v in values if len(v) >= 4]
 
     def describe(self) -> dict:

@@ -61,7 +61,7 @@ def require_writer(request: Request, authorization: Annotated[str | None, Header
     if scheme.lower() != "bearer" or not token:
         raise HTTPException(401, "bearer token required", headers={"WWW-Authenticate": "Bearer"})
     try:
-        return auth.decode(token.strip(), secret)
+        return auth.decode_any(token.strip(), [secret, request.app.state.settings.jwt_secret_previous])
     except auth.InvalidToken as exc:
         raise HTTPException(401, f"invalid token: {exc}", headers={"WWW-Authenticate": "Bearer"}) from exc
 
