@@ -125,7 +125,7 @@ options:
         description:
           - Start a new deployment even when the task definition does not change, so that every task is replaced
             and reads its secrets again (for example after a secret rotated). Alone, it restarts the service on the
-            task definition it runs (a restart): no revision is registered, and should that deployment fail, the
+            task definition it runs (a restart) - no revision is registered, and should that deployment fail, the
             service is neither rolled back nor its revision marked failed (it runs the same task definition).
           - With other options, the update they make is sent with C(forceNewDeployment) too.
           - Not idempotent by nature - every run starts a new deployment.
