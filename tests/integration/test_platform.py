@@ -358,7 +358,13 @@ def test_destroy_refuses_without_confirmation_then_leaves_nothing(stack):
         "refusal must not delete"
     )
 
-    destroyed = stack.run("playbooks/destroy.yml", "-e", f"confirm_destroy={STACK}")
+    # The data too (a plain destroy keeps it: tests/integration/test_destroy_keeps_data.py); moto's account.
+    destroyed = stack.run(
+        "playbooks/destroy.yml",
+        *("-e", f"confirm_destroy={STACK}", "-e", "destroy_data=true"),
+        "-e",
+        "confirm_account=123456789012",
+    )
     assert destroyed.returncode == 0, destroyed.tail(150)
     assert not ec2.describe_vpcs(Filters=[{"Name": "tag:Project", "Values": ["caseapp"]}])["Vpcs"]
     assert _tagged(stack) == []

@@ -10,7 +10,6 @@ duplicate resources -> destroy finishes in bounded time and leaves nothing tagge
 from __future__ import annotations
 
 import json
-import re
 import time
 import urllib.request
 from collections import Counter
@@ -199,24 +198,19 @@ def test_throttled_retries_left_no_duplicate_resources(stack):
 
 def test_destroy_of_the_prodlike_stack_finishes_and_leaves_nothing(stack):
     started = time.monotonic()
-    destroyed = stack.run("playbooks/destroy.yml", "-e", f"confirm_destroy={STACK}", timeout=DESTROY_BOUND_S)
+    # The data too (a plain destroy keeps it: tests/integration/test_destroy_keeps_data.py).
+    destroyed = stack.run(
+        "playbooks/destroy.yml",
+        *("-e", f"confirm_destroy={STACK}", "-e", "destroy_data=true", "-e", f"confirm_account={ACCOUNT}"),
+        timeout=DESTROY_BOUND_S,
+    )
     elapsed = time.monotonic() - started
     assert destroyed.returncode == 0, destroyed.tail(150)
     assert elapsed < DESTROY_BOUND_S
     assert not stack.client("ec2").describe_vpcs(Filters=[{"Name": "tag:Project", "Values": [NAME]}])["Vpcs"]
-    # What destroy keeps by design (DESIGN.md §4, like CloudFormation's Snapshot policy): the final
-    # snapshots of the database and the cache. Nothing else tagged as the platform's may be left.
+    # With destroy_data nothing tagged as the platform's is left, the final snapshots included.
     left = tagged(stack, NAME, ENV, (DR_REGION,))
-    kept = [
-        arn
-        for arn in left
-        if re.search(
-            rf":(rds:{REGION}:{ACCOUNT}:snapshot:{STACK}-db-final-|elasticache:{REGION}:{ACCOUNT}:snapshot:{STACK}-cache-final)",
-            arn,
-        )
-    ]
-    assert [arn for arn in left if arn not in kept] == [], left
-    assert any(":rds:" in arn for arn in kept), f"the database's final snapshot was not kept: {left}"
+    assert left == [], left
     assert [
         p
         for p in stack.client("cognito-idp").list_user_pools(MaxResults=60)["UserPools"]
