@@ -494,7 +494,8 @@ if ours:
         and "ArnLike" not in bucket_cf[0]["Condition"],
         "the assets bucket lets CloudFront read only for this distribution (aws:SourceArn pinned, no wildcard)",
     )
-    key_policy = json.loads(kms.get_key_policy(KeyId=f"alias/{PREFIX}", PolicyName="default")["Policy"])
+    key_id = kms.describe_key(KeyId=f"alias/{PREFIX}")["KeyMetadata"]["KeyId"]
+    key_policy = json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
     key_cf = [s for s in key_policy["Statement"] if s.get("Principal", {}).get("Service") == "cloudfront.amazonaws.com"]
     check(
         len(key_cf) == 1 and key_cf[0]["Condition"].get("StringEquals", {}).get("AWS:SourceArn") == dist["ARN"],
