@@ -689,6 +689,38 @@ def _patch_secretsmanager_error_status() -> None:
         cls.__init__ = __init__
 
 
+def _patch_elasticache_delete_subnet_group() -> None:
+    """DeleteCacheSubnetGroup, as on AWS (moto does not implement it: a 500 for every call).
+
+    A group some replication group still uses is refused with CacheSubnetGroupInUse; a missing one
+    with CacheSubnetGroupNotFoundFault (a second destroy deletes what the first left while the
+    replication group was still deleting).
+    """
+    from moto.elasticache.exceptions import CacheSubnetGroupNotFound, ElastiCacheException  # noqa: PLC0415
+    from moto.elasticache.responses import ElastiCacheResponse  # noqa: PLC0415
+
+    class CacheSubnetGroupInUse(ElastiCacheException):
+        code = "CacheSubnetGroupInUse"
+
+        def __init__(self, name: str):
+            super().__init__(f"Cache subnet group {name} is currently in use by a cache cluster.")
+
+    # moto finds an error's service model by the exception's module (moto.<service>.…).
+    CacheSubnetGroupInUse.__module__ = "moto.elasticache.exceptions"
+
+    def delete_cache_subnet_group(self):
+        name = self._get_param("CacheSubnetGroupName")
+        backend = self.elasticache_backend
+        if name not in backend.cache_subnet_groups:
+            raise CacheSubnetGroupNotFound(name)
+        if any(getattr(g, "cache_subnet_group_name", None) == name for g in backend.replication_groups.values()):
+            raise CacheSubnetGroupInUse(name)
+        del backend.cache_subnet_groups[name]
+        return ActionResult({})
+
+    ElastiCacheResponse.delete_cache_subnet_group = delete_cache_subnet_group
+
+
 def _patch_prefix_list_rule_descriptions() -> None:
     """Keep a security group rule's prefix list description (AWS returns it in PrefixListIds[].Description).
 
@@ -748,4 +780,5 @@ def patch_moto() -> None:
     _patch_cloudfront_origin_access_control()
     _patch_opensearch_empty_access_policy()
     _patch_elasticache_member_clusters()
+    _patch_elasticache_delete_subnet_group()
     _patch_secretsmanager_error_status()
