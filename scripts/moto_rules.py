@@ -849,6 +849,59 @@ def wafv2_logging_destination() -> None:
     _wrap(WAFV2Response, "put_logging_configuration", put_logging_configuration)
 
 
+# CloudWatch Logs API reference, PutRetentionPolicy ``retentionInDays``: "Possible values are".
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+
+
+@rule("logs_retention_values")
+def logs_retention_values() -> None:
+    """PutRetentionPolicy accepts only the retention periods AWS lists.
+
+    AWS (CloudWatch Logs API reference, PutRetentionPolicy: "Possible values are: 1, 3, 5, 7, 14, 30, 60,
+    90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, and 3653"): any other
+    value fails with 400 ``InvalidParameterException`` "1 validation error detected: Value 'N' at
+    'retentionInDays' failed to satisfy constraint". moto 5.2 stores any number.
+    """
+    from moto.logs.exceptions import InvalidParameterException  # noqa: PLC0415
+    from moto.logs.models import LogsBackend  # noqa: PLC0415
+
+    def put_retention_policy(original):
+        def put(self, log_group_name, retention_in_days, *args, **kwargs):
+            if retention_in_days is not None and int(retention_in_days) not in LOG_RETENTION_DAYS:
+                raise InvalidParameterException(
+                    f"1 validation error detected: Value '{retention_in_days}' at 'retentionInDays' failed to "
+                    f"satisfy constraint: Member must satisfy enum value set: {list(LOG_RETENTION_DAYS)}"
+                )
+            return original(self, log_group_name, retention_in_days, *args, **kwargs)
+
+        return put
+
+    _wrap(LogsBackend, "put_retention_policy", put_retention_policy)
+
+
 def apply(selection: str | None) -> list[str]:
     """Apply the rules named by a ``PLATFORM_LOCAL_RULES`` value; returns their names.
 

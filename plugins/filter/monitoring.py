@@ -22,7 +22,7 @@ ELB_NAME_MAX = platform_rules.NAME_LIMITS["elb_target_group"]  # one rule: modul
 ELB_HASH_LENGTH = 6
 # Retention periods amazon.aws.cloudwatchlogs_log_group accepts (it deletes a group it has just
 # created when given another value, so anything else is refused before any AWS call).
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653)
+LOG_RETENTION_DAYS = platform_rules.LOG_RETENTION_DAYS
 COMPONENTS = ("ecs", "alb", "database", "cache", "search")
 # Alarm thresholds: the defaults of every key of ``monitoring_thresholds``.
 THRESHOLD_DEFAULTS = {

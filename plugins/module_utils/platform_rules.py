@@ -237,6 +237,31 @@ SERVICE_KEYS = (
 )
 BUCKET_ACCESS = ("read", "read_write")
 ECS_MAX_GRACE_PERIOD = 2147483647
+# CloudWatch Logs PutRetentionPolicy: the only retention values AWS accepts (days).
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 
 
 def unknown_key_errors(where, spec, known=SERVICE_KEYS):

@@ -16,6 +16,7 @@ import pytest
 from tests.conftest import api_requests
 from tests.helpers import ROOT, playbook, push_images
 from tests.integration.stack import LocalStack, local_postgres, tagged
+from tests.policy_lint import lint_stack
 
 STACK = "caseapp-local"  # inventories/local
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("platform")]
@@ -150,6 +151,9 @@ def test_deploy_twice_second_run_changes_nothing(stack):
     origin = dist["Origins"]["Items"][0]
     assert origin["OriginAccessControlId"] == control["Id"], origin
     assert not origin["S3OriginConfig"]["OriginAccessIdentity"], origin
+    # Every policy the deploy wrote (IAM, key, bucket, topic, log resource, search access) passes the
+    # least-privilege lint: no wildcard action or principal without a source condition.
+    assert lint_stack(stack.endpoint, stack.region, "caseapp", "local") == {}
 
     # The second run is verbose on purpose: no secret value may appear even at -vvv.
     second = stack.run("deploy.yml", "-vvv")
@@ -239,7 +243,10 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
     # The audit reads the drifted stack as it is and fails the run on what it can see; every stage
     # before it has reported its changes by then.
     assert check.returncode != 0 and check.recap["failed"] == 1, check.tail(150)
-    blocking = "3 FAIL finding(s) at or above severity 'high' in control(s) EC2.OPEN_DATA_PORTS, IAM.NO_WILDCARD_ACTIONS, S3.TLS_ONLY"
+    blocking = (
+        "5 FAIL finding(s) at or above severity 'high' in control(s) "
+        "EC2.OPEN_DATA_PORTS, IAM.NO_WILDCARD_ACTIONS, S3.TLS_ONLY, SECRETS.MASTER_EXPOSURE"
+    )
     assert blocking in check.output, check.tail(150)
     changed = check.changed_tasks()
     for task in (

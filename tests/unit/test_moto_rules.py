@@ -89,6 +89,8 @@ def test_registry_names_every_rule():
         "rds_engine_versions",
         "secrets_partial_arn",
         "acm_certificates",
+        "wafv2_logging_destination",
+        "logs_retention_values",
     }
     for name, fn in moto_rules.RULES.items():
         assert callable(fn), name
@@ -998,3 +1000,22 @@ def test_one_rule_alone(tmp_path):
         bucket = _name("free")
         s3.create_bucket(Bucket=bucket)
         s3.put_bucket_acl(Bucket=bucket, ACL="public-read")  # s3_acl_disabled is off
+
+
+# --------------------------------------------------------------------------- logs_retention_values
+
+
+def test_log_retention_only_the_values_aws_lists(strict, lenient):
+    logs = strict("logs")
+    name = f"/it/retention-{uuid.uuid4().hex[:8]}"
+    logs.create_log_group(logGroupName=name)
+    for days in (1096, 2192, 3653):
+        logs.put_retention_policy(logGroupName=name, retentionInDays=days)
+        assert logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"][0]["retentionInDays"] == days
+    error = _refused(
+        lambda: logs.put_retention_policy(logGroupName=name, retentionInDays=2000), "InvalidParameterException"
+    )
+    assert "Value '2000' at 'retentionInDays' failed to satisfy constraint" in str(error)
+    loose = lenient("logs")
+    loose.create_log_group(logGroupName=name)
+    loose.put_retention_policy(logGroupName=name, retentionInDays=2000)
