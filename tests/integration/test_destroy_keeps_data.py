@@ -126,6 +126,7 @@ def test_plain_destroy_removes_the_stack_and_keeps_the_data(stack):
     assert body == b"%PDF-1.7 intake form"
     groups = _log_groups(stack)
     assert f"/platform/{STACK}/vpc-flow-logs" in groups and f"/platform/{STACK}/api" in groups, groups
+    assert f"/platform/{STACK}/db-bootstrap" in groups, groups
     (pool,) = _pools(stack)
     described = stack.client("cognito-idp").describe_user_pool(UserPoolId=pool["Id"])["UserPool"]
     assert described.get("DeletionProtection") == "ACTIVE", described.get("DeletionProtection")
