@@ -195,7 +195,7 @@ check(
     sorted(readable) == sorted([described["master"]["ARN"], *(described_app[k]["ARN"] for k in ("app_a", "app_b"))]),
     "the bootstrap execution role reads exactly the master and the two login password secrets",
 )
-logs = client("logs").describe_log_groups(logGroupNamePrefix=f"/{NAME}/{ENV}/db-bootstrap")["logGroups"]
+logs = client("logs").describe_log_groups(logGroupNamePrefix=f"/platform/{PREFIX}/db-bootstrap")["logGroups"]
 check(len(logs) == 1 and logs[0].get("kmsKeyId") == key_arn, "the bootstrap log group exists, encrypted")
 check(
     re.fullmatch(r"postgresql://[^:]+:[^@]+@[^:/]+:\d+/\w+\?sslmode=require", url) is not None,

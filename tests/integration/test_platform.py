@@ -250,7 +250,7 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
     assert blocking in check.output, check.tail(150)
     changed = check.changed_tasks()
     for task in (
-        "Ensure the data-tier security groups admit their port from the app only",
+        "Ensure the data-tier and endpoint security groups admit their port from the app only",
         "Ensure each bucket is versioned, encrypted, private, TLS-only and tagged",
         "Ensure the access policy lets only the platform's task roles use the HTTP API",
         "Ensure each role exists, assumable by ECS tasks of this account only, without managed policies",

@@ -53,6 +53,14 @@ def test_prod_without_a_certificate_is_refused_before_any_aws_call(moto_endpoint
         assert f"platform_certificate_arn is empty: {env} must serve HTTPS" in output
 
 
+def test_a_bad_role_variable_is_refused_before_any_aws_call(moto_endpoint):
+    """A role checks its own spec when it starts, after earlier roles ran: the preflight checks it first."""
+    output = _no_request(moto_endpoint, "-e", "monitoring_log_retention_days=2000")
+    assert "value of monitoring_log_retention_days must be one of" in output and "got: 2000" in output
+    output = _no_request(moto_endpoint, "-e", "database_bootstrap_cpu=lots")
+    assert "database_bootstrap_cpu" in output and "lots" in output
+
+
 def test_a_certificate_in_another_region_is_refused_before_any_aws_call(moto_endpoint):
     elsewhere = WELL_FORMED.replace("us-east-1", "eu-west-1")
     output = _no_request(
