@@ -65,6 +65,7 @@ WELL_KNOWN_SECRETS = {
     "DATABASE_URL": "database/url",
     "DATABASE_MASTER": "database/master",
     "REDIS_AUTH_TOKEN": "cache/auth-token",
+    "REDIS_URL": "cache/url",
     "JWT_SECRET": "identity/jwt-secret",
     "JWT_SECRET_PREVIOUS": "identity/jwt-secret-previous",
 }
