@@ -1,0 +1,276 @@
+"""boto3 checks of the security_baseline role's real state on the emulator.
+
+One section per service; each engineer of issue 13 owns a section (CloudTrail and AWS Config: S1a,
+GuardDuty and Security Hub: S1b, AWS Backup: S2). ``present`` runs after converge, ``absent`` after
+cleanup (security_baseline_keep_data: false, so nothing is left).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from botocore.exceptions import ClientError
+from checks import PREFIX, REGION, check, client, done, has_standard_tags, tags_of
+
+mode = sys.argv[1]
+ACCOUNT = client("sts").get_caller_identity()["Account"]
+KMS_ALIAS = f"alias/{PREFIX}-baseline"
+TRAIL = f"{PREFIX}-trail"
+TRAIL_ARN = f"arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/{TRAIL}"
+TRAIL_BUCKET = f"{PREFIX}-trail-{ACCOUNT}"
+TRAIL_LOG_GROUP = f"/platform/{PREFIX}/cloudtrail"
+TRAIL_ROLE = f"{PREFIX}-cloudtrail-logs"
+CONFIG_RECORDER = PREFIX
+CONFIG_ROLE = f"{PREFIX}-config"
+
+
+def error_code(e: ClientError) -> str:
+    return e.response["Error"]["Code"]
+
+
+def baseline_key():
+    try:
+        return client("kms").describe_key(KeyId=KMS_ALIAS)["KeyMetadata"]
+    except ClientError as e:
+        if error_code(e) == "NotFoundException":
+            return None
+        raise
+
+
+def trail():
+    trails = client("cloudtrail").describe_trails(trailNameList=[TRAIL], includeShadowTrails=False)["trailList"]
+    return trails[0] if trails else None
+
+
+def bucket_exists() -> bool:
+    try:
+        client("s3").head_bucket(Bucket=TRAIL_BUCKET)
+        return True
+    except ClientError as e:
+        if error_code(e) in ("404", "NoSuchBucket", "NotFound"):
+            return False
+        raise
+
+
+def log_group():
+    groups = client("logs").describe_log_groups(logGroupNamePrefix=TRAIL_LOG_GROUP)["logGroups"]
+    return next((g for g in groups if g["logGroupName"] == TRAIL_LOG_GROUP), None)
+
+
+def role(name: str):
+    try:
+        return client("iam").get_role(RoleName=name)["Role"]
+    except ClientError as e:
+        if error_code(e) == "NoSuchEntity":
+            return None
+        raise
+
+
+def recorders() -> list:
+    return client("config").describe_configuration_recorders()["ConfigurationRecorders"]
+
+
+def statements(document) -> list:
+    if isinstance(document, str):
+        document = json.loads(document)
+    found = document.get("Statement", [])
+    return found if isinstance(found, list) else [found]
+
+
+def principal_services(statement) -> list:
+    services = (statement.get("Principal") or {}).get("Service", [])
+    return services if isinstance(services, list) else [services]
+
+
+def actions(statement) -> list:
+    found = statement.get("Action", [])
+    return found if isinstance(found, list) else [found]
+
+
+# ---------------------------------------------------------------- absent (after cleanup)
+if mode == "absent":
+    # --- CloudTrail (S1a) ---
+    check(trail() is None, f"trail {TRAIL} is gone")
+    check(not bucket_exists(), f"trail bucket {TRAIL_BUCKET} is gone (keep_data false)")
+    check(log_group() is None, f"log group {TRAIL_LOG_GROUP} is gone (keep_data false)")
+    check(role(TRAIL_ROLE) is None, f"role {TRAIL_ROLE} is gone")
+    key = baseline_key()
+    check(key is None or key["KeyState"] == "PendingDeletion", f"key {KMS_ALIAS} is gone or scheduled for deletion")
+    # --- AWS Config (S1a) ---
+    check(not [r for r in recorders() if r["name"] == CONFIG_RECORDER], f"config recorder {CONFIG_RECORDER} is gone")
+    channels = client("config").describe_delivery_channels()["DeliveryChannels"]
+    check(not [c for c in channels if c["name"] == CONFIG_RECORDER], f"delivery channel {CONFIG_RECORDER} is gone")
+    check(role(CONFIG_ROLE) is None, f"role {CONFIG_ROLE} is gone")
+    # --- GuardDuty (S1b, absent) ---
+    # --- Security Hub (S1b, absent) ---
+    # --- AWS Backup (S2, absent) ---
+    done()
+    sys.exit(0)
+
+# ---------------------------------------------------------------- present (after converge)
+# --- CloudTrail (S1a) ---
+key = baseline_key()
+check(key is not None and key["KeyState"] == "Enabled", f"key {KMS_ALIAS} exists and is enabled")
+KEY_ARN = key["Arn"] if key else ""
+if key:
+    kms = client("kms")
+    check(kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"], "the baseline key rotates")
+    key_policy = statements(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"])
+    cloudtrail_grant = [
+        s
+        for s in key_policy
+        if "cloudtrail.amazonaws.com" in principal_services(s) and "kms:GenerateDataKey*" in actions(s)
+    ]
+    check(
+        any(
+            s.get("Condition", {}).get("StringLike", {}).get("kms:EncryptionContext:aws:cloudtrail:arn")
+            == f"arn:aws:cloudtrail:*:{ACCOUNT}:trail/*"
+            and s.get("Condition", {}).get("StringEquals", {}).get("aws:SourceArn") == TRAIL_ARN
+            for s in cloudtrail_grant
+        ),
+        "the key policy lets CloudTrail GenerateDataKey* for this account's trails, from the trail only",
+    )
+    check(
+        any(f"logs.{REGION}.amazonaws.com" in principal_services(s) for s in key_policy),
+        "the key policy lets CloudWatch Logs use the key for the trail's log group",
+    )
+
+described = trail()
+check(described is not None, f"trail {TRAIL} exists")
+if described:
+    check(described.get("TrailARN") == TRAIL_ARN, "the trail's ARN")
+    check(described.get("IsMultiRegionTrail") is True, "the trail is multi-region")
+    check(described.get("IncludeGlobalServiceEvents") is True, "the trail includes global service events")
+    check(described.get("LogFileValidationEnabled") is True, "log file validation is on")
+    check(described.get("KmsKeyId") == KEY_ARN, "the trail is encrypted with the baseline key")
+    check(described.get("S3BucketName") == TRAIL_BUCKET, "the trail delivers to its own bucket")
+    check(
+        described.get("CloudWatchLogsLogGroupArn", "").startswith(
+            f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{TRAIL_LOG_GROUP}"
+        ),
+        "the trail delivers to its log group",
+    )
+    check(described.get("CloudWatchLogsRoleArn", "").endswith(f":role/{TRAIL_ROLE}"), "through its role")
+    check(client("cloudtrail").get_trail_status(Name=TRAIL_ARN)["IsLogging"] is True, "the trail is logging")
+    trail_tags = tags_of(
+        {"Tags": client("cloudtrail").list_tags(ResourceIdList=[TRAIL_ARN])["ResourceTagList"][0]["TagsList"]}
+    )
+    check(has_standard_tags(trail_tags), "the trail carries the standard tags")
+
+check(bucket_exists(), f"trail bucket {TRAIL_BUCKET} exists")
+if bucket_exists():
+    s3 = client("s3")
+    check(s3.get_bucket_versioning(Bucket=TRAIL_BUCKET).get("Status") == "Enabled", "the trail bucket is versioned")
+    block = s3.get_public_access_block(Bucket=TRAIL_BUCKET)["PublicAccessBlockConfiguration"]
+    check(all(block.values()) and len(block) == 4, "the trail bucket blocks every kind of public access")
+    ownership = s3.get_bucket_ownership_controls(Bucket=TRAIL_BUCKET)["OwnershipControls"]["Rules"]
+    check(ownership == [{"ObjectOwnership": "BucketOwnerEnforced"}], "the trail bucket has ACLs disabled")
+    rule = s3.get_bucket_encryption(Bucket=TRAIL_BUCKET)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    default = rule["ApplyServerSideEncryptionByDefault"]
+    check(
+        default.get("SSEAlgorithm") == "aws:kms" and default.get("KMSMasterKeyID") == KEY_ARN,
+        "the trail bucket encrypts with the baseline key",
+    )
+    bucket_policy = statements(s3.get_bucket_policy(Bucket=TRAIL_BUCKET)["Policy"])
+    check(
+        any(
+            s["Effect"] == "Deny" and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+            for s in bucket_policy
+        ),
+        "the trail bucket is TLS-only",
+    )
+    write = [
+        s for s in bucket_policy if "cloudtrail.amazonaws.com" in principal_services(s) and "s3:PutObject" in actions(s)
+    ]
+    check(
+        any(
+            s["Condition"].get("StringEquals", {}).get("s3:x-amz-acl") == "bucket-owner-full-control"
+            and s["Condition"].get("StringEquals", {}).get("aws:SourceArn") == TRAIL_ARN
+            and s["Resource"] == f"arn:aws:s3:::{TRAIL_BUCKET}/AWSLogs/{ACCOUNT}/*"
+            for s in write
+        ),
+        "CloudTrail may write under AWSLogs/<account>/ from this trail only",
+    )
+    check(
+        any(
+            "cloudtrail.amazonaws.com" in principal_services(s)
+            and "s3:GetBucketAcl" in actions(s)
+            and s.get("Condition", {}).get("StringEquals", {}).get("aws:SourceArn") == TRAIL_ARN
+            for s in bucket_policy
+        ),
+        "CloudTrail may check the bucket ACL, from this trail only",
+    )
+    config_write = [
+        s for s in bucket_policy if "config.amazonaws.com" in principal_services(s) and "s3:PutObject" in actions(s)
+    ]
+    check(
+        any(
+            s["Condition"].get("StringEquals", {}).get("aws:SourceAccount") == ACCOUNT
+            and s["Condition"].get("StringEquals", {}).get("s3:x-amz-acl") == "bucket-owner-full-control"
+            for s in config_write
+        ),
+        "AWS Config may write its snapshots, from this account only",
+    )
+    lifecycle = s3.get_bucket_lifecycle_configuration(Bucket=TRAIL_BUCKET)["Rules"]
+    check(
+        any(r["Status"] == "Enabled" and r.get("Expiration", {}).get("Days") for r in lifecycle),
+        "the trail bucket ages its logs out (lifecycle per environment)",
+    )
+    bucket_tags = tags_of({"Tags": s3.get_bucket_tagging(Bucket=TRAIL_BUCKET)["TagSet"]})
+    check(has_standard_tags(bucket_tags), "the trail bucket carries the standard tags")
+
+group = log_group()
+check(group is not None, f"log group {TRAIL_LOG_GROUP} exists")
+if group:
+    check(group.get("kmsKeyId") == KEY_ARN, "the log group is encrypted with the baseline key")
+    check(group.get("retentionInDays") == 90, "the log group keeps 90 days (dev)")
+
+trail_role = role(TRAIL_ROLE)
+check(trail_role is not None, f"role {TRAIL_ROLE} exists")
+if trail_role:
+    trust = statements(trail_role["AssumeRolePolicyDocument"])
+    check(
+        any(
+            "cloudtrail.amazonaws.com" in principal_services(s)
+            and s.get("Condition", {}).get("StringEquals", {}).get("aws:SourceAccount") == ACCOUNT
+            for s in trust
+        ),
+        "only CloudTrail of this account may assume the log role",
+    )
+
+# --- AWS Config (S1a) ---
+found = [r for r in recorders() if r["name"] == CONFIG_RECORDER]
+check(len(found) == 1, f"config recorder {CONFIG_RECORDER} exists")
+if found:
+    group_ = found[0]["recordingGroup"]
+    check(group_.get("allSupported") is True, "the recorder records every supported resource type")
+    check(group_.get("includeGlobalResourceTypes") is True, "global resources recorded (the primary region)")
+    check(found[0]["roleARN"].endswith(f":role/{CONFIG_ROLE}"), "the recorder uses its role")
+    status = client("config").describe_configuration_recorder_status(ConfigurationRecorderNames=[CONFIG_RECORDER])
+    check(status["ConfigurationRecordersStatus"][0]["recording"] is True, "the recorder is recording")
+channels = [
+    c for c in client("config").describe_delivery_channels()["DeliveryChannels"] if c["name"] == CONFIG_RECORDER
+]
+check(len(channels) == 1, f"delivery channel {CONFIG_RECORDER} exists")
+if channels:
+    check(channels[0].get("s3BucketName") == TRAIL_BUCKET, "the channel delivers to the trail bucket")
+    check(channels[0].get("s3KeyPrefix") == "config", "under the config prefix")
+    check(channels[0].get("s3KmsKeyArn") == KEY_ARN, "encrypted with the baseline key")
+config_role = role(CONFIG_ROLE)
+check(config_role is not None, f"role {CONFIG_ROLE} exists")
+if config_role:
+    attached = client("iam").list_attached_role_policies(RoleName=CONFIG_ROLE)["AttachedPolicies"]
+    check(
+        [p["PolicyArn"] for p in attached] == ["arn:aws:iam::aws:policy/service-role/AWS_ConfigRole"],
+        "the config role has the AWS managed policy service-role/AWS_ConfigRole",
+    )
+    check(has_standard_tags(tags_of(config_role)), "the config role carries the standard tags")
+
+# --- GuardDuty (S1b) ---
+
+# --- Security Hub (S1b) ---
+
+# --- AWS Backup (S2) ---
+
+done()
