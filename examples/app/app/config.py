@@ -7,7 +7,9 @@
 | S3_BUCKET_<PURPOSE> | bucket names, one per purpose (S3_BUCKET_DOCUMENTS, S3_BUCKET_MEDIA, ...) |
 | AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_S3 | AWS API endpoint override (the local emulator) |
 | AWS_REGION / AWS_DEFAULT_REGION | region for S3 and for signing OpenSearch requests |
-| OPENSEARCH_URL | https://host[:port] of the OpenSearch domain |
+| OPENSEARCH_ENDPOINT | https://<domain endpoint> of the OpenSearch domain (OPENSEARCH_URL: older name, same meaning) |
+| PLATFORM_ENV | the platform environment (local, dev, staging, prod); reported by /health |
+| COGNITO_USER_POOL_ID / COGNITO_CLIENT_ID | the Cognito user pool and app client of the platform (reported, not checked) |
 | JWT_SECRET | when set, write endpoints require an HS256 bearer token signed with it |
 | JWT_SECRET_PREVIOUS | the key JWT_SECRET held before its last rotation: tokens signed with it are still accepted (grace window) |
 | APP_VERSION | version reported by /health (default: the package version) |
@@ -53,6 +55,14 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
+def search_base_url(endpoint: str | None) -> str | None:
+    """The OpenSearch base URL: OPENSEARCH_ENDPOINT as the platform sets it (https://<domain endpoint>);
+    a bare domain endpoint (vpc-....es.amazonaws.com) gets https://."""
+    if not endpoint:
+        return None
+    return endpoint if "://" in endpoint else f"https://{endpoint}"
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str | None = field(default=None, repr=False)
@@ -61,6 +71,9 @@ class Settings:
     aws_endpoint_url: str | None = None
     aws_region: str | None = None
     opensearch_url: str | None = field(default=None, repr=False)
+    platform_env: str | None = None
+    cognito_user_pool_id: str | None = None
+    cognito_client_id: str | None = None
     jwt_secret: str | None = field(default=None, repr=False)
     jwt_secret_previous: str | None = field(default=None, repr=False)
     version: str = __version__
@@ -92,7 +105,10 @@ class Settings:
             s3_buckets=dict(sorted(buckets.items())),
             aws_endpoint_url=get("AWS_ENDPOINT_URL_S3") or get("AWS_ENDPOINT_URL"),
             aws_region=get("AWS_REGION") or get("AWS_DEFAULT_REGION"),
-            opensearch_url=get("OPENSEARCH_URL"),
+            opensearch_url=search_base_url(get("OPENSEARCH_ENDPOINT") or get("OPENSEARCH_URL")),
+            platform_env=get("PLATFORM_ENV"),
+            cognito_user_pool_id=get("COGNITO_USER_POOL_ID"),
+            cognito_client_id=get("COGNITO_CLIENT_ID"),
             jwt_secret=get("JWT_SECRET"),
             jwt_secret_previous=get("JWT_SECRET_PREVIOUS"),
             version=get("APP_VERSION") or __version__,
@@ -125,6 +141,8 @@ class Settings:
             "storage": self.s3_buckets or "not configured",
             "aws_endpoint_url": self.aws_endpoint_url or "default",
             "search": mask_url(self.opensearch_url) or "not configured",
+            "platform_env": self.platform_env or "not set",
+            "identity": self.cognito_user_pool_id or "not configured",
             "jwt": "configured" if self.jwt_secret else "not configured",
         }
 

@@ -1,7 +1,17 @@
 """Component checks behind GET /health. Each is short-timeout and never raises.
 
-A component reports ``{"status": "ok"|"fail"|"skipped", ...}``; "skipped" means not configured and
-does not fail the whole check. The database is ok only when it is reachable AND at the alembic head.
+A component reports ``{"status": "ok"|"fail"|"skipped", ...}``; "skipped" means not configured (the
+service does not use it: the platform did not give it the variable) and does not fail the whole check.
+Every configured component is checked for real, concurrently, each with a short timeout:
+
+- database (DATABASE_URL): connect, ``SELECT 1``, and the alembic revision is the head of this build;
+- cache (REDIS_URL): Redis ``PING``, AUTH from the URL's password, TLS for ``rediss://``;
+- storage (S3_BUCKET_*): ``HeadBucket`` on every bucket (needs ``s3:ListBucket``, which the task role has
+  on the service's buckets);
+- search (OPENSEARCH_ENDPOINT): ``GET /_cluster/health`` signed with SigV4 (service ``es``) with the
+  task role's credentials; ok when the cluster is green or yellow.
+
+Error messages are scrubbed of every configured secret (see config.scrub); URLs are logged masked.
 """
 
 from __future__ import annotations
@@ -131,15 +141,24 @@ def check_storage(settings: Settings) -> dict:
     return result
 
 
+@lru_cache(maxsize=1)
+def _aws_credentials():
+    """The credentials boto3 finds (on ECS: the task role, through the container credentials endpoint).
+
+    Resolved once; botocore refreshes temporary credentials before they expire."""
+    import boto3  # noqa: PLC0415
+
+    return boto3.Session().get_credentials()
+
+
 def _sign_request(request: urllib.request.Request, region: str | None) -> None:
-    """SigV4-sign for Amazon OpenSearch Service when AWS credentials and a region are available."""
+    """SigV4-sign for Amazon OpenSearch Service (service ``es``) when AWS credentials and a region are available."""
     if not region:
         return
-    import boto3  # noqa: PLC0415
     from botocore.auth import SigV4Auth  # noqa: PLC0415
     from botocore.awsrequest import AWSRequest  # noqa: PLC0415
 
-    credentials = boto3.Session().get_credentials()
+    credentials = _aws_credentials()
     if credentials is None:
         return
     aws_request = AWSRequest(method=request.get_method(), url=request.full_url, headers={})
@@ -157,7 +176,7 @@ def check_search(settings: Settings) -> dict:
         url = urlunsplit((parts.scheme, hostport, parts.path.rstrip("/") + "/_cluster/health", "", ""))
         request = urllib.request.Request(url, method="GET")  # noqa: S310 - http(s) only, checked below
         if parts.scheme not in ("http", "https"):
-            raise ValueError(f"OPENSEARCH_URL scheme must be http or https, not {parts.scheme!r}")
+            raise ValueError(f"OPENSEARCH_ENDPOINT scheme must be http or https, not {parts.scheme!r}")
         if parts.username:
             token = base64.b64encode(f"{parts.username}:{parts.password or ''}".encode()).decode()
             request.add_header("Authorization", f"Basic {token}")
@@ -193,6 +212,8 @@ def run_checks(settings: Settings) -> dict:
             components[name] = {"status": "fail", "error": f"check timed out after {OVERALL_TIMEOUT_S}s"}
     failed = [name for name, comp in components.items() if comp["status"] == "fail"]
     report = {"status": "fail" if failed else "ok", "version": settings.version, "components": components}
+    if settings.platform_env:
+        report["environment"] = settings.platform_env
     if failed:
         report["failed"] = failed
     return report
