@@ -766,7 +766,16 @@ def _patch_prefix_list_rule_descriptions() -> None:
         setattr(SecurityGroups, name, answer_return)
 
 
+def _patch_backup() -> None:
+    """AWS Backup selections, UpdateBackupPlan, vault access policy and recovery points as on AWS
+    (moto lacks them) and AWS's refusals moto misses: scripts/moto_backup.py."""
+    import moto_backup  # noqa: PLC0415
+
+    moto_backup.patch()
+
+
 def patch_moto() -> None:
+    _patch_backup()
     _patch_prefix_list_rule_descriptions()
     _patch_data_tier()
     _patch_alb_default_attributes()
