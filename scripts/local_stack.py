@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The local emulated stack: start, stop and inspect what runs on loopback.
 
-    local_stack.py up        start what is not running: moto server, PostgreSQL, the reference app
+    local_stack.py up        start what is not running: moto server, PostgreSQL, the search stand-in
+                             (scripts/local_search.py: moto has no OpenSearch data plane), the reference app
     local_stack.py down      stop everything it started
     local_stack.py status    what runs, where
     local_stack.py database-url   the local DATABASE_URL (for the migrate stage; contains a password): the
@@ -10,6 +11,14 @@
     local_stack.py db-bootstrap --login NAME < script.sql
                              the database role's bootstrap SQL as the local superuser (the RDS master's
                              stand-in), passwords in PLATFORM_APP_PASSWORD_A/_B (the migrate stage runs it)
+    local_stack.py app-wire --cluster C --service S [--container NAME] [--region R] [--endpoint URL] [--check]
+                             restart the local app with the platform wiring of the service's deployed task
+                             definition (read from the emulator): its environment, its secrets resolved
+                             locally (DATABASE_URL: the local application login, REDIS_URL: the local Redis,
+                             others from the emulator's Secrets Manager), S3 through the emulator and
+                             OPENSEARCH_ENDPOINT pointing at the search stand-in. Restarts only when that
+                             wiring changed; prints `changed: ...` or `unchanged: ...` (the rollout stage's
+                             playbooks/include/local_app.yml runs it). Never prints a secret value.
     local_stack.py stack-id INVENTORY   print <platform_name>-<platform_env> of an inventory
     local_stack.py push-images INVENTORY [--tag TAG] [--endpoint URL]
                              the local `docker push`: every service's image with the tag (default: the
@@ -17,8 +26,9 @@
                              `deploy.yml --tags repositories` creates; tags already there are skipped
     local_stack.py push-images --repository NAME [--repository NAME ...] --tag TAG [--region R] [--endpoint URL]
 
-State (pid files, logs) lives in .local/state/, the database in .local/postgres/. Nothing listens
-beyond 127.0.0.1. Ports: PLATFORM_LOCAL_MOTO_PORT (5000), PLATFORM_LOCAL_APP_PORT (8000); PostgreSQL
+State (pid files, logs) lives in .local/state/ (PLATFORM_LOCAL_STATE), the database in .local/postgres/. Nothing listens
+beyond 127.0.0.1. Ports: PLATFORM_LOCAL_MOTO_PORT (5000), PLATFORM_LOCAL_APP_PORT (8000); the search
+stand-in PLATFORM_LOCAL_SEARCH_PORT, else a free port chosen once and kept (.local/state/search.port); PostgreSQL
 picks a free port once and keeps it (data directory: PLATFORM_LOCAL_PG_DATA, default .local/postgres, or
 /tmp/platform_ops-<checkout hash>/postgres when root runs this from a checkout the postgres account cannot
 traverse).
@@ -36,7 +46,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-STATE = ROOT / ".local" / "state"
+STATE = Path(os.environ.get("PLATFORM_LOCAL_STATE") or ROOT / ".local" / "state")
 MOTO_PORT = int(os.environ.get("PLATFORM_LOCAL_MOTO_PORT", "5000"))
 APP_PORT = int(os.environ.get("PLATFORM_LOCAL_APP_PORT", "8000"))
 APP_DIR = ROOT / "examples" / "app"
@@ -150,9 +160,53 @@ def start_postgres() -> str:
     return f"postgresql      running, {local_postgres.mask_url(url)}"
 
 
+def _search_port() -> int:
+    """PLATFORM_LOCAL_SEARCH_PORT, else the port chosen the first time (kept in .local/state/search.port)."""
+    if os.environ.get("PLATFORM_LOCAL_SEARCH_PORT"):
+        return int(os.environ["PLATFORM_LOCAL_SEARCH_PORT"])
+    path = STATE / "search.port"
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        pass
+    import socket  # noqa: PLC0415
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    STATE.mkdir(parents=True, exist_ok=True)
+    path.write_text(str(port))
+    return port
+
+
+def search_url() -> str:
+    return f"http://127.0.0.1:{_search_port()}"
+
+
+SEARCH_NOTE = "local stand-in, moto has no OpenSearch data plane"
+
+
+def start_search() -> str:
+    """The OpenSearch stand-in (scripts/local_search.py): answers a SigV4-signed GET /_cluster/health."""
+    if _read_pid("search") and _http_ok(f"{search_url()}/_local/ready"):
+        return f"search          already running on {search_url()} ({SEARCH_NOTE})"
+    argv = [sys.executable, str(ROOT / "scripts" / "local_search.py"), "serve", "--port", str(_search_port())]
+    pid = _spawn(
+        "search",
+        argv,
+        env=dict(os.environ),
+        cwd=ROOT,
+        ready_url=f"{search_url()}/_local/ready",
+        what="the search stand-in",
+    )
+    return f"search          started on {search_url()} (pid {pid}; {SEARCH_NOTE})"
+
+
 def start_app() -> str:
     if _read_pid("app") and _http_ok(f"{app_url()}/health/live"):
         return f"reference app   already running on {app_url()}"
+    # A plain start has no platform wiring (the rollout stage's app-wire gives it).
+    (STATE / "app.wiring.json").unlink(missing_ok=True)
     env = dict(os.environ)
     env.update(
         DATABASE_URL=local_postgres.url(PG_DATA),
@@ -162,6 +216,164 @@ def start_app() -> str:
     argv = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(APP_PORT)]
     pid = _spawn("app", argv, env=env, cwd=APP_DIR, ready_url=f"{app_url()}/health/live", what="the reference app")
     return f"reference app   started on {app_url()} (pid {pid}, log {STATE / 'app.log'})"
+
+
+class WiringError(Exception):
+    """The deployed service or a secret of its task definition could not be read."""
+
+
+# The emulator accepts any key pair: these are not secrets (the local inventory uses the same).
+EMULATOR_KEY_ID = "testing"
+EMULATOR_SECRET_KEY = "testing"  # noqa: S105 - dummy credentials of the emulator
+
+
+def _aws_client(service: str, endpoint: str, region: str):
+    import boto3  # noqa: PLC0415
+
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=EMULATOR_KEY_ID,
+        aws_secret_access_key=EMULATOR_SECRET_KEY,
+    )
+
+
+def _local_redis_url() -> str:
+    """The local Redis URL: PLATFORM_LOCAL_REDIS_URL (another Redis on loopback, e.g. the tests'), else
+    `local_stack.py redis-url` (the Redis part of this script)."""
+    if os.environ.get("PLATFORM_LOCAL_REDIS_URL"):
+        return os.environ["PLATFORM_LOCAL_REDIS_URL"]
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "redis-url"], capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0 or not proc.stdout.strip():
+        raise WiringError("REDIS_URL: the local Redis is not available (`local_stack.py redis-url` failed); run `up`")
+    return proc.stdout.strip()
+
+
+def _secret_value(secrets, value_from: str) -> str:
+    """A Secrets Manager value as ECS resolves valueFrom: the secret ARN, or ARN:json-key:version-stage:version-id."""
+    parts = value_from.split(":")
+    json_key = stage = version = ""
+    # arn:aws:secretsmanager:region:account:secret:name[:json-key:version-stage:version-id]
+    if value_from.startswith("arn:") and len(parts) > 7:
+        secret_id = ":".join(parts[:7])
+        json_key, stage, version = (parts[7:] + ["", "", ""])[:3]
+    else:
+        secret_id = value_from
+    kwargs = {"SecretId": secret_id}
+    if version:
+        kwargs["VersionId"] = version
+    elif stage:
+        kwargs["VersionStage"] = stage
+    value = secrets.get_secret_value(**kwargs)["SecretString"]
+    if json_key:
+        value = str(json.loads(value)[json_key])
+    return value
+
+
+def app_wiring(cluster: str, service: str, container: str | None, endpoint: str, region: str) -> tuple[dict, list[str]]:
+    """(environment for the local app, readable lines saying where each variable comes from: names, never values).
+
+    The environment of `service`'s deployed task definition as ECS would give it to the container, with the
+    secrets resolved for the loopback stack."""
+    ecs = _aws_client("ecs", endpoint, region)
+    found = ecs.describe_services(cluster=cluster, services=[service]).get("services") or []
+    found = [svc for svc in found if svc.get("status") == "ACTIVE"]
+    if not found:
+        raise WiringError(f"service {service} is not in cluster {cluster} (deploy it first)")
+    arn = found[0]["taskDefinition"]
+    containers = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]["containerDefinitions"]
+    chosen = [c for c in containers if c["name"] == container] if container else containers[:1]
+    if not chosen:
+        raise WiringError(f"{arn.rsplit('/', 1)[-1]} has no container named {container}")
+    definition = chosen[0]
+    env = {item["name"]: item.get("value", "") for item in definition.get("environment") or []}
+    lines = [f"task definition {arn.rsplit('/', 1)[-1]}, container {definition['name']}"]
+    lines += [f"{name}: from the task definition" for name in sorted(env)]
+    if "OPENSEARCH_ENDPOINT" in env:
+        env["OPENSEARCH_ENDPOINT"] = search_url()
+        lines.append(f"OPENSEARCH_ENDPOINT: {search_url()} instead of the domain ({SEARCH_NOTE})")
+    secrets = None
+    for item in definition.get("secrets") or []:
+        name = item["name"]
+        if name == "DATABASE_URL":
+            env[name] = database_url()
+            lines.append(f"{name}: secret, the local PostgreSQL login {local_postgres.mask_url(env[name])}")
+        elif name == "REDIS_URL":
+            env[name] = _local_redis_url()
+            lines.append(f"{name}: secret, the local Redis {local_postgres.mask_url(env[name])}")
+        else:
+            secrets = secrets or _aws_client("secretsmanager", endpoint, region)
+            try:
+                env[name] = _secret_value(secrets, item["valueFrom"])
+            except Exception as exc:  # noqa: BLE001 - named, never with a value
+                raise WiringError(f"{name}: secret {item['valueFrom']} not readable: {type(exc).__name__}") from None
+            lines.append(f"{name}: secret, from the emulator's Secrets Manager")
+    image_tag = definition.get("image", "").rpartition(":")[2]
+    env.update(
+        AWS_ENDPOINT_URL=endpoint,
+        AWS_ACCESS_KEY_ID=EMULATOR_KEY_ID,
+        AWS_SECRET_ACCESS_KEY=EMULATOR_SECRET_KEY,
+        APP_VERSION=os.environ.get("PLATFORM_LOCAL_APP_VERSION") or (image_tag if "/" not in image_tag else "local"),
+    )
+    env.setdefault("AWS_REGION", region)
+    lines.append("AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: the emulator (dummy credentials)")
+    return env, lines
+
+
+# Variables of the runner's environment the local app must not inherit (it gets the wiring's only).
+_APP_ENV_PREFIXES = ("DATABASE_URL", "REDIS_", "S3_BUCKET_", "OPENSEARCH_", "JWT_", "COGNITO_", "PLATFORM_ENV", "AWS_")
+
+
+def app_wire(argv: list[str]) -> int:
+    import argparse  # noqa: PLC0415
+    import hashlib  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(
+        prog="local_stack.py app-wire", description="the local app gets the platform wiring"
+    )
+    parser.add_argument("--cluster", required=True)
+    parser.add_argument("--service", required=True, help="the ECS service name, e.g. caseapp-local-backend")
+    parser.add_argument("--container", help="container name (default: the task definition's first)")
+    parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--endpoint", default=os.environ.get("PLATFORM_AWS_ENDPOINT_URL") or moto_url())
+    parser.add_argument("--check", action="store_true", help="report whether a restart is needed, change nothing")
+    args = parser.parse_args(argv)
+    try:
+        if not args.check:
+            start_search()
+        wiring, lines = app_wiring(args.cluster, args.service, args.container, args.endpoint, args.region)
+    except WiringError as exc:
+        print(f"local stack: app-wire: {exc}", file=sys.stderr)
+        return 1
+    fingerprint = hashlib.sha256(json.dumps(wiring, sort_keys=True).encode()).hexdigest()
+    state = STATE / "app.wiring.json"
+    try:
+        recorded = json.loads(state.read_text()).get("fingerprint")
+    except (OSError, ValueError):
+        recorded = None
+    running = _read_pid("app") is not None and _http_ok(f"{app_url()}/health/live")
+    where = f"the local app on {app_url()} runs {args.service}'s wiring"
+    if running and recorded == fingerprint:
+        print(f"unchanged: {where}")
+        return 0
+    if args.check:
+        print(f"changed: {where} after a restart (check mode: not restarted)")
+        return 0
+    stop("app")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_APP_ENV_PREFIXES)}
+    env.update(wiring)
+    argv_app = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(APP_PORT)]
+    pid = _spawn("app", argv_app, env=env, cwd=APP_DIR, ready_url=f"{app_url()}/health/live", what="the reference app")
+    STATE.mkdir(parents=True, exist_ok=True)
+    fd = os.open(state, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump({"fingerprint": fingerprint, "service": args.service, "variables": sorted(wiring)}, out)
+    print(f"changed: {where} (restarted, pid {pid}, log {STATE / 'app.log'})")
+    print("\n".join(f"  {line}" for line in lines))
+    return 0
 
 
 def database_url() -> str:
@@ -206,8 +418,18 @@ def status() -> list[str]:
         lines.append("moto server     not running")
     pg = local_postgres.status(PG_DATA)
     lines.append(f"postgresql      {'running, ' + pg['url'] if pg.get('running') else 'not running'}")
+    pid = _read_pid("search")
+    lines.append(
+        f"search          {'running on ' + search_url() + f' (pid {pid}; {SEARCH_NOTE})' if pid else 'not running'}"
+    )
     pid = _read_pid("app")
-    lines.append(f"reference app   {'running on ' + app_url() + f' (pid {pid})' if pid else 'not running'}")
+    wired = ""
+    if pid:
+        try:
+            wired = f", wired to {json.loads((STATE / 'app.wiring.json').read_text())['service']}"
+        except (OSError, ValueError, KeyError):
+            wired = ", database only (the rollout stage wires it)"
+    lines.append(f"reference app   {'running on ' + app_url() + f' (pid {pid}{wired})' if pid else 'not running'}")
     return lines
 
 
@@ -280,9 +502,11 @@ def main(argv: list[str]) -> int:
     if command == "up":
         print(start_moto())
         print(start_postgres())
+        print(start_search())
         print(start_app())
     elif command == "down":
         print(stop("app"))
+        print(stop("search"))
         print(f"{'postgresql':<15} {'stopped' if local_postgres.stop(PG_DATA) else 'not running'}")
         print(stop("moto"))
     elif command == "database-url":
@@ -295,6 +519,8 @@ def main(argv: list[str]) -> int:
         print(stack_id(argv[1]))
     elif command == "push-images":
         return push_images(argv[1:])
+    elif command == "app-wire":
+        return app_wire(argv[1:])
     else:
         print(__doc__, file=sys.stderr)
         return 2
