@@ -6,6 +6,7 @@ our roles or modules send. ``patch_moto()`` runs in ``build_app()`` before moto'
 
 from __future__ import annotations
 
+import datetime
 import functools
 import json
 
@@ -774,6 +775,323 @@ def _patch_backup() -> None:
     moto_backup.patch()
 
 
+def _patch_guardduty_detector() -> None:
+    """GuardDuty as on AWS where moto diverges (API reference, CreateDetector / TagResource / Errors):
+
+    - one detector per account and region: a second CreateDetector is refused with
+      BadRequestException ("a detector already exists for the current account"); moto creates another;
+    - an unknown findingPublishingFrequency is refused with BadRequestException (moto stores SIX_HOURS);
+    - TagResource, UntagResource and ListTagsForResource on a detector ARN (moto: not implemented).
+    """
+    from urllib.parse import unquote  # noqa: PLC0415
+
+    from moto.guardduty import urls as guardduty_urls  # noqa: PLC0415
+    from moto.guardduty.exceptions import DetectorNotFoundException, GuardDutyException  # noqa: PLC0415
+    from moto.guardduty.models import GuardDutyBackend  # noqa: PLC0415
+    from moto.guardduty.responses import GuardDutyResponse  # noqa: PLC0415
+
+    if getattr(GuardDutyBackend.create_detector, "_platform_ops", False):
+        return
+
+    class BadRequest(GuardDutyException):
+        code = 400
+
+        def __init__(self, message: str):
+            super().__init__("BadRequestException", message)
+
+        def get_headers(self, *args, **kwargs):
+            return [("X-Amzn-ErrorType", "BadRequestException")]
+
+    frequencies = ("FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS")
+    original_create = GuardDutyBackend.create_detector
+
+    def create_detector(self, enable, finding_publishing_frequency, *args, **kwargs):
+        if self.detectors:
+            raise BadRequest("The request is rejected because a detector already exists for the current account.")
+        if finding_publishing_frequency is not None and finding_publishing_frequency not in frequencies:
+            raise BadRequest(
+                "The request is rejected because an invalid or out-of-range value is specified as an input parameter."
+            )
+        return original_create(self, enable, finding_publishing_frequency or "SIX_HOURS", *args, **kwargs)
+
+    create_detector._platform_ops = True
+    GuardDutyBackend.create_detector = create_detector
+
+    original_update = GuardDutyBackend.update_detector
+
+    def update_detector(self, detector_id, enable, finding_publishing_frequency, *args, **kwargs):
+        if finding_publishing_frequency is not None and finding_publishing_frequency not in frequencies:
+            raise BadRequest(
+                "The request is rejected because an invalid or out-of-range value is specified as an input parameter."
+            )
+        return original_update(self, detector_id, enable, finding_publishing_frequency, *args, **kwargs)
+
+    GuardDutyBackend.update_detector = update_detector
+
+    def _detector(response):
+        arn = unquote(response.path.split("/tags/", 1)[1])
+        if ":detector/" not in arn:
+            raise BadRequest("The request is rejected because the resource ARN is invalid.")
+        detector_id = arn.rsplit("/", 1)[1]
+        if detector_id not in response.guardduty_backend.detectors:
+            raise DetectorNotFoundException()
+        return response.guardduty_backend.detectors[detector_id]
+
+    def tag_resource(self):
+        _detector(self).tags.update(self._get_param("tags") or {})
+        return "{}"
+
+    def untag_resource(self):
+        detector = _detector(self)
+        for key in self.querystring.get("tagKeys", []):
+            detector.tags.pop(key, None)
+        return "{}"
+
+    def list_tags_for_resource(self):
+        return json.dumps({"tags": _detector(self).tags})
+
+    GuardDutyResponse.tag_resource = tag_resource
+    GuardDutyResponse.untag_resource = untag_resource
+    GuardDutyResponse.list_tags_for_resource = list_tags_for_resource
+    guardduty_urls.url_paths["{0}/tags/(?P<resource_arn>.+)$"] = GuardDutyResponse.dispatch
+
+
+# Standards Security Hub offers (DescribeStandards); the ARNs as AWS writes them, {partition}/{region} filled in.
+_SECURITYHUB_STANDARDS = {
+    "arn:{partition}:securityhub:{region}::standards/aws-foundational-security-best-practices/v/1.0.0": (
+        "subscription/aws-foundational-security-best-practices/v/1.0.0",
+        True,
+    ),
+    "arn:{partition}:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0": (
+        "subscription/cis-aws-foundations-benchmark/v/1.2.0",
+        True,
+    ),
+    "arn:{partition}:securityhub:{region}::standards/cis-aws-foundations-benchmark/v/1.4.0": (
+        "subscription/cis-aws-foundations-benchmark/v/1.4.0",
+        False,
+    ),
+    "arn:{partition}:securityhub:{region}::standards/cis-aws-foundations-benchmark/v/3.0.0": (
+        "subscription/cis-aws-foundations-benchmark/v/3.0.0",
+        False,
+    ),
+    "arn:{partition}:securityhub:{region}::standards/nist-800-53/v/5.0.0": ("subscription/nist-800-53/v/5.0.0", False),
+    "arn:{partition}:securityhub:{region}::standards/pci-dss/v/3.2.1": ("subscription/pci-dss/v/3.2.1", False),
+}
+# Integrations of AWS services Security Hub turns on by itself when it is enabled (user guide,
+# "Integrations": GuardDuty, Inspector, Macie, IAM Access Analyzer, ... send findings by default).
+_SECURITYHUB_DEFAULT_PRODUCTS = ("aws/guardduty", "aws/inspector", "aws/macie", "aws/access-analyzer")
+
+
+def _patch_securityhub_hub() -> None:
+    """Security Hub as on AWS where moto diverges (API reference, EnableSecurityHub / BatchEnableStandards …):
+
+    - EnableSecurityHub on an enabled hub: ResourceConflictException (moto: silently nothing);
+      with EnableDefaultStandards (default true) FSBP and CIS 1.2.0 get subscribed, and the AWS
+      service integrations (GuardDuty among them) are on;
+    - BatchEnableStandards, BatchDisableStandards, GetEnabledStandards (moto: not implemented):
+      InvalidAccessException while the account is not subscribed, InvalidInputException for an
+      unknown standard;
+    - EnableImportFindingsForProduct, ListEnabledProductsForImport, DisableImportFindingsForProduct;
+    - TagResource, UntagResource, ListTagsForResource on the hub ARN; DisableSecurityHub forgets
+      the standards and integrations.
+    """
+    from urllib.parse import unquote  # noqa: PLC0415
+
+    from moto.securityhub import urls as securityhub_urls  # noqa: PLC0415
+    from moto.securityhub.exceptions import SecurityHubClientError  # noqa: PLC0415
+    from moto.securityhub.models import SecurityHubBackend  # noqa: PLC0415
+    from moto.securityhub.responses import SecurityHubResponse  # noqa: PLC0415
+    from moto.utilities.utils import get_partition  # noqa: PLC0415
+
+    if getattr(SecurityHubBackend.enable_security_hub, "_platform_ops", False):
+        return
+
+    def not_subscribed():
+        return SecurityHubClientError("InvalidAccessException", "Account is not subscribed to AWS Security Hub")
+
+    def state(backend):
+        if not hasattr(backend, "_platform_ops_standards"):
+            backend._platform_ops_standards = {}  # subscription ARN -> subscription
+            backend._platform_ops_products = {}  # product subscription ARN -> product ARN
+        return backend._platform_ops_standards, backend._platform_ops_products
+
+    def partition(backend):
+        return get_partition(backend.region_name)
+
+    def hub_arn(backend):
+        return f"arn:{partition(backend)}:securityhub:{backend.region_name}:{backend.account_id}:hub/default"
+
+    def known_standards(backend):
+        fill = {"partition": partition(backend), "region": backend.region_name}
+        return {arn.format(**fill): (suffix, default) for arn, (suffix, default) in _SECURITYHUB_STANDARDS.items()}
+
+    def subscribe(backend, standards_arn, standards_input=None):
+        known = known_standards(backend)
+        if standards_arn not in known:
+            raise SecurityHubClientError(
+                "InvalidInputException", f"The request was rejected because standard {standards_arn} does not exist."
+            )
+        arn = (
+            f"arn:{partition(backend)}:securityhub:{backend.region_name}:{backend.account_id}:{known[standards_arn][0]}"
+        )
+        standards, _ = state(backend)
+        standards[arn] = {
+            "StandardsSubscriptionArn": arn,
+            "StandardsArn": standards_arn,
+            "StandardsInput": standards_input or {},
+            "StandardsStatus": "READY",
+        }
+        return arn
+
+    def enable_product(backend, product):
+        _, products = state(backend)
+        arn = f"arn:{partition(backend)}:securityhub:{backend.region_name}:{backend.account_id}:product-subscription/{product}"
+        products[arn] = f"arn:{partition(backend)}:securityhub:{backend.region_name}::product/{product}"
+        return arn
+
+    def enable_security_hub(self, enable_default_standards=True, tags=None):
+        if self.enabled:
+            raise SecurityHubClientError("ResourceConflictException", "Account is already subscribed to Security Hub")
+        self.enabled = True
+        self.enabled_at = datetime.datetime.now(datetime.UTC).isoformat()
+        self.tags = dict(tags or {})
+        standards, products = state(self)
+        standards.clear()
+        products.clear()
+        if enable_default_standards:
+            for arn, (_suffix, default) in known_standards(self).items():
+                if default:
+                    subscribe(self, arn)
+        for product in _SECURITYHUB_DEFAULT_PRODUCTS:
+            enable_product(self, product)
+        return {}
+
+    enable_security_hub._platform_ops = True
+    SecurityHubBackend.enable_security_hub = enable_security_hub
+
+    original_disable = SecurityHubBackend.disable_security_hub
+
+    def disable_security_hub(self):
+        result = original_disable(self)
+        standards, products = state(self)
+        standards.clear()
+        products.clear()
+        self.tags = {}
+        return result
+
+    SecurityHubBackend.disable_security_hub = disable_security_hub
+
+    def _body(response):
+        return json.loads(response.body) if response.body else {}
+
+    def _enabled(response):
+        backend = response.securityhub_backend
+        if not backend.enabled:
+            raise not_subscribed()
+        return backend
+
+    def batch_enable_standards(self):
+        backend = _enabled(self)
+        requests = _body(self).get("StandardsSubscriptionRequests") or []
+        if not 1 <= len(requests) <= 25:
+            raise SecurityHubClientError(
+                "InvalidInputException", "StandardsSubscriptionRequests must hold 1 to 25 items"
+            )
+        out = []
+        for request in requests:
+            arn = subscribe(backend, request.get("StandardsArn"), request.get("StandardsInput"))
+            out.append({**state(backend)[0][arn], "StandardsStatus": "PENDING"})
+        return json.dumps({"StandardsSubscriptions": out})
+
+    def batch_disable_standards(self):
+        backend = _enabled(self)
+        standards, _ = state(backend)
+        out = []
+        for arn in _body(self).get("StandardsSubscriptionArns") or []:
+            if arn not in standards:
+                raise SecurityHubClientError(
+                    "InvalidInputException", f"The request was rejected because subscription {arn} does not exist."
+                )
+            out.append({**standards.pop(arn), "StandardsStatus": "DELETING"})
+        return json.dumps({"StandardsSubscriptions": out})
+
+    def get_enabled_standards(self):
+        backend = _enabled(self)
+        standards, _ = state(backend)
+        wanted = _body(self).get("StandardsSubscriptionArns")
+        listed = [s for arn, s in standards.items() if not wanted or arn in wanted]
+        return json.dumps({"StandardsSubscriptions": listed})
+
+    def enable_import_findings_for_product(self):
+        backend = _enabled(self)
+        product_arn = _body(self).get("ProductArn") or ""
+        prefix = f"arn:{partition(backend)}:securityhub:{backend.region_name}::product/"
+        if not product_arn.startswith(prefix):
+            raise SecurityHubClientError("InvalidInputException", f"Invalid product ARN {product_arn}")
+        _, products = state(backend)
+        if product_arn in products.values():
+            raise SecurityHubClientError(
+                "ResourceConflictException", f"The product {product_arn} is already enabled for this account"
+            )
+        return json.dumps({"ProductSubscriptionArn": enable_product(backend, product_arn[len(prefix) :])})
+
+    def list_enabled_products_for_import(self):
+        backend = _enabled(self)
+        return json.dumps({"ProductSubscriptions": sorted(state(backend)[1])})
+
+    def disable_import_findings_for_product(self):
+        backend = _enabled(self)
+        arn = unquote(self.path.split("/productSubscriptions/", 1)[1])
+        _, products = state(backend)
+        if arn not in products:
+            raise SecurityHubClientError("ResourceNotFoundException", f"Product subscription {arn} not found")
+        del products[arn]
+        return "{}"
+
+    def _tagged(response):
+        backend = response.securityhub_backend
+        arn = unquote(response.path.split("/tags/", 1)[1])
+        if not backend.enabled or arn != hub_arn(backend):
+            raise SecurityHubClientError("ResourceNotFoundException", f"Resource {arn} not found")
+        return backend
+
+    def tag_resource(self):
+        backend = _tagged(self)
+        backend.tags = {**(backend.tags or {}), **(_body(self).get("Tags") or {})}
+        return "{}"
+
+    def untag_resource(self):
+        backend = _tagged(self)
+        for key in self.querystring.get("tagKeys", []):
+            (backend.tags or {}).pop(key, None)
+        return "{}"
+
+    def list_tags_for_resource(self):
+        return json.dumps({"Tags": _tagged(self).tags or {}})
+
+    for fn in (
+        batch_enable_standards,
+        batch_disable_standards,
+        get_enabled_standards,
+        enable_import_findings_for_product,
+        list_enabled_products_for_import,
+        disable_import_findings_for_product,
+        tag_resource,
+        untag_resource,
+        list_tags_for_resource,
+    ):
+        setattr(SecurityHubResponse, fn.__name__, fn)
+    for path in (
+        "{0}/standards/register$",
+        "{0}/standards/deregister$",
+        "{0}/standards/get$",
+        "{0}/productSubscriptions$",
+        "{0}/productSubscriptions/(?P<product_subscription_arn>.+)$",
+        "{0}/tags/(?P<resource_arn>.+)$",
+    ):
+        securityhub_urls.url_paths[path] = SecurityHubResponse.dispatch
+
+
 def patch_moto() -> None:
     _patch_backup()
     _patch_prefix_list_rule_descriptions()
@@ -791,3 +1109,5 @@ def patch_moto() -> None:
     _patch_elasticache_member_clusters()
     _patch_elasticache_delete_subnet_group()
     _patch_secretsmanager_error_status()
+    _patch_guardduty_detector()
+    _patch_securityhub_hub()
