@@ -10,7 +10,7 @@ version_added: 0.1.0
 description:
   - Finds every resource of one platform by the naming and tagging contract (tags
     C(Project=platform_name) and C(Environment=platform_env); names beginning with
-    C({platform_name}-{platform_env})) and evaluates more than 40 controls mapped to sections of the
+    C({platform_name}-{platform_env})) and evaluates more than 50 controls mapped to sections of the
     HIPAA Security Rule (45 CFR 164.308 and 164.312) - encryption at rest and in transit, audit
     logging, contingency (backups, Multi-AZ, versioning, replication), access control (MFA,
     password policy, public access, open ports, least privilege, secrets handling).
@@ -91,6 +91,45 @@ options:
         C(LastRotatedDate); for a secret never rotated, its C(LastChangedDate), else its C(CreatedDate).
     type: int
     default: 90
+  security_baseline:
+    description:
+      - The C(security_baseline) role's switches (C(security_baseline_cloudtrail), ...), as the deploy set them.
+        The baseline controls (C(CLOUDTRAIL.*), C(GUARDDUTY.ENABLED), C(SECURITYHUB.FSBP), C(CONFIG.RECORDING),
+        C(BACKUP.PLAN_COVERAGE)) check the account either way and fail C(high) when the service is missing;
+        when its switch is false, the finding's detail says that the organisation must provide the service or the
+        control be waived in C(compliance_waivers).
+    type: dict
+    default: {}
+    suboptions:
+      cloudtrail:
+        description: C(security_baseline_cloudtrail) - the role creates the multi-region trail.
+        type: bool
+        default: true
+      guardduty:
+        description: C(security_baseline_guardduty) - the role enables the GuardDuty detector.
+        type: bool
+        default: true
+      securityhub:
+        description: C(security_baseline_securityhub) - the role enables Security Hub and its standard.
+        type: bool
+        default: true
+      config:
+        description: C(security_baseline_config) - the role creates the AWS Config recorder.
+        type: bool
+        default: true
+      backup:
+        description: C(security_baseline_backup) - the role creates the AWS Backup vault and plan.
+        type: bool
+        default: true
+  phi_buckets:
+    description:
+      - Purposes of the buckets holding PHI (C({platform_name}-{platform_env}-{purpose}), optionally followed by a
+        suffix). C(BACKUP.PLAN_COVERAGE) requires each such bucket of the audited region, and every RDS DB instance
+        of the platform (read replicas excepted), to be selected by an AWS Backup plan of the region whose rule keeps
+        recovery points 35 days or more in prod (7 elsewhere).
+    type: list
+    elements: str
+    default: [documents, media, models, backups]
 notes:
   - Regional services are audited in the module's region; S3, IAM and CloudFront are global.
   - Candidates are narrowed by name where the naming contract fixes names (S3 buckets begin with
@@ -99,6 +138,10 @@ notes:
     C({platform_name}-{platform_env})) and are then confirmed by tags.
   - Other errors than an unimplemented API (for example access denied) fail the module; a control
     that could not be read is never reported as passing.
+  - The account's security baseline controls (C(CLOUDTRAIL.*), C(GUARDDUTY.ENABLED), C(SECURITYHUB.FSBP),
+    C(CONFIG.RECORDING), C(BACKUP.PLAN_COVERAGE)) fail closed - an API the endpoint does not answer is a FAIL, never
+    NOT_APPLICABLE. A missing service is a FAIL on the resource C(<service>:<region>), for example
+    C(guardduty:us-east-1).
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -130,6 +173,18 @@ EXAMPLES = r"""
     platform_env: dev
     controls: ["S3.*", RDS.ENCRYPTION]
     severity_threshold: medium
+
+- name: Audit an account whose organisation provides GuardDuty (the baseline role's switch is off)
+  platform_ops.aws.compliance_audit:
+    platform_name: caseapp
+    platform_env: prod
+    security_baseline:
+      guardduty: false
+    waivers:
+      - control: GUARDDUTY.ENABLED
+        resource: guardduty:us-east-1
+        reason: The organisation's delegated administrator runs GuardDuty (security team, ticket SEC-42)
+        expires: "2027-06-30"
 
 - name: Save the readable report
   ansible.builtin.copy:
@@ -229,6 +284,8 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.platform_ops.aws.plugins.module_utils.compliance import (
+    BASELINE_SERVICES,
+    PHI_BUCKET_PURPOSES,
     SEVERITIES,
     UNEVALUATED,
     AuditError,
@@ -274,6 +331,12 @@ def main():
         controls=dict(type="list", elements="str"),
         fail_on_findings=dict(type="bool", default=True),
         secret_max_age_days=dict(type="int", default=90, no_log=False),
+        security_baseline=dict(
+            type="dict",
+            default={},
+            options={service: dict(type="bool", default=True) for service in BASELINE_SERVICES},
+        ),
+        phi_buckets=dict(type="list", elements="str", default=list(PHI_BUCKET_PURPOSES)),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
@@ -286,6 +349,11 @@ def main():
         )
     if params["secret_max_age_days"] < 1:
         errors.append(f"secret_max_age_days must be 1 or more (got {params['secret_max_age_days']})")
+    bad_purposes = [p for p in params["phi_buckets"] if not re.match(r"^[a-z0-9][a-z0-9-]*$", p or "")]
+    if bad_purposes:
+        errors.append(
+            f"phi_buckets: {', '.join(map(repr, bad_purposes))} are not bucket purposes (lowercase, digits, hyphens)"
+        )
     if params["dr_region"] and not REGION_RE.match(params["dr_region"]):
         errors.append(f"dr_region {params['dr_region']!r} is not an AWS region name")
     control_ids, unknown = select_controls(params["controls"])
@@ -311,6 +379,8 @@ def main():
         params["dr_region"],
         now=now,
         secret_max_age_days=params["secret_max_age_days"],
+        baseline=params["security_baseline"],
+        phi_buckets=params["phi_buckets"],
     )
     try:
         report = run_audit(auditor, control_ids, waivers, params["severity_threshold"], now)
