@@ -74,11 +74,12 @@ def ecs_secret_arn(env_name, platform_name, platform_env, region, account, *, pa
 
 
 def ecs_secret_references(services, platform_name, platform_env):
-    """``{env_name: secret name}`` of every secret the service specs list (``DATABASE_URL`` ->
-    ``{prefix}/database/url``), to look the full ARNs up once."""
+    """``{env_name: secret name}`` of every secret the services get (``DATABASE_URL`` ->
+    ``{prefix}/database/url``): the ones their specs list and the platform's per ``uses``
+    (DATABASE_URL with database, REDIS_URL with cache), to look the full ARNs up once."""
     from ansible_collections.platform_ops.aws.plugins.filter.platform import secret_name  # noqa: PLC0415
 
-    names = sorted({s for svc in services or [] for s in (svc.get("secrets") or [])})
+    names = sorted({s for svc in services or [] for s in rules.service_secret_names(svc)})
     return {env: secret_name(env, platform_name, platform_env) for env in names}
 
 
@@ -141,7 +142,8 @@ def ecs_execution_role_policy(service, ctx):
     partition, kms_key_arn. Grants: ``ecr:GetAuthorizationToken`` (Resource ``*``: the action has
     no resource type), image pull from its repository ``{prefix}/{service}`` only, log streams in
     its log group ``/platform/{prefix}/{service}`` only, ``secretsmanager:GetSecretValue`` on the
-    secrets its spec lists (by name: ``...:secret:<name>-??????`` matches the random suffix, so the
+    secrets it gets (those its spec lists, DATABASE_URL when it uses database, REDIS_URL when it uses
+    cache; by name: ``...:secret:<name>-??????`` matches the random suffix, so the
     policy can exist before the secret) never a master secret, and ``kms:Decrypt`` with the platform
     key through Secrets Manager only.
     """
@@ -169,7 +171,7 @@ def ecs_execution_role_policy(service, ctx):
     secrets = sorted(
         {
             secret_name(s, ctx["platform_name"], ctx["platform_env"])
-            for s in spec.get("secrets") or []
+            for s in rules.service_secret_names(spec)
             if not ecs_is_master_secret(s, ctx["platform_name"], ctx["platform_env"])
         }
     )
@@ -261,6 +263,7 @@ def ecs_service_errors(config):
         secrets = svc.get("secrets") or []
         secret_errors = rules.secrets_errors(where, secrets)
         errors.extend(secret_errors)
+        errors.extend(rules.uses_errors(where, svc))
         if not secret_errors and set(secrets) & set(svc.get("environment") or {}):
             errors.append(
                 f"{where}: {', '.join(sorted(set(secrets) & set(svc['environment'])))} is both a secret and plain environment"
@@ -481,9 +484,18 @@ def ecs_task_definitions(services, ctx):
     {service: uri}, image_tag, execution_role_arns {service: arn} (``execution_role_arn``: one for
     all, the former shared role), task_role_arns {service: arn}, secret_arns
     {env_name: full Secrets Manager ARN} (a secret missing there gets its partial ARN), user,
-    stop_timeout, log_stream_prefix, container_health_check (bool), cpu_architecture.
+    stop_timeout, log_stream_prefix, container_health_check (bool), cpu_architecture, wiring (what
+    the platform gives each container, see ``platform_rules.service_environment``: buckets
+    {purpose: name}, search_endpoint, user_pool_id, user_pool_client_id; region and platform_env
+    default to ctx's).
+    The container gets its spec's environment plus the platform's (AWS_REGION, PLATFORM_ENV and, per
+    ``uses``, S3_BUCKET_<NAME>, OPENSEARCH_ENDPOINT, COGNITO_*), and as secrets the ones its spec
+    lists plus DATABASE_URL (uses database) and REDIS_URL (uses cache).
     Returns ``[{service, family, params}]``; ``params`` hold camelCase container definitions.
     """
+    wiring = dict(ctx.get("wiring") or {})
+    wiring.setdefault("region", ctx["region"])
+    wiring.setdefault("platform_env", ctx["platform_env"])
     result = []
     for svc in services:
         name = svc["name"]
@@ -497,7 +509,13 @@ def ecs_task_definitions(services, ctx):
             "memoryReservation": int(svc.get("memory", 512)),
             "portMappings": [{"containerPort": int(svc["port"]), "hostPort": int(svc["port"]), "protocol": "tcp"}],
             "environment": [
-                {"name": str(k), "value": _env_value(v)} for k, v in sorted((svc.get("environment") or {}).items())
+                {"name": str(k), "value": _env_value(v)}
+                for k, v in sorted(
+                    {
+                        **{str(k): v for k, v in (svc.get("environment") or {}).items()},
+                        **rules.service_environment(svc, wiring),
+                    }.items()
+                )
             ],
             "secrets": [
                 {
@@ -512,7 +530,7 @@ def ecs_task_definitions(services, ctx):
                         partition=ctx.get("partition", "aws"),
                     ),
                 }
-                for s in sorted(svc.get("secrets") or [])
+                for s in rules.service_secret_names(svc)
             ],
             "user": str(ctx.get("user", "10001")),
             "readonlyRootFilesystem": bool(read_only),

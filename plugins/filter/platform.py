@@ -96,7 +96,8 @@ def rollback_targets(names, platform_name, platform_env, revision=""):
 
 
 def migration_service(services, preferred=""):
-    """The service whose task definition the migration task copies (``preferred``, else the first with DATABASE_URL)."""
+    """The service whose task definition the migration task copies: ``preferred`` (``migrate_service``),
+    else the first service (spec order) whose ``uses`` includes ``database`` (it has DATABASE_URL)."""
     names = [svc["name"] for svc in services]
     if preferred:
         if preferred not in names:
@@ -105,9 +106,29 @@ def migration_service(services, preferred=""):
             )
         return preferred
     for svc in services:
-        if "DATABASE_URL" in (svc.get("secrets") or []):
+        if "database" in rules.service_uses(svc):
             return svc["name"]
-    raise AnsibleFilterError("no service has DATABASE_URL among its secrets: set migrate_service")
+    raise AnsibleFilterError(
+        "no service uses the database (every service's uses leaves out database), so none has DATABASE_URL "
+        "to run the migration with: add database to a service's uses, or set migrate_service"
+    )
+
+
+def service_uses(spec):
+    """The components a service spec uses (``uses``; default all: database, cache, storage, search, identity)."""
+    return rules.service_uses(spec)
+
+
+def services_using(services, component):
+    """Names of the services (spec order) whose ``uses`` includes ``component``."""
+    if component not in rules.COMPONENTS:
+        raise AnsibleFilterError(f"services_using: {component!r} is not one of {', '.join(rules.COMPONENTS)}")
+    return [svc["name"] for svc in services or [] if component in rules.service_uses(svc)]
+
+
+def service_secrets(spec):
+    """Every ECS secret a service gets: DATABASE_URL (uses database), REDIS_URL (uses cache) and its ``secrets``."""
+    return rules.service_secret_names(spec)
 
 
 def health_check_targets(services, base_url, overrides=None):
@@ -379,6 +400,7 @@ def _service_errors(services, prefix="", region="", account="", known_buckets=No
                 errors.append(f"{where}: {', '.join(map(str, both))} is both a secret and plain environment")
         buckets = svc.get("buckets", [])
         errors.extend(rules.buckets_errors(where, [] if buckets is None else buckets, known_buckets))
+        errors.extend(rules.uses_errors(where, svc))
         access = svc.get("bucket_access")
         if access not in (None, "", *rules.BUCKET_ACCESS):
             errors.append(f"{where}.bucket_access {access!r} must be one of {', '.join(rules.BUCKET_ACCESS)}")
@@ -479,7 +501,7 @@ def _flag(value):
 
 def service_spec_errors(services, prefix):
     """The service rules a role can check on its own (roles/identity): names (DNS-safe, unique, not
-    reserved, IAM role names within 64 characters) and ``bucket_access``; messages, empty when valid."""
+    reserved, IAM role names within 64 characters), ``bucket_access`` and ``uses``; messages, empty when valid."""
     errors = []
     names = []
     for pos, svc in enumerate(services or []):
@@ -493,6 +515,7 @@ def service_spec_errors(services, prefix):
         access = svc.get("bucket_access")
         if access not in (None, "", *rules.BUCKET_ACCESS):
             errors.append(f"{where}.bucket_access {access!r} must be one of {', '.join(rules.BUCKET_ACCESS)}")
+        errors.extend(rules.uses_errors(where, svc))
     if len(set(map(str, names))) != len(names):
         errors.append("platform_services has duplicate service names")
     return errors
@@ -511,6 +534,9 @@ class FilterModule:
             "service_spec_errors": service_spec_errors,
             "secret_name": secret_name,
             "migration_service": migration_service,
+            "service_uses": service_uses,
+            "services_using": services_using,
+            "service_secrets": service_secrets,
             "rollback_targets": rollback_targets,
             "health_check_targets": health_check_targets,
             "outputs_table": outputs_table,

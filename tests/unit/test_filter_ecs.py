@@ -31,7 +31,8 @@ SERVICES = [
         "environment": {"LOG_LEVEL": "info", "WORKERS": 4, "DEBUG": False},
         "secrets": ["JWT_SECRET", "DATABASE_URL"],
     },
-    {"name": "worker", "port": 9000, "cpu": 256, "memory": 512, "read_only_root_filesystem": False},
+    # uses nothing of the platform: no wired variable but AWS_REGION and PLATFORM_ENV, no secret
+    {"name": "worker", "port": 9000, "cpu": 256, "memory": 512, "read_only_root_filesystem": False, "uses": []},
 ]
 CTX = {
     "prefix": PREFIX,
@@ -292,6 +293,7 @@ def test_execution_role_policy_grants_only_the_services_own_things():
     group = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/platform/{PREFIX}/api"
     assert granted["logs:PutLogEvents"] == {group, f"{group}:log-stream:*"}
     assert granted["secretsmanager:GetSecretValue"] == {
+        f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:{PREFIX}/cache/url-??????",
         f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:{PREFIX}/database/url-??????",
         f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:{PREFIX}/identity/jwt-secret-??????",
     }
@@ -305,7 +307,7 @@ def test_execution_role_policy_never_grants_the_master_secret():
     resources = _grants(f.ecs_execution_role_policy(svc, POLICY_CTX))["secretsmanager:GetSecretValue"]
     assert not any("database/master" in r for r in resources)
     # only the master listed: no secret statement and no key statement at all
-    doc = f.ecs_execution_role_policy({"name": "api", "secrets": ["DATABASE_MASTER"]}, POLICY_CTX)
+    doc = f.ecs_execution_role_policy({"name": "api", "secrets": ["DATABASE_MASTER"], "uses": []}, POLICY_CTX)
     assert {s["Sid"] for s in doc["Statement"]} == {"EcrAuthorization", "PullItsImages", "WriteItsLogs"}
 
 
@@ -336,11 +338,15 @@ def test_task_definition_of_a_public_service():
     assert container["essential"] is True and container["memoryReservation"] == 1024 and container["stopTimeout"] == 30
     assert container["portMappings"] == [{"containerPort": 8000, "hostPort": 8000, "protocol": "tcp"}]
     assert container["command"] == ["uvicorn", "app.main:app", "--port", "8000"]
+    # the platform's AWS_REGION and PLATFORM_ENV (nothing else is known without ctx's wiring)
     assert container["environment"] == [
+        {"name": "AWS_REGION", "value": "us-east-1"},
         {"name": "DEBUG", "value": "false"},
         {"name": "LOG_LEVEL", "value": "info"},
+        {"name": "PLATFORM_ENV", "value": "prod"},
         {"name": "WORKERS", "value": "4"},
     ]
+    # DATABASE_URL (listed and given: once) and REDIS_URL from the platform, JWT_SECRET from the spec
     assert container["secrets"] == [
         {
             "name": "DATABASE_URL",
@@ -349,6 +355,10 @@ def test_task_definition_of_a_public_service():
         {
             "name": "JWT_SECRET",
             "valueFrom": f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:{PREFIX}/identity/jwt-secret",
+        },
+        {
+            "name": "REDIS_URL",
+            "valueFrom": f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:{PREFIX}/cache/url",
         },
     ]
     assert not {e["name"] for e in container["environment"]} & {s["name"] for s in container["secrets"]}
@@ -958,16 +968,20 @@ def test_secret_references_name_every_secret_once():
     assert refs == {
         "DATABASE_URL": f"{PREFIX}/database/url",
         "JWT_SECRET": f"{PREFIX}/identity/jwt-secret",
+        "REDIS_URL": f"{PREFIX}/cache/url",
         "STRIPE_KEY": f"{PREFIX}/app/stripe-key",
     }
-    assert f.ecs_secret_references([{"name": "x"}], "caseapp", "prod") == {}
+    assert f.ecs_secret_references([{"name": "x", "uses": ["storage"]}], "caseapp", "prod") == {}
+    assert f.ecs_secret_references([{"name": "x", "uses": ["cache"]}], "caseapp", "prod") == {
+        "REDIS_URL": f"{PREFIX}/cache/url"
+    }
 
 
 def test_task_definitions_reference_the_full_secret_arns():
     """``.../jwt-secret`` ends in "-" and six characters: Secrets Manager would read it as a full ARN."""
     ctx = dict(CTX, secret_arns={"JWT_SECRET": FULL_JWT, "DATABASE_URL": FULL_DB})
     container = f.ecs_task_definitions(SERVICES, ctx)[0]["params"]["containers"][0]
-    assert container["secrets"] == [
+    assert container["secrets"][:2] == [
         {"name": "DATABASE_URL", "valueFrom": FULL_DB},
         {"name": "JWT_SECRET", "valueFrom": FULL_JWT},
     ]
@@ -1184,3 +1198,89 @@ def test_facts_follow_what_the_rollout_moved_the_services_to():
     assert rolled["services"]["worker"] == facts["services"]["worker"]
     assert facts["services"]["api"]["task_definition_arn"] == "arn:td/api:1", "the input is not changed"
     assert f.ecs_facts_rolled_out(None, []) is None
+
+
+# --- the platform wiring contract (issue 13) -------------------------------------------------------
+
+WIRING = {
+    "buckets": {"documents": "caseapp-prod-documents-123", "media": "caseapp-prod-media-123"},
+    "search_endpoint": "vpc-caseapp-prod-search-x.us-east-1.es.amazonaws.com",
+    "user_pool_id": "us-east-1_Pool",
+    "user_pool_client_id": "client1",
+}
+
+
+def _container(svc, **ctx):
+    return f.ecs_task_definitions([svc], dict(CTX, wiring=WIRING, **ctx))[0]["params"]["containers"][0]
+
+
+def test_every_container_gets_the_platform_wiring():
+    api = dict(SERVICES[0], buckets=["documents", "media"])
+    env = {e["name"]: e["value"] for e in _container(api)["environment"]}
+    assert env == {
+        "AWS_REGION": "us-east-1",
+        "PLATFORM_ENV": "prod",
+        "S3_BUCKET_DOCUMENTS": "caseapp-prod-documents-123",
+        "S3_BUCKET_MEDIA": "caseapp-prod-media-123",
+        "OPENSEARCH_ENDPOINT": "https://vpc-caseapp-prod-search-x.us-east-1.es.amazonaws.com",
+        "COGNITO_USER_POOL_ID": "us-east-1_Pool",
+        "COGNITO_CLIENT_ID": "client1",
+        "DEBUG": "false",
+        "LOG_LEVEL": "info",
+        "WORKERS": "4",
+    }
+
+
+def test_a_service_gets_only_what_it_uses():
+    media = {"name": "worker", "port": 9000, "uses": ["database", "cache", "storage"], "buckets": ["media"]}
+    container = _container(media)
+    env = {e["name"]: e["value"] for e in container["environment"]}
+    assert env == {"AWS_REGION": "us-east-1", "PLATFORM_ENV": "prod", "S3_BUCKET_MEDIA": "caseapp-prod-media-123"}
+    assert [s["name"] for s in container["secrets"]] == ["DATABASE_URL", "REDIS_URL"]
+    policy = f.ecs_execution_role_policy(media, POLICY_CTX)
+    assert _grants(policy)["secretsmanager:GetSecretValue"] == {
+        f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:{PREFIX}/cache/url-??????",
+        f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:{PREFIX}/database/url-??????",
+    }
+    # no database: no DATABASE_URL and no read on it
+    search_only = {"name": "worker", "port": 1, "uses": ["search"], "secrets": ["JWT_SECRET"]}
+    assert [s["name"] for s in _container(search_only)["secrets"]] == ["JWT_SECRET"]
+    granted = _grants(f.ecs_execution_role_policy(search_only, POLICY_CTX))["secretsmanager:GetSecretValue"]
+    assert not any("database/url" in r or "cache/url" in r for r in granted)
+
+
+def test_a_changed_endpoint_is_a_new_revision():
+    """The environment is part of the task definition: a new domain endpoint is a difference the rollout registers."""
+    api = f.ecs_task_definitions(SERVICES[:1], dict(CTX, wiring=WIRING))[0]
+    moved = dict(WIRING, search_endpoint="vpc-new.us-east-1.es.amazonaws.com")
+    new = f.ecs_task_definitions(SERVICES[:1], dict(CTX, wiring=moved))[0]
+    have = dict(_camel_params(api["params"]), containerDefinitions=api["params"]["containers"])
+    assert f.ecs_task_definition_differences(api, have) == []
+    assert f.ecs_task_definition_differences(new, have) == ["container.environment"]
+
+
+def _camel_params(params):
+    return {
+        "family": params["family"],
+        "cpu": params["cpu"],
+        "memory": params["memory"],
+        "networkMode": params["network_mode"],
+        "executionRoleArn": params["execution_role_arn"],
+        "taskRoleArn": params["task_role_arn"],
+        "volumes": params["volumes"],
+        "runtimePlatform": params["runtime_platform"],
+        "requiresCompatibilities": ["FARGATE"],
+    }
+
+
+def test_the_role_refuses_a_bad_uses():
+    errors = f.ecs_service_errors(
+        {
+            "platform_env": "dev",
+            "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+            "prefix": PREFIX,
+            "services": [{"name": "api", "port": 1, "uses": ["db"], "environment": {"AWS_REGION": "x"}}],
+        }
+    )
+    assert any("platform_services[api].uses lists 'db'" in e for e in errors), errors
+    assert any("environment.AWS_REGION is refused" in e for e in errors), errors

@@ -142,7 +142,20 @@ ECR = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/caseapp-prod/api"
         (_svc(image="nginx:latest"), "platform_services[api].image 'nginx:latest' is outside the stack's ECR"),
         (_svc(image=ECR.replace("/api", "/worker") + ":v1"), "outside the stack's ECR"),
         (_svc(image=ECR + ":v1", image_tag="v2"), "image and image_tag are exclusive"),
-        (_svc(uses=["database"]), "unknown key 'uses'"),
+        (_svc(usage=["database"]), "unknown key 'usage' (did you mean uses?)"),
+        (_svc(uses=["database", "queue"]), "platform_services[api].uses lists 'queue', which is not a component"),
+        (_svc(uses="database"), "platform_services[api].uses 'database' must be a list"),
+        (_svc(uses=["database"], buckets=["documents"]), "platform_services[api].buckets is set but uses does not"),
+        (
+            _svc(uses=["cache"], secrets=["DATABASE_URL"]),
+            "secrets lists DATABASE_URL but uses does not include database",
+        ),
+        (_svc(uses=["database"], secrets=["REDIS_URL"]), "secrets lists REDIS_URL but uses does not include cache"),
+        (_svc(environment={"AWS_REGION": "us-east-1"}), "platform_services[api].environment.AWS_REGION is refused"),
+        (_svc(environment={"S3_BUCKET_DOCUMENTS": "x"}), "environment.S3_BUCKET_DOCUMENTS is refused: the platform"),
+        (_svc(environment={"OPENSEARCH_ENDPOINT": "https://x"}), "environment.OPENSEARCH_ENDPOINT is refused"),
+        (_svc(environment={"COGNITO_REGION": "x"}), "environment.COGNITO_REGION is refused"),
+        (_svc(environment={"PLATFORM_ENV": "prod"}), "environment.PLATFORM_ENV is refused"),
         (_svc(bucket_access="rw"), "bucket_access 'rw'"),
         ({"platform_dr_region": "eu-nowhere-1"}, "platform_dr_region 'eu-nowhere-1' is not an AWS region"),
         ({"platform_dr_region": "eu-central-1"}, "platform_dr_region 'eu-central-1' equals platform_region"),
@@ -156,6 +169,10 @@ def test_every_bad_input_of_issue_12_is_named(change, needle):
 
 
 def test_inputs_that_stay_valid():
+    # the platform's secrets may still be listed (deduplicated) when the component is used
+    assert f.platform_config_errors(dict(VALID, **_svc(secrets=["DATABASE_URL", "REDIS_URL", "JWT_SECRET"]))) == []
+    assert f.platform_config_errors(dict(VALID, **_svc(uses=[], environment={"LOG_LEVEL": "info"}))) == []
+    assert f.platform_config_errors(dict(VALID, **_svc(uses=["storage"], buckets=["documents"]))) == []
     assert f.platform_config_errors(dict(VALID, **_svc(image=ECR + ":v1", buckets=["documents"]))) == []
     assert f.platform_config_errors(dict(VALID, **_svc(health_check_grace_period=120))) == []
     insecure = {"platform_aws_endpoint_url": "http://127.0.0.1:5000", "platform_allow_insecure_endpoint": True}
@@ -230,7 +247,13 @@ def test_operations_targets():
     assert f.rollback_targets(["api"], "c", "prod", "7") == [
         {"service": "c-prod-api", "task_definition": "c-prod-api:7"}
     ]
-    assert f.migration_service(services) == "worker"
+    # the first service (spec order) that uses the database: api uses everything by default
+    assert f.migration_service(services) == "api"
+    no_db = [dict(svc, uses=["storage"]) for svc in VALID["platform_services"]]
+    assert f.migration_service(no_db + [dict(services[-1], uses=["cache", "database"])]) == "admin"
+    assert f.migration_service(services, "worker") == "worker"
+    with pytest.raises(AnsibleFilterError, match="no service uses the database"):
+        f.migration_service(no_db)
     with pytest.raises(AnsibleFilterError, match="not one of"):
         f.migration_service(services, "nope")
     targets = f.health_check_targets(services, "https://alb.example/", {})
@@ -251,3 +274,20 @@ def test_outputs_table():
     assert lines[0] == "c-dev in us-east-1"
     assert any(line.startswith("network.subnets") and line.endswith("a, b") for line in lines)
     assert any(line.startswith("network.sg.app") for line in lines)
+
+
+def test_uses_filters():
+    api = {"name": "api", "port": 1, "secrets": ["JWT_SECRET", "DATABASE_URL"]}
+    worker = {"name": "worker", "port": 2, "uses": ["storage", "database"]}
+    none = {"name": "lone", "port": 3, "uses": []}
+    assert f.service_uses(api) == ["database", "cache", "storage", "search", "identity"]
+    assert f.service_uses(worker) == ["database", "storage"]
+    assert f.service_uses(none) == []
+    assert f.services_using([api, worker, none], "search") == ["api"]
+    assert f.services_using([api, worker, none], "database") == ["api", "worker"]
+    with pytest.raises(AnsibleFilterError, match="not one of"):
+        f.services_using([api], "queue")
+    assert f.service_secrets(api) == ["DATABASE_URL", "JWT_SECRET", "REDIS_URL"]
+    assert f.service_secrets(worker) == ["DATABASE_URL"]
+    assert f.service_secrets(none) == []
+    assert f.secret_name("REDIS_URL", "caseapp", "prod") == "caseapp-prod/cache/url"

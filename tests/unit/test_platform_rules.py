@@ -228,3 +228,81 @@ def test_bucket_names_fit_the_s3_limit():
     assert "storage_bucket_suffix '-A'" in rules.bucket_name_errors(PREFIX, BUCKETS, "-A")[0]
     assert "storage_buckets: 'Docs'" in rules.bucket_name_errors(PREFIX, ["Docs"], "")[0]
     assert platform._storage_default("storage_bucket_suffix") == "-{account_id}"
+
+
+# --- the platform wiring contract (issue 13) ---------------------------------------------------
+
+WIRING = {
+    "region": "eu-central-1",
+    "platform_env": "prod",
+    "buckets": {"documents": "caseapp-prod-documents-123456789012", "ml-models": "caseapp-prod-ml-models-1"},
+    "search_endpoint": "vpc-caseapp-prod-search-abc.eu-central-1.es.amazonaws.com",
+    "user_pool_id": "eu-central-1_AbC",
+    "user_pool_client_id": "client123",
+}
+
+
+def test_a_service_using_everything_gets_the_whole_wiring():
+    spec = {"name": "api", "buckets": ["documents", "ml-models"], "secrets": ["JWT_SECRET", "DATABASE_URL"]}
+    assert rules.service_uses(spec) == list(rules.COMPONENTS)
+    assert rules.service_environment(spec, WIRING) == {
+        "AWS_REGION": "eu-central-1",
+        "PLATFORM_ENV": "prod",
+        "S3_BUCKET_DOCUMENTS": "caseapp-prod-documents-123456789012",
+        "S3_BUCKET_ML_MODELS": "caseapp-prod-ml-models-1",
+        "OPENSEARCH_ENDPOINT": "https://vpc-caseapp-prod-search-abc.eu-central-1.es.amazonaws.com",
+        "COGNITO_USER_POOL_ID": "eu-central-1_AbC",
+        "COGNITO_CLIENT_ID": "client123",
+    }
+    # listed and given by the platform: once
+    assert rules.service_secret_names(spec) == ["DATABASE_URL", "JWT_SECRET", "REDIS_URL"]
+
+
+def test_a_component_not_used_gives_nothing():
+    spec = {"name": "media", "uses": ["database", "cache", "storage"], "buckets": ["documents"]}
+    env = rules.service_environment(spec, WIRING)
+    assert "OPENSEARCH_ENDPOINT" not in env
+    assert not [n for n in env if n.startswith("COGNITO_")]
+    assert env["S3_BUCKET_DOCUMENTS"] == "caseapp-prod-documents-123456789012"
+    assert rules.service_secret_names(spec) == ["DATABASE_URL", "REDIS_URL"]
+    bare = {"name": "bare", "uses": []}
+    assert rules.service_environment(bare, WIRING) == {"AWS_REGION": "eu-central-1", "PLATFORM_ENV": "prod"}
+    assert rules.service_secret_names(bare) == []
+    assert rules.service_secret_names({"name": "s", "uses": ["search"], "secrets": ["JWT_SECRET"]}) == ["JWT_SECRET"]
+
+
+def test_unknown_values_are_left_out_and_endpoints_get_https():
+    env = rules.service_environment({"name": "api", "buckets": ["documents"]}, {"region": "r", "platform_env": "dev"})
+    assert env == {"AWS_REGION": "r", "PLATFORM_ENV": "dev"}
+    assert rules.https_endpoint("https://x") == "https://x"
+    assert rules.https_endpoint("") == ""
+    assert rules.bucket_env_name("ml-models") == "S3_BUCKET_ML_MODELS"
+
+
+@pytest.mark.parametrize(
+    ("spec", "needle"),
+    [
+        ({"uses": ["database", "queue"]}, "w.uses lists 'queue', which is not a component: use any of database, cache"),
+        ({"uses": "database"}, "w.uses 'database' must be a list"),
+        ({"uses": ["database"], "buckets": ["documents"]}, "w.buckets is set but uses does not include storage"),
+        (
+            {"uses": ["cache"], "secrets": ["DATABASE_URL"]},
+            "w.secrets lists DATABASE_URL but uses does not include database",
+        ),
+        ({"uses": ["database"], "secrets": ["REDIS_URL"]}, "w.secrets lists REDIS_URL but uses does not include cache"),
+        ({"environment": {"AWS_REGION": "x"}}, "w.environment.AWS_REGION is refused: the platform sets"),
+        ({"environment": {"s3_bucket_media": "x"}}, "w.environment.s3_bucket_media is refused"),
+        ({"environment": {"COGNITO_USER_POOL_ID": "x"}}, "w.environment.COGNITO_USER_POOL_ID is refused"),
+    ],
+)
+def test_uses_errors(spec, needle):
+    errors = rules.uses_errors("w", spec)
+    assert any(needle in e for e in errors), errors
+
+
+def test_uses_that_stay_valid():
+    assert rules.uses_errors("w", {}) == []
+    assert rules.uses_errors("w", {"uses": [], "environment": {"LOG_LEVEL": "x"}}) == []
+    assert rules.uses_errors("w", {"uses": ["database", "cache"], "secrets": ["DATABASE_URL", "REDIS_URL"]}) == []
+    assert rules.uses_errors("w", {"uses": ["storage"], "buckets": ["media"]}) == []
+    assert "uses" in rules.SERVICE_KEYS
