@@ -1,0 +1,183 @@
+#!/usr/bin/python
+
+# Copyright: Platform Ops Maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: backup_vault_access_policy
+version_added: 0.1.0
+short_description: Manage the resource-based access policy of an existing AWS Backup vault
+description:
+  - Ensures an existing AWS Backup vault has the given resource-based access policy, or none.
+    C(amazon.aws.backup_vault) creates the vault but does not manage its access policy.
+  - The current policy is read with one GetBackupVaultAccessPolicy request and compared with O(policy) as IAM
+    compares policies (key order, the order of list items, a single-element list and its string are equal).
+    PutBackupVaultAccessPolicy is called only when they differ.
+  - A typical use is denying C(backup:DeleteRecoveryPoint) (and C(backup:UpdateRecoveryPointLifecycle)) to every
+    principal but the account root, so that no role can delete backups.
+author: Platform Ops Maintainers (@platform-ops)
+options:
+  backup_vault_name:
+    description:
+      - Name of the backup vault. It must exist when O(state=present).
+    type: str
+    required: true
+  policy:
+    description:
+      - The policy document (a dict, or a JSON string) - a JSON object with a C(Statement).
+      - Required when O(state=present).
+    type: json
+  state:
+    description:
+      - V(present) sets the access policy to O(policy); V(absent) removes it (a vault that does not exist has none).
+    type: str
+    choices: [present, absent]
+    default: present
+notes:
+  - Supports C(check_mode) and C(diff) (the policy before and after; V({}) when there is none).
+  - A run that changes nothing makes exactly one request (GetBackupVaultAccessPolicy).
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Ensure nobody but the account root deletes recovery points of the vault
+  platform_ops.aws.backup_vault_access_policy:
+    backup_vault_name: caseapp-prod-vault
+    policy:
+      Version: "2012-10-17"
+      Statement:
+        - Sid: DenyDeletingRecoveryPointsButRoot
+          Effect: Deny
+          Principal: "*"
+          Action: [backup:DeleteRecoveryPoint, backup:UpdateRecoveryPointLifecycle]
+          Resource: "*"
+          Condition:
+            StringNotLike:
+              aws:PrincipalArn: arn:aws:iam::123456789012:root
+
+- name: Ensure the vault has no access policy
+  platform_ops.aws.backup_vault_access_policy:
+    backup_vault_name: caseapp-dev-vault
+    state: absent
+"""
+
+RETURN = r"""
+access_policy:
+  description: The vault's access policy after the task (as sent, or as predicted in check mode); V({}) when there is none.
+  returned: always
+  type: dict
+  sample:
+    Version: "2012-10-17"
+    Statement: []
+diff:
+  description: The access policy before and after (diff mode).
+  returned: when diff mode is on
+  type: dict
+"""
+
+import json
+
+try:
+    import botocore
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
+from ansible_collections.platform_ops.aws.plugins.module_utils.backup_vaults import (
+    delete_access_policy,
+    describe_vault,
+    get_access_policy,
+    put_access_policy,
+    vault_name_problem,
+)
+
+
+def desired_policy(module):
+    params = module.params
+    problems = []
+    name_problem = vault_name_problem(params["backup_vault_name"])
+    if name_problem:
+        problems.append(name_problem)
+    policy = None
+    if params["state"] == "present":
+        raw = params["policy"]
+        try:
+            policy = json.loads(raw) if isinstance(raw, str) else raw
+        except ValueError as e:
+            problems.append(f"policy is not valid JSON: {e}")
+        else:
+            if not isinstance(policy, dict) or not policy.get("Statement"):
+                problems.append("policy must be a JSON object with a Statement")
+    if problems:
+        module.fail_json(msg="; ".join(problems))
+    return policy
+
+
+def read_policy(module, client, name):
+    """The vault's policy ({} when none), or None when the vault does not exist."""
+    try:
+        document = get_access_policy(client, name).get("Policy")
+    except is_boto3_error_code("ResourceNotFoundException"):
+        # The same error for a missing vault and a vault without a policy: tell them apart.
+        try:
+            describe_vault(client, name)
+        except is_boto3_error_code("ResourceNotFoundException"):
+            return None
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
+            module.fail_json_aws(e, msg=f"Failed to describe backup vault {name}")
+        return {}
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg=f"Failed to read the access policy of backup vault {name}")
+    return json.loads(document) if document else {}
+
+
+def main():
+    argument_spec = dict(
+        backup_vault_name=dict(type="str", required=True),
+        policy=dict(type="json"),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+    )
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        required_if=[("state", "present", ["policy"])],
+        supports_check_mode=True,
+    )
+    desired = desired_policy(module)
+    name = module.params["backup_vault_name"]
+    present = module.params["state"] == "present"
+    client = module.client("backup")
+
+    current = read_policy(module, client, name)
+    if current is None:
+        if present:
+            module.fail_json(msg=f"Backup vault {name} does not exist: create it before setting its access policy")
+        current = {}
+
+    changed = False
+    after = current
+    try:
+        if present and compare_policies(current, desired):
+            changed, after = True, desired
+            if not module.check_mode:
+                put_access_policy(client, name, json.dumps(desired))
+        elif not present and current:
+            changed, after = True, {}
+            if not module.check_mode:
+                delete_access_policy(client, name)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg=f"Failed to write the access policy of backup vault {name}")
+
+    result = {"access_policy": after}
+    if module._diff:
+        result["diff"] = {"before": current, "after": after}
+    module.exit_json(changed=changed, **result)
+
+
+if __name__ == "__main__":
+    main()
