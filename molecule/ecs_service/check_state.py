@@ -23,6 +23,40 @@ ACCOUNT = client("sts").get_caller_identity()["Account"]
 NAME, ENV = PREFIX.rsplit("-", 1)
 
 
+COMPONENTS = ("database", "cache", "storage", "search", "identity")
+
+
+def uses(svc) -> list:
+    """The components a service spec uses (plugins/module_utils/platform_rules.service_uses)."""
+    return list(COMPONENTS) if svc.get("uses") is None else [c for c in COMPONENTS if c in svc["uses"]]
+
+
+def wired_secrets(svc) -> list:
+    """Its secrets: the spec's, DATABASE_URL with database, REDIS_URL with cache."""
+    wired = {"database": "DATABASE_URL", "cache": "REDIS_URL"}
+    return sorted(set(svc.get("secrets", [])) | {wired[c] for c in uses(svc) if c in wired})
+
+
+def wired_environment(svc) -> dict:
+    """The platform's variables with the real values: bucket names from S3, pool and client from
+    Cognito, the stand-in endpoint converge.yml gives as platform_search."""
+    env = {"AWS_REGION": REGION, "PLATFORM_ENV": ENV}
+    if "storage" in uses(svc):
+        names = [b["Name"] for b in client("s3").list_buckets()["Buckets"]]
+        for purpose in svc.get("buckets", []):
+            env["S3_BUCKET_" + purpose.upper().replace("-", "_")] = f"{PREFIX}-{purpose}-{ACCOUNT}"
+            check(f"{PREFIX}-{purpose}-{ACCOUNT}" in names, f"the bucket {PREFIX}-{purpose}-{ACCOUNT} exists")
+    if "search" in uses(svc):
+        env["OPENSEARCH_ENDPOINT"] = f"https://vpc-{PREFIX}-search-standin.{REGION}.es.amazonaws.com"
+    if "identity" in uses(svc):
+        idp = client("cognito-idp")
+        pool = next(p for p in idp.list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == f"{PREFIX}-users")
+        clients = idp.list_user_pool_clients(UserPoolId=pool["Id"], MaxResults=60)["UserPoolClients"]
+        env["COGNITO_USER_POOL_ID"] = pool["Id"]
+        env["COGNITO_CLIENT_ID"] = next(c["ClientId"] for c in clients if c["ClientName"] == f"{PREFIX}-app")
+    return env
+
+
 def gap(what: str) -> None:
     print("gap  " + what)
 
@@ -275,9 +309,14 @@ for svc in SERVICES:
     env_names = [e["name"] for e in c.get("environment", [])]
     check(not [n for n in env_names if SECRET_LIKE.search(n)], f"{name}: no secret-like names in the plain environment")
     secrets = {s["name"]: s["valueFrom"] for s in c.get("secrets", [])}
+    want_secrets = wired_secrets(svc)
+    check(sorted(secrets) == want_secrets, f"{name}: secrets {', '.join(want_secrets) or '(none)'}")
+    env = {e["name"]: e["value"] for e in c.get("environment", [])}
+    want_env = wired_environment(svc)
     check(
-        sorted(secrets) == sorted(svc.get("secrets", [])),
-        f"{name}: secrets {', '.join(svc.get('secrets', [])) or '(none)'}",
+        {k: v for k, v in env.items() if k in want_env or k.startswith(("S3_BUCKET_", "COGNITO_", "OPENSEARCH_"))}
+        == want_env,
+        f"{name}: the platform's wiring {', '.join(sorted(want_env))} with the real values, nothing it does not use",
     )
     for secret, value_from in secrets.items():
         check(

@@ -17,10 +17,12 @@ mode = sys.argv[1]
 SECRET = f"{PREFIX}/identity/jwt-secret"
 # The converge's services and the buckets each may use.
 SERVICES = {
-    "api": {"buckets": ["documents"], "write": True, "secrets": [f"{PREFIX}/database/url"]},
+    # uses everything by default: DATABASE_URL and REDIS_URL
+    "api": {"buckets": ["documents"], "write": True, "secrets": [f"{PREFIX}/database/url", f"{PREFIX}/cache/url"]},
     "worker": {"buckets": ["media"], "write": True, "secrets": [f"{PREFIX}/identity/jwt-secret"]},
     "indexer": {"buckets": ["documents", "models"], "write": False, "secrets": []},
-    "cron": {"buckets": [], "write": False, "secrets": []},
+    # uses the database only: DATABASE_URL, no bucket
+    "cron": {"buckets": [], "write": False, "secrets": [f"{PREFIX}/database/url"]},
 }
 
 
