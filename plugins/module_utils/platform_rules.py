@@ -364,7 +364,8 @@ def https_endpoint(endpoint):
 def service_environment(spec, wiring):
     """The plain environment the platform gives a service, ``{name: value}``.
 
-    ``wiring``: ``region``, ``platform_env``, ``buckets`` ({purpose: bucket name}), ``search_endpoint``
+    ``wiring``: ``region``, ``platform_env``, ``buckets`` ({purpose: bucket name}, or the storage role's
+    ``platform_storage.buckets``: {purpose: {name, arn}}), ``search_endpoint``
     (the domain endpoint), ``user_pool_id``, ``user_pool_client_id``. Values not known (empty: a check
     run before the component exists) are left out; a bucket purpose missing from ``buckets`` too.
     """
@@ -373,7 +374,8 @@ def service_environment(spec, wiring):
     if "storage" in uses:
         names = wiring.get("buckets") or {}
         for purpose in spec.get("buckets") or []:
-            env[bucket_env_name(purpose)] = names.get(purpose) or ""
+            bucket = names.get(purpose) or ""
+            env[bucket_env_name(purpose)] = bucket.get("name") or "" if isinstance(bucket, dict) else bucket
     if "search" in uses:
         env["OPENSEARCH_ENDPOINT"] = https_endpoint(wiring.get("search_endpoint"))
     if "identity" in uses:

@@ -306,3 +306,9 @@ def test_uses_that_stay_valid():
     assert rules.uses_errors("w", {"uses": ["database", "cache"], "secrets": ["DATABASE_URL", "REDIS_URL"]}) == []
     assert rules.uses_errors("w", {"uses": ["storage"], "buckets": ["media"]}) == []
     assert "uses" in rules.SERVICE_KEYS
+
+
+def test_bucket_names_from_the_storage_facts():
+    facts = {"documents": {"name": "caseapp-prod-documents-1", "arn": "arn:aws:s3:::caseapp-prod-documents-1"}}
+    env = rules.service_environment({"name": "api", "buckets": ["documents"]}, {"region": "r", "buckets": facts})
+    assert env["S3_BUCKET_DOCUMENTS"] == "caseapp-prod-documents-1"
