@@ -31,7 +31,17 @@ ROOT = Path(__file__).resolve().parents[2]
 APP_DIR = ROOT / "examples" / "app"
 BIN = Path(sys.executable).parent
 # Variables the app reads: never inherited from the test runner's environment.
-APP_ENV_PREFIXES = ("DATABASE_URL", "REDIS_", "S3_BUCKET_", "OPENSEARCH_", "JWT_", "APP_VERSION", "AWS_ENDPOINT_URL")
+APP_ENV_PREFIXES = (
+    "DATABASE_URL",
+    "REDIS_",
+    "S3_BUCKET_",
+    "OPENSEARCH_",
+    "JWT_",
+    "APP_VERSION",
+    "AWS_ENDPOINT_URL",
+    "PLATFORM_ENV",
+    "COGNITO_",
+)
 
 if str(APP_DIR) not in sys.path:
     sys.path.insert(0, str(APP_DIR))  # in-process imports of the `app` package (config, auth, models)
