@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from urllib.parse import quote
 
 from botocore.exceptions import ClientError
 from checks import PREFIX, check, client, done, has_standard_tags, tags_of
@@ -13,6 +14,7 @@ secrets = client("secretsmanager")
 mode = sys.argv[1]
 RG_ID = f"{PREFIX}-cache"
 SECRET = f"{PREFIX}/cache/auth-token"
+URL_SECRET = f"{PREFIX}/cache/url"
 
 
 def replication_group():
@@ -24,20 +26,22 @@ def replication_group():
         raise
 
 
-def secret():
+def secret(name=SECRET):
     try:
-        return secrets.describe_secret(SecretId=SECRET)
+        return secrets.describe_secret(SecretId=name)
     except secrets.exceptions.ResourceNotFoundException:
         return None
 
 
 group = replication_group()
 described = secret()
+described_url = secret(URL_SECRET)
 
 if mode == "absent":
     # moto never finishes a deletion: "deleting" is as far as it gets (AWS then removes the group).
     check(group is None or group["Status"] == "deleting", f"replication group {RG_ID} is gone or being deleted")
     check(described is None or "DeletedDate" in described, f"secret {SECRET} is gone or scheduled for deletion")
+    check(described_url is None, f"secret {URL_SECRET} is gone (derived: deleted at once)")
     done()
     sys.exit(0)
 
@@ -103,4 +107,11 @@ if described is not None:
         re.fullmatch(r"[A-Za-z0-9!&#$^<>-]{16,128}", token) is not None,
         "the auth token has only characters ElastiCache accepts (letters, digits, ! & # $ ^ < > -)",
     )
+    check(described_url is not None and "DeletedDate" not in described_url, f"secret {URL_SECRET} exists")
+    if described_url is not None:
+        check(described_url.get("KmsKeyId") == kms_key_arn, "REDIS_URL is encrypted with the platform KMS key")
+        check(has_standard_tags(tags_of(described_url)), "REDIS_URL carries the standard tags")
+        url = secrets.get_secret_value(SecretId=URL_SECRET)["SecretString"]
+        wanted = f"rediss://:{quote(token, safe='')}@{endpoint.get('Address')}:{endpoint.get('Port')}/0"
+        check(url == wanted, "REDIS_URL is rediss://:<url-encoded current token>@<primary endpoint>:6379/0")
 done()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
@@ -19,6 +20,7 @@ from tests.integration.stack import LocalStack
 
 STACK = "caseapp-local"  # inventories/local
 REDIS = f"{STACK}/cache/auth-token"
+REDIS_URL = f"{STACK}/cache/url"
 JWT = f"{STACK}/identity/jwt-secret"
 JWT_PREVIOUS = f"{STACK}/identity/jwt-secret-previous"
 SERVICES = (f"{STACK}-backend", f"{STACK}-media-processor")
@@ -47,6 +49,14 @@ def _digest(stack: LocalStack, name: str, stage: str = "AWSCURRENT") -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+def _redis_url(stack: LocalStack, stage: str = "AWSCURRENT") -> tuple[str, str, str]:
+    """(scheme, host:port/path, SHA-256 of the URL-decoded AUTH token) of REDIS_URL: the token is never kept."""
+    sm = stack.client("secretsmanager")
+    parts = urlsplit(sm.get_secret_value(SecretId=REDIS_URL, VersionStage=stage)["SecretString"])
+    token = hashlib.sha256(unquote(parts.password or "").encode()).hexdigest()
+    return parts.scheme, f"{parts.hostname}:{parts.port}{parts.path}", token
+
+
 def _current_version(stack: LocalStack, name: str) -> str:
     stages = stack.client("secretsmanager").describe_secret(SecretId=name)["VersionIdsToStages"]
     return next(version for version, labels in stages.items() if "AWSCURRENT" in labels)
@@ -68,10 +78,14 @@ def test_deploy(stack):
     push_images(stack.endpoint, "inventories/local", TAG)
     run = stack.run("deploy.yml", "-e", f"platform_image_tag={TAG}")
     assert run.returncode == 0, run.output[-4000:]
+    # REDIS_URL: TLS, the primary endpoint, the current AUTH token
+    group = stack.client("elasticache").describe_replication_groups(ReplicationGroupId=f"{STACK}-cache")
+    primary = group["ReplicationGroups"][0]["NodeGroups"][0]["PrimaryEndpoint"]
+    assert _redis_url(stack) == ("rediss", f"{primary['Address']}:{primary['Port']}/0", _digest(stack, REDIS))
 
 
 def test_check_mode_shows_the_rotation_and_changes_nothing(stack):
-    versions = {name: _current_version(stack, name) for name in (REDIS, JWT, JWT_PREVIOUS)}
+    versions = {name: _current_version(stack, name) for name in (REDIS, REDIS_URL, JWT, JWT_PREVIOUS)}
     before = api_operations(stack.endpoint)
     run = stack.run("playbooks/rotate_secrets.yml", "--check", "--diff", "-e", "rotate_secrets=redis,jwt")
     assert run.returncode == 0, run.output[-4000:]
@@ -84,7 +98,8 @@ def test_check_mode_shows_the_rotation_and_changes_nothing(stack):
 
 
 def test_rotate_redis_and_jwt(stack):
-    versions = {name: _current_version(stack, name) for name in (REDIS, JWT)}
+    versions = {name: _current_version(stack, name) for name in (REDIS, REDIS_URL, JWT)}
+    old_url = _redis_url(stack)
     old_jwt = _digest(stack, JWT)
     old_redis = _digest(stack, REDIS)
     taskdefs = _task_definitions(stack)
@@ -105,7 +120,10 @@ def test_rotate_redis_and_jwt(stack):
         assert "PlatformRotatedAt" in _tags(stack, name), name
     stages = stack.client("secretsmanager").describe_secret(SecretId=REDIS)["VersionIdsToStages"]
     assert not any("AWSPENDING" in labels for labels in stages.values())
-    for secret in (REDIS, JWT):
+    # REDIS_URL carries the new token (same endpoint); its previous version the old one
+    assert _redis_url(stack) == (old_url[0], old_url[1], _digest(stack, REDIS))
+    assert _redis_url(stack, "AWSPREVIOUS") == old_url
+    for secret in (REDIS, REDIS_URL, JWT):
         value = stack.client("secretsmanager").get_secret_value(SecretId=secret)["SecretString"]
         leaked = value in run.output
         assert not leaked, f"the value of {secret} is in the playbook output"
