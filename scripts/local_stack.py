@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """The local emulated stack: start, stop and inspect what runs on loopback.
 
-    local_stack.py up        start what is not running: moto server, PostgreSQL, the search stand-in
+    local_stack.py up        start what is not running: moto server, PostgreSQL, Redis (Debian's redis-server,
+                             scripts/local_redis.py: the ElastiCache stand-in), the search stand-in
                              (scripts/local_search.py: moto has no OpenSearch data plane), the reference app
     local_stack.py down      stop everything it started
     local_stack.py status    what runs, where
     local_stack.py database-url   the local DATABASE_URL (for the migrate stage; contains a password): the
                              application login (app_a/app_b) once the stack was bootstrapped, else the
                              pre-deploy login local_app; the local app started by `up` uses the same
+    local_stack.py redis-url the local REDIS_URL, redis://127.0.0.1:<port>/0 (plain on loopback: no TLS, no
+                             AUTH; on AWS REDIS_URL is rediss:// with the AUTH token); fails when it is not running
     local_stack.py db-bootstrap --login NAME < script.sql
                              the database role's bootstrap SQL as the local superuser (the RDS master's
                              stand-in), passwords in PLATFORM_APP_PASSWORD_A/_B (the migrate stage runs it)
@@ -29,7 +32,8 @@
 State (pid files, logs) lives in .local/state/ (PLATFORM_LOCAL_STATE), the database in .local/postgres/. Nothing listens
 beyond 127.0.0.1. Ports: PLATFORM_LOCAL_MOTO_PORT (5000), PLATFORM_LOCAL_APP_PORT (8000); the search
 stand-in PLATFORM_LOCAL_SEARCH_PORT, else a free port chosen once and kept (.local/state/search.port); PostgreSQL
-picks a free port once and keeps it (data directory: PLATFORM_LOCAL_PG_DATA, default .local/postgres, or
+picks a free port once and keeps it, and so does Redis (PLATFORM_LOCAL_REDIS_PORT for the first start;
+.local/state/redis.json; not running without redis-server: `apt-get install -y redis-server`) (data directory: PLATFORM_LOCAL_PG_DATA, default .local/postgres, or
 /tmp/platform_ops-<checkout hash>/postgres when root runs this from a checkout the postgres account cannot
 traverse).
 """
@@ -54,6 +58,7 @@ APP_DIR = ROOT / "examples" / "app"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import local_ecr  # noqa: E402
 import local_postgres  # noqa: E402
+import local_redis  # noqa: E402
 
 
 def _default_pg_data() -> Path:
@@ -160,6 +165,26 @@ def start_postgres() -> str:
     return f"postgresql      running, {local_postgres.mask_url(url)}"
 
 
+def start_redis() -> str:
+    """The local Redis (scripts/local_redis.py), state in .local/state; the ElastiCache stand-in."""
+    port = int(os.environ.get("PLATFORM_LOCAL_REDIS_PORT", "0")) or None
+    try:
+        url = local_redis.start(STATE, port)
+    except local_redis.LocalRedisError as exc:  # pragma: no cover - printed for the user
+        raise SystemExit(f"local stack: Redis did not start: {exc}") from exc
+    return f"redis           running, {url}"
+
+
+def redis_url() -> int:
+    """Print the local REDIS_URL (plain redis:// on loopback); 1 when Redis is not running."""
+    try:
+        print(local_redis.url(STATE))
+    except local_redis.LocalRedisError as exc:
+        print(f"local stack: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _search_port() -> int:
     """PLATFORM_LOCAL_SEARCH_PORT, else the port chosen the first time (kept in .local/state/search.port)."""
     if os.environ.get("PLATFORM_LOCAL_SEARCH_PORT"):
@@ -252,6 +277,13 @@ def _local_redis_url() -> str:
     return proc.stdout.strip()
 
 
+def _mask(url: str) -> str:
+    """The URL with any password replaced by *** (also with an empty user name: redis://:token@host)."""
+    import re  # noqa: PLC0415
+
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
 def _secret_value(secrets, value_from: str) -> str:
     """A Secrets Manager value as ECS resolves valueFrom: the secret ARN, or ARN:json-key:version-stage:version-id."""
     parts = value_from.split(":")
@@ -300,10 +332,10 @@ def app_wiring(cluster: str, service: str, container: str | None, endpoint: str,
         name = item["name"]
         if name == "DATABASE_URL":
             env[name] = database_url()
-            lines.append(f"{name}: secret, the local PostgreSQL login {local_postgres.mask_url(env[name])}")
+            lines.append(f"{name}: secret, the local PostgreSQL login {_mask(env[name])}")
         elif name == "REDIS_URL":
             env[name] = _local_redis_url()
-            lines.append(f"{name}: secret, the local Redis {local_postgres.mask_url(env[name])}")
+            lines.append(f"{name}: secret, the local Redis {_mask(env[name])}")
         else:
             secrets = secrets or _aws_client("secretsmanager", endpoint, region)
             try:
@@ -421,6 +453,11 @@ def status() -> list[str]:
         lines.append("moto server     not running")
     pg = local_postgres.status(PG_DATA)
     lines.append(f"postgresql      {'running, ' + pg['url'] if pg.get('running') else 'not running'}")
+    rd = local_redis.status(STATE)
+    if rd["running"]:
+        lines.append(f"redis           running, {rd['url']} (pid {rd['pid']})")
+    else:
+        lines.append(f"redis           not running{'' if rd['installed'] else ' (' + local_redis.INSTALL_HINT + ')'}")
     pid = _read_pid("search")
     lines.append(
         f"search          {'running on ' + search_url() + f' (pid {pid}; {SEARCH_NOTE})' if pid else 'not running'}"
@@ -505,15 +542,19 @@ def main(argv: list[str]) -> int:
     if command == "up":
         print(start_moto())
         print(start_postgres())
+        print(start_redis())
         print(start_search())
         print(start_app())
     elif command == "down":
         print(stop("app"))
         print(stop("search"))
         print(f"{'postgresql':<15} {'stopped' if local_postgres.stop(PG_DATA) else 'not running'}")
+        print(f"{'redis':<15} {'stopped' if local_redis.stop(STATE) else 'not running'}")
         print(stop("moto"))
     elif command == "database-url":
         print(database_url())
+    elif command == "redis-url":
+        return redis_url()
     elif command == "db-bootstrap" and len(argv) == 3 and argv[1] == "--login":
         return db_bootstrap(argv[2])
     elif command == "status":
