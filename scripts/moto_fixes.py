@@ -1092,7 +1092,25 @@ def _patch_securityhub_hub() -> None:
         securityhub_urls.url_paths[path] = SecurityHubResponse.dispatch
 
 
+def _patch_cloudtrail_describe_trails_names() -> None:
+    """DescribeTrails ignores ``trailNameList`` and answers every trail of the region
+    (moto/cloudtrail/responses.py CloudTrailResponse.describe_trails), so a lookup of one trail
+    finds another stack's. AWS answers only the trails named (by name or ARN); unknown names are left out."""
+    from moto.cloudtrail.responses import CloudTrailResponse  # noqa: PLC0415
+
+    def describe_trails(self) -> str:
+        include_shadow_trails = self._get_bool_param("includeShadowTrails", True)
+        names = self._get_param("trailNameList") or []
+        trails = self.cloudtrail_backend.describe_trails(include_shadow_trails)
+        if names:
+            trails = [t for t in trails if t.trail_name in names or t.arn in names]
+        return json.dumps({"trailList": [t.description(include_region=True) for t in trails]})
+
+    CloudTrailResponse.describe_trails = describe_trails
+
+
 def patch_moto() -> None:
+    _patch_cloudtrail_describe_trails_names()
     _patch_backup()
     _patch_prefix_list_rule_descriptions()
     _patch_data_tier()
