@@ -266,15 +266,13 @@ def _aws_client(service: str, endpoint: str, region: str):
 
 def _local_redis_url() -> str:
     """The local Redis URL: PLATFORM_LOCAL_REDIS_URL (another Redis on loopback, e.g. the tests'), else
-    `local_stack.py redis-url` (the Redis part of this script)."""
+    the local stack's Redis (what `local_stack.py redis-url` prints)."""
     if os.environ.get("PLATFORM_LOCAL_REDIS_URL"):
         return os.environ["PLATFORM_LOCAL_REDIS_URL"]
-    proc = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "redis-url"], capture_output=True, text=True, check=False
-    )
-    if proc.returncode != 0 or not proc.stdout.strip():
-        raise WiringError("REDIS_URL: the local Redis is not available (`local_stack.py redis-url` failed); run `up`")
-    return proc.stdout.strip()
+    try:
+        return local_redis.url(STATE)
+    except local_redis.LocalRedisError as exc:
+        raise WiringError(f"REDIS_URL: the local Redis is not available ({exc}); run `local_stack.py up`") from None
 
 
 def _mask(url: str) -> str:

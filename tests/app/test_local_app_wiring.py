@@ -16,18 +16,17 @@ import uuid
 
 import pytest
 from app_support import ROOT, alembic, free_port, password_of
-from platform_support import redis_server
 
 SCRIPT = ROOT / "scripts" / "local_stack.py"
-REDIS_PASSWORD = "r3dis-Local-" + uuid.uuid4().hex  # noqa: S105 - a throw-away test value
 JWT = "jwt-wired-" + uuid.uuid4().hex
 AWS_DATABASE_URL = "postgresql://app_a:Aws-Only-" + uuid.uuid4().hex + "@caseapp-prod-db.example:5432/app"
 
 
-@pytest.fixture(scope="module")
-def redis_local():
-    with redis_server(REDIS_PASSWORD) as server:
-        yield server
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(f"{name}_under_test", ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture
@@ -80,17 +79,20 @@ def deployed(aws):
 
 
 @pytest.fixture
-def wire(tmp_path, moto_endpoint, postgres_server, redis_local):
-    """``wire(*args)`` runs app-wire with an isolated state dir and ports; stops what it started afterwards."""
+def wire(tmp_path, moto_endpoint, postgres_server):
+    """``wire(*args)`` runs app-wire with an isolated state dir and ports; stops what it started afterwards.
+
+    The local Redis is the local stack's own (scripts/local_redis.py, what `up` starts) in that state dir."""
     alembic(postgres_server.url, "upgrade", "head")  # the local stack's migrate stage did this
     state = tmp_path / "state"
+    local_redis = _load("local_redis")
+    local_redis.start(state, free_port())
     env = dict(
         os.environ,
         PLATFORM_LOCAL_STATE=str(state),
         PLATFORM_LOCAL_APP_PORT=str(free_port()),
         PLATFORM_LOCAL_SEARCH_PORT=str(free_port()),
         PLATFORM_LOCAL_PG_DATA=str(postgres_server.data_dir),
-        PLATFORM_LOCAL_REDIS_URL=redis_local.url(),
         PLATFORM_AWS_ENDPOINT_URL=moto_endpoint,
     )
 
@@ -105,12 +107,16 @@ def wire(tmp_path, moto_endpoint, postgres_server, redis_local):
         )
 
     run.env, run.state = env, state
-    yield run
-    for name in ("app", "search"):
-        try:
-            os.killpg(int((state / f"{name}.pid").read_text()), signal.SIGTERM)
-        except (OSError, ValueError):
-            pass
+    env.pop("PLATFORM_LOCAL_REDIS_URL", None)
+    try:
+        yield run
+    finally:
+        for name in ("app", "search"):
+            try:
+                os.killpg(int((state / f"{name}.pid").read_text()), signal.SIGTERM)
+            except (OSError, ValueError):
+                pass
+        local_redis.stop(state)
 
 
 def _health(wire) -> tuple[int, dict]:
@@ -138,6 +144,7 @@ def test_app_wire_gives_the_local_app_the_deployed_wiring(deployed, wire, postgr
     )
     assert "JWT_SECRET: secret, from the emulator's Secrets Manager" in run.stdout
     assert "DATABASE_URL: secret, the local PostgreSQL login" in run.stdout
+    assert "REDIS_URL: secret, the local Redis redis://127.0.0.1:" in run.stdout
 
     status, report = _health(wire)
     assert status == 200, report
@@ -149,7 +156,7 @@ def test_app_wire_gives_the_local_app_the_deployed_wiring(deployed, wire, postgr
 
     # Nothing secret printed or logged: not the local passwords, not the emulator's secret values.
     log = (wire.state / "app.log").read_text()
-    for secret in (REDIS_PASSWORD, JWT, password_of(postgres_server.url), AWS_DATABASE_URL, "aws-token"):
+    for secret in (JWT, password_of(postgres_server.url), AWS_DATABASE_URL, "aws-token"):
         assert secret not in run.stdout + run.stderr + log
     assert oct((wire.state / "app.wiring.json").stat().st_mode & 0o777) == "0o600"
 
@@ -196,9 +203,7 @@ def test_a_service_not_deployed_is_named(deployed, wire):
 
 
 def test_secret_value_follows_ecs_value_from(aws):
-    spec = importlib.util.spec_from_file_location("local_stack_under_test", SCRIPT)
-    local_stack = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(local_stack)
+    local_stack = _load("local_stack")
     sm = aws("secretsmanager")
     arn = sm.create_secret(Name=f"t-{uuid.uuid4().hex[:6]}/app/keys", SecretString='{"token": "abc123", "n": 7}')["ARN"]
     assert local_stack._secret_value(sm, arn) == '{"token": "abc123", "n": 7}'
