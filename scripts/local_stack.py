@@ -395,6 +395,15 @@ def app_wire(argv: list[str]) -> int:
     if args.check:
         print(f"changed: {where} after a restart (check mode: not restarted)")
         return 0
+    if _read_pid("app") is None and _http_ok(f"{app_url()}/health/live"):
+        # Never replace (or kill) a process this state directory does not know.
+        print(
+            f"local stack: app-wire: something else answers on {app_url()}, not an app started by local_stack.py with "
+            f"the state in {STATE}; stop it, or start the local stack with `local_stack.py up` (PLATFORM_LOCAL_STATE, "
+            "PLATFORM_LOCAL_APP_PORT)",
+            file=sys.stderr,
+        )
+        return 1
     stop("app")
     env = {k: v for k, v in os.environ.items() if not k.startswith(_APP_ENV_PREFIXES)}
     env.update(wiring)

@@ -209,3 +209,28 @@ def test_secret_value_follows_ecs_value_from(aws):
     assert local_stack._secret_value(sm, arn) == '{"token": "abc123", "n": 7}'
     assert local_stack._secret_value(sm, f"{arn}:token::") == "abc123"
     assert local_stack._secret_value(sm, f"{arn}:n:AWSCURRENT:") == "7"
+
+
+def test_an_app_it_did_not_start_is_left_alone(deployed, wire):
+    # e.g. a harness's own app on the port: app-wire refuses instead of replacing or killing it.
+    import threading  # noqa: PLC0415
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: PLC0415
+
+    class Live(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server API
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", int(wire.env["PLATFORM_LOCAL_APP_PORT"])), Live)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        run = wire(*_args(deployed))
+        assert run.returncode == 1
+        assert "something else answers on http://127.0.0.1:" in run.stderr
+        assert not (wire.state / "app.pid").exists()
+    finally:
+        server.shutdown()
+        server.server_close()
