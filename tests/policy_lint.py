@@ -64,6 +64,14 @@ SERVICE_PINS = {
         {"kms:encryptioncontext:aws:logs:arn"},
         "CloudWatch Logs user guide: kms:EncryptionContext:aws:logs:arn pins the log group",
     ),
+    # EventBridge publishing to a KMS-encrypted SNS topic (the GuardDuty findings rule to the alarm topic): the
+    # SNS developer guide's key policy statement for AWS event sources carries no aws:SourceArn/SourceAccount
+    # (EventBridge does not pass them to KMS); SNS encrypts with the encryption context aws:sns:topicArn, which
+    # pins the topic. In a topic policy the statement pins aws:SourceArn/SourceAccount (the rule) as usual.
+    r"^events\.amazonaws\.com$": (
+        {"kms:encryptioncontext:aws:sns:topicarn"},
+        "SNS developer guide: kms:EncryptionContext:aws:sns:topicArn pins the encrypted topic",
+    ),
     # ALB access logs in regions opened after August 2022: the ELB user guide's bucket policy has no
     # condition; the resource path .../AWSLogs/<account>/ pins the source account.
     r"^logdelivery\.elasticloadbalancing\.amazonaws\.com$": (

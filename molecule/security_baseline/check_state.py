@@ -88,6 +88,20 @@ def actions(statement) -> list:
     return found if isinstance(found, list) else [found]
 
 
+FINDINGS_RULE = f"{PREFIX}-guardduty-findings"
+ALARM_TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT}:{PREFIX}-alarms"
+FSBP = f"arn:aws:securityhub:{REGION}::standards/aws-foundational-security-best-practices/v/1.0.0"
+
+
+def hub():
+    try:
+        return client("securityhub").describe_hub()
+    except ClientError as e:
+        if error_code(e) == "InvalidAccessException":
+            return None
+        raise
+
+
 # ---------------------------------------------------------------- absent (after cleanup)
 if mode == "absent":
     # --- CloudTrail (S1a) ---
@@ -103,7 +117,13 @@ if mode == "absent":
     check(not [c for c in channels if c["name"] == CONFIG_RECORDER], f"delivery channel {CONFIG_RECORDER} is gone")
     check(role(CONFIG_ROLE) is None, f"role {CONFIG_ROLE} is gone")
     # --- GuardDuty (S1b, absent) ---
+    check(client("guardduty").list_detectors()["DetectorIds"] == [], "the GuardDuty detector is gone (keep_data false)")
+    check(
+        not [r for r in client("events").list_rules(NamePrefix=FINDINGS_RULE)["Rules"] if r["Name"] == FINDINGS_RULE],
+        f"EventBridge rule {FINDINGS_RULE} is gone",
+    )
     # --- Security Hub (S1b, absent) ---
+    check(hub() is None, "Security Hub is off (keep_data false)")
     # --- AWS Backup (S2, absent) ---
     done()
     sys.exit(0)
@@ -268,8 +288,50 @@ if config_role:
     check(has_standard_tags(tags_of(config_role)), "the config role carries the standard tags")
 
 # --- GuardDuty (S1b) ---
+guardduty = client("guardduty")
+detector_ids = guardduty.list_detectors()["DetectorIds"]
+check(len(detector_ids) == 1, "one GuardDuty detector in the region")
+if detector_ids:
+    detector = guardduty.get_detector(DetectorId=detector_ids[0])
+    check(detector["Status"] == "ENABLED", "the GuardDuty detector is enabled")
+    check(detector["FindingPublishingFrequency"] == "FIFTEEN_MINUTES", "it publishes finding updates every 15 minutes")
+    check(has_standard_tags(detector.get("Tags") or {}), "the detector carries the standard tags")
+rules = [r for r in client("events").list_rules(NamePrefix=FINDINGS_RULE)["Rules"] if r["Name"] == FINDINGS_RULE]
+check(len(rules) == 1 and rules[0]["State"] == "ENABLED", f"EventBridge rule {FINDINGS_RULE} is enabled")
+if rules:
+    pattern = json.loads(rules[0]["EventPattern"])
+    check(
+        pattern.get("source") == ["aws.guardduty"] and pattern.get("detail-type") == ["GuardDuty Finding"],
+        "the rule matches GuardDuty findings",
+    )
+    check(
+        pattern.get("detail", {}).get("severity") == [{"numeric": [">=", 4]}],
+        "the rule matches findings of severity 4 (medium) or more",
+    )
+    targets = client("events").list_targets_by_rule(Rule=FINDINGS_RULE)["Targets"]
+    check(
+        [t["Arn"] for t in targets] == [ALARM_TOPIC_ARN] and not any(t.get("RoleArn") for t in targets),
+        "the findings go to the alarm topic (no role: the topic's policy lets the rule publish)",
+    )
 
 # --- Security Hub (S1b) ---
+described_hub = hub()
+check(described_hub is not None, "Security Hub is enabled")
+if described_hub:
+    securityhub = client("securityhub")
+    enabled = [
+        s["StandardsArn"]
+        for s in securityhub.get_enabled_standards()["StandardsSubscriptions"]
+        if s["StandardsStatus"] in ("PENDING", "READY", "INCOMPLETE")
+    ]
+    check(enabled == [FSBP], "Security Hub runs AWS Foundational Security Best Practices only (no default standards)")
+    products = securityhub.list_enabled_products_for_import()["ProductSubscriptions"]
+    check(
+        f"arn:aws:securityhub:{REGION}:{ACCOUNT}:product-subscription/aws/guardduty" in products,
+        "Security Hub imports GuardDuty's findings",
+    )
+    hub_tags = securityhub.list_tags_for_resource(ResourceArn=described_hub["HubArn"])["Tags"]
+    check(has_standard_tags(hub_tags), "the hub carries the standard tags")
 
 # --- AWS Backup (S2) ---
 
