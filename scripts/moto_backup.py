@@ -9,8 +9,12 @@ answer it diverges from AWS (AWS Backup API reference, each operation's Errors):
   "Related backup plan selections must be deleted prior to backup plan deletion"); moto deletes it.
 - CreateBackupPlan after the plan of that name was deleted: AWS creates it; moto answers
   AlreadyExistsException (it keeps deleted plans and compares their names).
-- DeleteBackupVault of a missing vault: ResourceNotFoundException (moto: 200); of a vault that still
+- DeleteBackupVault of a missing vault: AccessDeniedException (moto: 200); of a vault that still
   holds recovery points: InvalidRequestException (moto deletes it).
+- A vault that does not exist: AWS answers AccessDeniedException (403, "Insufficient privileges to
+  perform this action.") to DescribeBackupVault, ListRecoveryPointsByBackupVault and the other calls on
+  one vault, even to a caller with every permission (aws/aws-sdk-js#2625, amazon.aws#1436 whose
+  backup_vault module relies on it); moto answers ResourceNotFoundException.
 - DescribeBackupVault omits NumberOfRecoveryPoints, EncryptionKeyArn, Locked... when moto serialises the
   model object; answer every field AWS returns.
 
@@ -32,6 +36,7 @@ from moto.backup.exceptions import (
 )
 from moto.backup.models import BackupBackend, Plan, Vault
 from moto.backup.responses import BackupResponse
+from moto.core.exceptions import JsonRESTError
 from moto.core.utils import unix_time
 from moto.moto_api._internal import mock_random
 
@@ -52,10 +57,22 @@ def _live_plan(backend: BackupBackend, plan_id: str) -> Plan:
     return plan
 
 
+class AccessDeniedException(JsonRESTError):
+    code = 403
+
+    def __init__(self) -> None:
+        super().__init__("AccessDeniedException", "Insufficient privileges to perform this action.")
+
+
+# moto finds an error's service model by the exception's module (moto.<service>.…).
+AccessDeniedException.__module__ = "moto.backup.exceptions"
+
+
 def _vault(backend: BackupBackend, name: str) -> Vault:
+    """The vault; AccessDeniedException when it does not exist, as AWS answers."""
     vault = backend.vaults.get(name)
     if vault is None:
-        raise ResourceNotFoundException(msg=f"Backup vault {name} not found")
+        raise AccessDeniedException()
     return vault
 
 
@@ -272,6 +289,14 @@ def patch() -> None:
             )
         del self.vaults[backup_vault_name]
 
+    for name in ("put_backup_vault_lock_configuration", "delete_backup_vault_lock_configuration"):
+        original = getattr(BackupBackend, name)
+
+        def vault_first(self, backup_vault_name, *args, _original=original, **kwargs):
+            _vault(self, backup_vault_name)
+            return _original(self, backup_vault_name, *args, **kwargs)
+
+        setattr(BackupBackend, name, vault_first)
     BackupBackend.delete_backup_plan = delete_backup_plan
     BackupBackend.create_backup_plan = create_backup_plan
     BackupBackend.delete_backup_vault = delete_backup_vault

@@ -11,7 +11,7 @@ import json
 import sys
 
 from botocore.exceptions import ClientError
-from checks import PREFIX, REGION, check, client, done, has_standard_tags, tags_of
+from checks import PREFIX, REGION, STANDARD_TAGS, check, client, done, has_standard_tags, tags_of
 
 mode = sys.argv[1]
 ACCOUNT = client("sts").get_caller_identity()["Account"]
@@ -102,6 +102,37 @@ def hub():
         raise
 
 
+# --- AWS Backup helpers (S2) ---
+DR_REGION = "us-west-2"  # platform_dr_region of this scenario (converge.yml, cleanup.yml)
+BACKUP_VAULT = f"{PREFIX}-vault"
+BACKUP_PLAN = f"{PREFIX}-backup"
+BACKUP_ROLE = f"{PREFIX}-backup"
+BACKUP_DR_ALIAS = f"alias/{PREFIX}-backup"
+BACKUP_REGIONS = (REGION, DR_REGION)
+
+
+def backup_plans() -> list:
+    return [p for p in client("backup").list_backup_plans()["BackupPlansList"] if p["BackupPlanName"] == BACKUP_PLAN]
+
+
+def backup_vault(region: str):
+    try:
+        return client("backup", region).describe_backup_vault(BackupVaultName=BACKUP_VAULT)
+    except ClientError as e:
+        if error_code(e) == "ResourceNotFoundException":
+            return None
+        raise
+
+
+def backup_dr_key():
+    try:
+        return client("kms", DR_REGION).describe_key(KeyId=BACKUP_DR_ALIAS)["KeyMetadata"]
+    except ClientError as e:
+        if error_code(e) == "NotFoundException":
+            return None
+        raise
+
+
 # ---------------------------------------------------------------- absent (after cleanup)
 if mode == "absent":
     # --- CloudTrail (S1a) ---
@@ -125,6 +156,15 @@ if mode == "absent":
     # --- Security Hub (S1b, absent) ---
     check(hub() is None, "Security Hub is off (keep_data false)")
     # --- AWS Backup (S2, absent) ---
+    check(not backup_plans(), f"backup plan {BACKUP_PLAN} is gone")
+    for region in BACKUP_REGIONS:
+        check(backup_vault(region) is None, f"backup vault {BACKUP_VAULT} in {region} is gone (keep_data false)")
+    check(role(BACKUP_ROLE) is None, f"role {BACKUP_ROLE} is gone")
+    dr_key = backup_dr_key()
+    check(
+        dr_key is None or dr_key["KeyState"] == "PendingDeletion",
+        f"DR key {BACKUP_DR_ALIAS} in {DR_REGION} is gone or scheduled for deletion",
+    )
     done()
     sys.exit(0)
 
@@ -334,5 +374,103 @@ if described_hub:
     check(has_standard_tags(hub_tags), "the hub carries the standard tags")
 
 # --- AWS Backup (S2) ---
+plans = backup_plans()
+check(len(plans) == 1, f"backup plan {BACKUP_PLAN} exists")
+backup = client("backup")
+if plans:
+    plan = backup.get_backup_plan(BackupPlanId=plans[0]["BackupPlanId"])["BackupPlan"]
+    rules = plan["Rules"]
+    check([r["RuleName"] for r in rules] == ["daily"], "the plan has one daily rule")
+    rule = rules[0]
+    check(rule["TargetBackupVaultName"] == BACKUP_VAULT, "into the stack's vault")
+    check(rule["ScheduleExpression"] == "cron(0 5 ? * * *)", "every day at 05:00 UTC")
+    check(rule["Lifecycle"] == {"DeleteAfterDays": 7}, "recovery points kept 7 days (dev)")
+    check(
+        rule.get("CopyActions")
+        == [
+            {
+                "DestinationBackupVaultArn": f"arn:aws:backup:{DR_REGION}:{ACCOUNT}:backup-vault:{BACKUP_VAULT}",
+                "Lifecycle": {"DeleteAfterDays": 7},
+            }
+        ],
+        f"each recovery point is copied to the vault in {DR_REGION}, kept 7 days",
+    )
+    plan_tags = backup.list_tags(ResourceArn=plans[0]["BackupPlanArn"])["Tags"]
+    check(has_standard_tags(plan_tags), "the plan carries the standard tags")
+    selections = backup.list_backup_selections(BackupPlanId=plans[0]["BackupPlanId"])["BackupSelectionsList"]
+    check([s["SelectionName"] for s in selections] == [f"{PREFIX}-tagged"], "the plan has the tag selection")
+    if selections:
+        selection = backup.get_backup_selection(
+            BackupPlanId=plans[0]["BackupPlanId"], SelectionId=selections[0]["SelectionId"]
+        )["BackupSelection"]
+        check(selection["IamRoleArn"] == f"arn:aws:iam::{ACCOUNT}:role/{BACKUP_ROLE}", "selection uses the backup role")
+        check(
+            sorted(selection["Resources"])
+            == sorted([f"arn:aws:rds:{REGION}:{ACCOUNT}:db:{PREFIX}-*", f"arn:aws:s3:::{PREFIX}-*"]),
+            "the selection covers the stack's RDS instances and buckets",
+        )
+        wanted = {
+            "PlatformBackup": "true",
+            "Project": STANDARD_TAGS["Project"],
+            "Environment": STANDARD_TAGS["Environment"],
+        }
+        got = {
+            c["ConditionKey"].removeprefix("aws:ResourceTag/"): c["ConditionValue"]
+            for c in selection["Conditions"]["StringEquals"]
+        }
+        check(got == wanted, "only resources tagged PlatformBackup=true of this Project and Environment")
+dr_key = backup_dr_key()
+check(dr_key is not None and dr_key["KeyState"] == "Enabled", f"DR key {BACKUP_DR_ALIAS} exists in {DR_REGION}")
+for region, key_arn in ((REGION, KEY_ARN), (DR_REGION, dr_key["Arn"] if dr_key else "?")):
+    vault = backup_vault(region)
+    check(vault is not None, f"backup vault {BACKUP_VAULT} exists in {region}")
+    if not vault:
+        continue
+    check(vault["EncryptionKeyArn"] == key_arn, f"the vault in {region} is encrypted with its key")
+    check(
+        has_standard_tags(client("backup", region).list_tags(ResourceArn=vault["BackupVaultArn"])["Tags"]),
+        f"the vault in {region} carries the standard tags",
+    )
+    check(
+        (vault.get("Locked"), vault.get("MinRetentionDays"), vault.get("MaxRetentionDays")) == (True, 7, 3650)
+        and "LockDate" not in vault,
+        f"the vault in {region} is locked in governance mode, 7 to 3650 days",
+    )
+    vault_policy = statements(
+        client("backup", region).get_backup_vault_access_policy(BackupVaultName=BACKUP_VAULT)["Policy"]
+    )
+    check(
+        any(
+            s["Effect"] == "Deny"
+            and "backup:DeleteRecoveryPoint" in actions(s)
+            and s.get("Condition", {}).get("StringNotEquals", {}).get("aws:PrincipalArn")
+            == f"arn:aws:iam::{ACCOUNT}:root"
+            for s in vault_policy
+        ),
+        f"only the account root may delete recovery points of the vault in {region}",
+    )
+backup_role = role(BACKUP_ROLE)
+check(backup_role is not None, f"role {BACKUP_ROLE} exists")
+if backup_role:
+    trust = statements(backup_role["AssumeRolePolicyDocument"])
+    check(
+        any(
+            "backup.amazonaws.com" in principal_services(s)
+            and s.get("Condition", {}).get("StringEquals", {}).get("aws:SourceAccount") == ACCOUNT
+            for s in trust
+        ),
+        "only AWS Backup of this account may assume the backup role",
+    )
+    attached = client("iam").list_attached_role_policies(RoleName=BACKUP_ROLE)["AttachedPolicies"]
+    check(
+        sorted(p["PolicyArn"] for p in attached)
+        == [
+            "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Backup",
+            "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Restore",
+            "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+            "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+        ],
+        "the backup role has the AWS managed backup and restore policies (S3 included)",
+    )
 
 done()

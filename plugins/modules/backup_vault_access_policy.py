@@ -21,6 +21,8 @@ options:
   backup_vault_name:
     description:
       - Name of the backup vault. It must exist when O(state=present).
+      - AWS answers C(AccessDeniedException) for a vault that does not exist; the module takes it as "no such
+        vault" (with O(state=absent), nothing to do).
     type: str
     required: true
   policy:
@@ -91,7 +93,6 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.platform_ops.aws.plugins.module_utils.backup_vaults import (
     delete_access_policy,
-    describe_vault,
     get_access_policy,
     put_access_policy,
     vault_name_problem,
@@ -120,18 +121,17 @@ def desired_policy(module):
 
 
 def read_policy(module, client, name):
-    """The vault's policy ({} when none), or None when the vault does not exist."""
+    """The vault's policy ({} when it has none), or None when the vault does not exist.
+
+    AWS answers AccessDeniedException for a vault that does not exist (even to a caller with every
+    permission) and ResourceNotFoundException for an existing vault without an access policy.
+    """
     try:
         document = get_access_policy(client, name).get("Policy")
     except is_boto3_error_code("ResourceNotFoundException"):
-        # The same error for a missing vault and a vault without a policy: tell them apart.
-        try:
-            describe_vault(client, name)
-        except is_boto3_error_code("ResourceNotFoundException"):
-            return None
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
-            module.fail_json_aws(e, msg=f"Failed to describe backup vault {name}")
         return {}
+    except is_boto3_error_code("AccessDeniedException"):  # pylint: disable=duplicate-except
+        return None
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
         module.fail_json_aws(e, msg=f"Failed to read the access policy of backup vault {name}")
     return json.loads(document) if document else {}
@@ -156,7 +156,10 @@ def main():
     current = read_policy(module, client, name)
     if current is None:
         if present:
-            module.fail_json(msg=f"Backup vault {name} does not exist: create it before setting its access policy")
+            module.fail_json(
+                msg=f"Backup vault {name} does not exist (AWS answered AccessDenied, as it does for a missing vault; "
+                "or the caller may not backup:GetBackupVaultAccessPolicy): create it before setting its access policy"
+            )
         current = {}
 
     changed = False

@@ -201,9 +201,11 @@ def main():
 
     try:
         vault = describe_vault(client, name)
-    except is_boto3_error_code("ResourceNotFoundException"):
+    except is_boto3_error_code(["AccessDeniedException", "ResourceNotFoundException"]):
+        # AWS answers AccessDenied for a vault that does not exist, even to a caller with every permission.
         module.fail_json(
-            msg=f"Backup vault {name} does not exist: create it (amazon.aws.backup_vault) before locking it"
+            msg=f"Backup vault {name} does not exist (or the caller may not backup:DescribeBackupVault): "
+            "create it (amazon.aws.backup_vault) before locking it"
         )
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
         module.fail_json_aws(e, msg=f"Failed to describe backup vault {name}")

@@ -87,6 +87,17 @@ def test_vault_access_policy_and_deletion(backup):
     described = backup.describe_backup_vault(BackupVaultName="t-vault")
     assert described["NumberOfRecoveryPoints"] == 0 and described["Locked"] is False
     backup.delete_backup_vault(BackupVaultName="t-vault")
-    with pytest.raises(ClientError) as excinfo:
-        backup.delete_backup_vault(BackupVaultName="t-vault")
-    assert _code(excinfo) == "ResourceNotFoundException"
+
+
+def test_a_missing_vault_is_access_denied_as_on_aws(backup):
+    for call, kwargs in (
+        (backup.describe_backup_vault, {}),
+        (backup.delete_backup_vault, {}),
+        (backup.get_backup_vault_access_policy, {}),
+        (backup.list_recovery_points_by_backup_vault, {}),
+        (backup.put_backup_vault_lock_configuration, {"MinRetentionDays": 7}),
+    ):
+        with pytest.raises(ClientError) as excinfo:
+            call(BackupVaultName="t-missing", **kwargs)
+        assert _code(excinfo) == "AccessDeniedException", call
+        assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
