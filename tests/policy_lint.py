@@ -78,6 +78,21 @@ SERVICE_PINS = {
         set(),
         "ELB user guide: the object path AWSLogs/<account-id>/ pins the source account",
     ),
+    # The AWS Backup role's trust (security_baseline): AWS Backup assumes one role for every plan, job and
+    # restore of the account, so no single aws:SourceArn names them; aws:SourceAccount pins the account
+    # (the AWS Backup developer guide's service role trust has no condition at all).
+    r"^backup\.amazonaws\.com$": (
+        {SOURCE_ACCOUNT},
+        "AWS Backup assumes its role for every plan and job of the account: aws:SourceAccount pins it",
+    ),
+}
+# AWS managed policies attached to the stack's roles: their documents are AWS's (broad by design, kept
+# current by AWS), not ours, so collect() leaves them out. {policy ARN suffix: why the role needs it}.
+AWS_MANAGED_POLICIES = {
+    "policy/service-role/AWSBackupServiceRolePolicyForBackup": "AWS Backup backs up RDS (and other types) with it",
+    "policy/service-role/AWSBackupServiceRolePolicyForRestores": "AWS Backup restores RDS (and other types) with it",
+    "policy/AWSBackupServiceRolePolicyForS3Backup": "AWS Backup for S3 needs it to back up the PHI buckets",
+    "policy/AWSBackupServiceRolePolicyForS3Restore": "AWS Backup for S3 needs it to restore the PHI buckets",
 }
 # aws:SourceOwner: SNS's default topic policy pins the publishing account with it.
 CALLER_PINS = {
@@ -218,6 +233,10 @@ def collect(endpoint_url, region, name, env, *, dr_region=None):
                     {"source": f"iam role {role_name} inline {policy_name}", "kind": "identity", "document": _doc(doc)}
                 )
             for attached in iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]:
+                if re.match(r"^arn:aws[a-z-]*:iam::aws:", attached["PolicyArn"]) and any(
+                    attached["PolicyArn"].endswith(":" + suffix) for suffix in AWS_MANAGED_POLICIES
+                ):
+                    continue  # AWS's own document, on the documented list
                 policy = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]
                 version = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=policy["DefaultVersionId"])
                 found.append(

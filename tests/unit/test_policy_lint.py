@@ -186,3 +186,27 @@ def test_collect_reads_every_policy_of_the_stack(aws, moto_endpoint):
     assert any("wildcard action secretsmanager:*" in p for p in failing[f"iam role {prefix}-exec-api inline execution"])
     assert "without aws:SourceArn" in failing[f"iam role {prefix}-exec-api (trust)"][0]
     assert f"bucket {prefix}-documents" not in failing
+
+
+def test_backup_role_trust_pins_the_account_and_aws_managed_backup_policies_are_left_out(aws, moto_endpoint):
+    trust = allow(
+        Principal={"Service": "backup.amazonaws.com"},
+        Action="sts:AssumeRole",
+        Condition={"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+    )
+    assert lint(trust, "trust") == []
+    del trust["Statement"][0]["Condition"]
+    assert "backup.amazonaws.com without aws:sourceaccount" in lint(trust, "trust")[0]
+
+    prefix = "lintbak-dev"
+    iam = aws("iam")
+    trust["Statement"][0]["Condition"] = {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+    iam.create_role(RoleName=f"{prefix}-backup", AssumeRolePolicyDocument=json.dumps(trust))
+    for arn in (
+        "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+        "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Backup",
+    ):
+        iam.attach_role_policy(RoleName=f"{prefix}-backup", PolicyArn=arn)
+    sources = [item["source"] for item in collect(moto_endpoint, REGION, "lintbak", "dev")]
+    assert sources == [f"iam role {prefix}-backup (trust)"]
+    assert lint_stack(moto_endpoint, REGION, "lintbak", "dev") == {}
