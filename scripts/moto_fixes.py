@@ -1108,6 +1108,16 @@ def _patch_cloudtrail_describe_trails_names() -> None:
 
     CloudTrailResponse.describe_trails = describe_trails
 
+    # DeleteTrail takes the name or the ARN on AWS (amazon.aws.cloudtrail sends the ARN); moto deletes
+    # by name only and silently keeps the trail for an ARN. Unknown trails: TrailNotFoundException.
+    from moto.cloudtrail.models import CloudTrailBackend  # noqa: PLC0415
+
+    def delete_trail(self, name: str) -> None:
+        trail = self.get_trail(name_or_arn=name)
+        del self.trails[trail.trail_name]
+
+    CloudTrailBackend.delete_trail = delete_trail
+
 
 def patch_moto() -> None:
     _patch_cloudtrail_describe_trails_names()
