@@ -10,6 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import boto3
 import botocore.exceptions
 import pytest
 from ansible_collections.platform_ops.aws.plugins.module_utils import compliance
@@ -29,8 +30,11 @@ ELB_LOG_ACCOUNTS = {"us-east-1": "127311923021", "us-west-2": "797873946194"}
 # One CloudWatch Logs resource policy for every OpenSearch domain of these tests: a region holds at
 # most 10 resource policies, and the moto server is shared by the whole session.
 OPENSEARCH_LOG_POLICY = "compliance-audit-opensearch-logs"
+# The account's security baseline (issue 13): account/region-wide, audited by the tests below in a fresh
+# emulated account of their own; the other tests leave them out (audit() below).
+BASELINE = set(compliance.BASELINE_SWITCHES)
 # Account/region-wide controls: other tests on the shared moto server may change their state.
-ACCOUNT_LEVEL = {"CLOUDTRAIL.LOGGING", "EC2.EBS_DEFAULT_ENCRYPTION"}
+ACCOUNT_LEVEL = {"EC2.EBS_DEFAULT_ENCRYPTION"} | BASELINE
 TODAY = datetime.date.today()
 
 
@@ -861,10 +865,57 @@ class Stack:
             )["DBSnapshot"]
         return snap["DBSnapshotArn"]
 
-    def trail(self, bucket, logging=True):
+    def trail_key(self, name, account=ACCOUNT):
+        """A KMS key CloudTrail may encrypt the trail ``name`` with (AWS CloudTrail user guide, "Configure
+        AWS KMS key policies for CloudTrail": GenerateDataKey* on the trail's encryption context and SourceArn)."""
+        trail_arn = f"arn:aws:cloudtrail:{REGION}:{account}:trail/{name}"
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AccountAdministers",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "CloudTrailEncryptsLogs",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                    "Action": "kms:GenerateDataKey*",
+                    "Resource": "*",
+                    "Condition": {
+                        "StringEquals": {"aws:SourceArn": trail_arn},
+                        "StringLike": {
+                            "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{account}:trail/*"
+                        },
+                    },
+                },
+                {
+                    "Sid": "CloudTrailDescribesKey",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                    "Action": "kms:DescribeKey",
+                    "Resource": "*",
+                },
+            ],
+        }
+        return self.aws("kms").create_key(Description=f"{name} trail key", Policy=json.dumps(policy))["KeyMetadata"][
+            "Arn"
+        ]
+
+    def trail(self, bucket, logging=True, *, validation=True, kms=True, account=ACCOUNT, name=None):
         ct = self.aws("cloudtrail")
+        name = name or f"{self.prefix}-trail"
+        kwargs = {"KmsKeyId": self.trail_key(name, account)} if kms else {}
         arn = ct.create_trail(
-            Name=f"{self.prefix}-trail", S3BucketName=bucket, IsMultiRegionTrail=True, TagsList=self.kv()
+            Name=name,
+            S3BucketName=bucket,
+            IsMultiRegionTrail=True,
+            EnableLogFileValidation=validation,
+            TagsList=self.kv(),
+            **kwargs,
         )["TrailARN"]
         if logging:
             ct.start_logging(Name=arn)
@@ -877,6 +928,8 @@ def stack(aws, platform):
 
 
 def audit(run_module, platform, env="prod", **args):
+    """The module on the platform; without ``controls``, every control but the account's baseline."""
+    args.setdefault("controls", [cid for cid in compliance.CONTROLS if cid not in BASELINE])
     return run_module(MODULE, {"platform_name": platform, "platform_env": env, **args})
 
 
@@ -937,7 +990,10 @@ def build_compliant_stack(stack):
 
 def test_compliant_stack_passes_every_control(run_module, stack, platform):
     ids = build_compliant_stack(stack)
-    res = audit(run_module, platform, dr_region=DR_REGION, severity_threshold="info")
+    # the account-wide services are audited in fresh accounts of their own (test_baseline_*)
+    account_wide = {"GUARDDUTY.ENABLED", "SECURITYHUB.FSBP", "CONFIG.RECORDING", "BACKUP.PLAN_COVERAGE"}
+    controls = [cid for cid in compliance.CONTROLS if cid not in account_wide]
+    res = audit(run_module, platform, dr_region=DR_REGION, severity_threshold="info", controls=controls)
 
     assert not res.failed, res.get("msg")
     assert res["changed"] is False
@@ -947,7 +1003,7 @@ def test_compliant_stack_passes_every_control(run_module, stack, platform):
     assert statuses <= {"PASS", "NOT_APPLICABLE"}
     # every control found and passed at least one resource of this platform
     passed = {f["control"] for f in res["findings"] if f["status"] == "PASS"}
-    assert passed == set(compliance.CONTROLS), sorted(set(compliance.CONTROLS) - passed)
+    assert passed == set(controls), sorted(set(controls) - passed)
     # the only not-applicable verdicts are the exemptions of the log and DR replica buckets
     na = {(f["control"], f["resource"]) for f in res["findings"] if f["status"] == "NOT_APPLICABLE"}
     assert na == {
@@ -1518,6 +1574,7 @@ def test_catalogue_is_complete_and_documented():
         row = next((line for line in doc.splitlines() if line.startswith(f"| `{cid}` |")), None)
         assert row, f"{cid} missing from docs/compliance-controls.md"
         assert control["hipaa"] in row and compliance.severity_text(cid) in row
+    assert f"{len(compliance.CONTROLS)} controls in total." in doc
     for hipaa in (
         "164.312(a)(2)(iv)",
         "164.312(e)(1)",
@@ -1748,3 +1805,374 @@ def test_new_controls_fail_closed_when_the_endpoint_does_not_answer():
     report = compliance.run_audit(auditor, ["WAF.LOGGING"], [], "high", datetime.datetime.now(datetime.UTC))
     (finding,) = report["findings"]
     assert finding["status"] == "FAIL" and "fails closed" in finding["detail"]
+
+
+# --------------------------------------------------------------------------------------------------
+# issue 13: the account's security baseline, each test in a fresh emulated account of its own
+# --------------------------------------------------------------------------------------------------
+BASELINE_SERVICES = {
+    "CLOUDTRAIL.LOGGING": "cloudtrail",
+    "CLOUDTRAIL.VALIDATION": "cloudtrail",
+    "CLOUDTRAIL.ENCRYPTED": "cloudtrail",
+    "GUARDDUTY.ENABLED": "guardduty",
+    "SECURITYHUB.FSBP": "securityhub",
+    "CONFIG.RECORDING": "config",
+    "BACKUP.PLAN_COVERAGE": "backup",
+}
+FSBP = f"arn:aws:securityhub:{REGION}::standards/aws-foundational-security-best-practices/v/1.0.0"
+
+
+class Account:
+    """A fresh emulated AWS account: an IAM access key created in it (moto's ``x-moto-account-id``) makes
+    every request signed with that key act in it, the module's too. GuardDuty, Security Hub, Config and
+    trails are per account and region: the other tests of the shared moto server cannot touch them."""
+
+    def __init__(self, endpoint, account_id):
+        self.endpoint = endpoint
+        self.id = account_id
+        iam = boto3.client("iam", region_name=REGION, endpoint_url=endpoint)
+        iam.meta.events.register("before-sign.*.*", self._in_account)
+        iam.create_user(UserName="auditor")
+        key = iam.create_access_key(UserName="auditor")["AccessKey"]
+        self.access_key, self.secret_key = key["AccessKeyId"], key["SecretAccessKey"]
+
+    def _in_account(self, request, **_kwargs):
+        request.headers["x-moto-account-id"] = self.id
+
+    def __call__(self, service, region=REGION):
+        return boto3.client(
+            service,
+            region_name=region,
+            endpoint_url=self.endpoint,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+        )
+
+    def audit(self, run_module, platform, env="prod", **args):
+        args.setdefault("controls", sorted(BASELINE))
+        return run_module(
+            MODULE,
+            {
+                "platform_name": platform,
+                "platform_env": env,
+                "access_key": self.access_key,
+                "secret_key": self.secret_key,
+                **args,
+            },
+        )
+
+    # --- the baseline, as the security_baseline role builds it ---
+    def trail(self, stack, **kwargs):
+        bucket = stack.bucket("trail", encryption="AES256", logging_to=None, log_delivery=True)
+        return stack.trail(bucket, account=self.id, **kwargs)
+
+    def detector(self, enable=True):
+        return self("guardduty").create_detector(Enable=enable)["DetectorId"]
+
+    def hub(self, fsbp=True):
+        hub = self("securityhub")
+        hub.enable_security_hub(EnableDefaultStandards=False)
+        if fsbp:
+            hub.batch_enable_standards(StandardsSubscriptionRequests=[{"StandardsArn": FSBP}])
+
+    def recorder(self, all_supported=True, start=True, channel=True, bucket=None):
+        config = self("config")
+        config.put_configuration_recorder(
+            ConfigurationRecorder={
+                "name": "default",
+                "roleARN": f"arn:aws:iam::{self.id}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig",
+                "recordingGroup": (
+                    {"allSupported": True, "includeGlobalResourceTypes": True}
+                    if all_supported
+                    else {"allSupported": False, "resourceTypes": ["AWS::S3::Bucket"]}
+                ),
+            }
+        )
+        if channel:
+            config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": bucket or "config-bucket"})
+        if start:
+            config.start_configuration_recorder(ConfigurationRecorderName="default")
+
+    def backup_plan(self, stack, retention=35, selection="tags"):
+        backup = self("backup")
+        vault = f"{stack.prefix}-vault"
+        backup.create_backup_vault(BackupVaultName=vault)
+        plan_id = backup.create_backup_plan(
+            BackupPlan={
+                "BackupPlanName": f"{stack.prefix}-backup",
+                "Rules": [
+                    {
+                        "RuleName": "daily",
+                        "TargetBackupVaultName": vault,
+                        "ScheduleExpression": "cron(0 5 ? * * *)",
+                        "Lifecycle": {"DeleteAfterDays": retention},
+                    }
+                ],
+            }
+        )["BackupPlanId"]
+        if selection == "tags":
+            chosen = {
+                "Resources": ["*"],
+                "Conditions": {
+                    "StringEquals": [
+                        {"ConditionKey": "aws:ResourceTag/PlatformBackup", "ConditionValue": "true"},
+                        {"ConditionKey": "aws:ResourceTag/Project", "ConditionValue": stack.name},
+                        {"ConditionKey": "aws:ResourceTag/Environment", "ConditionValue": stack.env},
+                    ]
+                },
+            }
+        else:
+            chosen = {"Resources": list(selection)}
+        backup.create_backup_selection(
+            BackupPlanId=plan_id,
+            BackupSelection={
+                "SelectionName": f"{stack.prefix}-phi",
+                "IamRoleArn": f"arn:aws:iam::{self.id}:role/{stack.prefix}-backup",
+                **chosen,
+            },
+        )
+        return plan_id
+
+
+@pytest.fixture
+def account(moto_endpoint, platform):
+    return Account(moto_endpoint, str(int(platform[1:], 16) % 10**12).zfill(12))
+
+
+@pytest.fixture
+def account_stack(account, platform):
+    return Stack(account, platform)
+
+
+def _baseline_findings(res):
+    return {f["control"]: f for f in res["findings"] if f["control"] in BASELINE}
+
+
+@pytest.mark.parametrize("switched_off", [False, True])
+def test_baseline_missing_fails_high_naming_each_control(run_module, account, platform, switched_off):
+    switches = dict.fromkeys(("cloudtrail", "guardduty", "securityhub", "config", "backup"), not switched_off)
+    res = account.audit(run_module, platform, security_baseline=switches)
+    assert res.failed
+    findings = _baseline_findings(res)
+    assert set(findings) == BASELINE
+    for control, finding in findings.items():
+        service = BASELINE_SERVICES[control]
+        assert (finding["status"], finding["severity"], finding["resource"]) == ("FAIL", "high", f"{service}:{REGION}")
+        note = f"security_baseline_{service} is false: the organisation must provide it, or waive {control} in compliance_waivers"
+        assert (note in finding["detail"]) is switched_off, finding["detail"]
+        assert control in res["msg"]
+    assert findings["GUARDDUTY.ENABLED"]["detail"].startswith("no GuardDuty detector in this region")
+    assert findings["SECURITYHUB.FSBP"]["detail"].startswith("Security Hub is not enabled")
+    assert findings["BACKUP.PLAN_COVERAGE"]["detail"].startswith("no AWS Backup plan in this region")
+
+
+def test_baseline_waived_when_the_organisation_provides_it(run_module, account, platform):
+    expires = (TODAY + datetime.timedelta(days=90)).isoformat()
+    waivers = [
+        {"control": control, "resource": f"{service}:{REGION}", "reason": "organisation (SEC-1)", "expires": expires}
+        for control, service in BASELINE_SERVICES.items()
+    ]
+    switches = dict.fromkeys(("cloudtrail", "guardduty", "securityhub", "config", "backup"), False)
+    res = account.audit(run_module, platform, security_baseline=switches, waivers=waivers)
+    assert not res.failed, res.get("msg")
+    assert {f["status"] for f in _baseline_findings(res).values()} == {"WAIVED"}
+
+
+def test_complete_baseline_passes(run_module, account, account_stack, platform):
+    s = account_stack
+    trail = account.trail(s)
+    account.detector()
+    account.hub()
+    account.recorder()
+    db = s.database(tags={**s.tags, "PlatformBackup": "true"})
+    documents = s.bucket("documents", logging_to=None, tags={**s.tags, "PlatformBackup": "true"})
+    s.bucket("assets", logging_to=None)  # not PHI: needs no backup
+    account.backup_plan(s)
+    res = account.audit(run_module, platform)
+    assert not res.failed, res.get("msg")
+    findings = {(f["control"], f["resource"]): f["status"] for f in res["findings"]}
+    assert findings == {
+        ("CLOUDTRAIL.LOGGING", trail): "PASS",
+        ("CLOUDTRAIL.VALIDATION", trail): "PASS",
+        ("CLOUDTRAIL.ENCRYPTED", trail): "PASS",
+        ("GUARDDUTY.ENABLED", f"guardduty:{REGION}"): "PASS",
+        ("SECURITYHUB.FSBP", f"securityhub:{REGION}"): "PASS",
+        ("CONFIG.RECORDING", f"config:{REGION}"): "PASS",
+        ("BACKUP.PLAN_COVERAGE", db): "PASS",
+        ("BACKUP.PLAN_COVERAGE", f"arn:aws:s3:::{documents}"): "PASS",
+    }
+    # outside prod 7 days are enough; in prod 35
+    assert "35 days" in next(f["detail"] for f in res["findings"] if f["resource"] == db)
+
+
+def test_baseline_services_present_but_off(run_module, account, account_stack, platform):
+    s = account_stack
+    trail = account.trail(s, logging=False)
+    account.detector(enable=False)
+    account.hub(fsbp=False)
+    account.recorder(start=False)
+    res = account.audit(run_module, platform, fail_on_findings=False)
+    found = {f["control"]: (f["resource"], f["status"], f["detail"]) for f in res["findings"]}
+    assert found["CLOUDTRAIL.LOGGING"] == (trail, "FAIL", "trail exists but is not logging")
+    assert found["CLOUDTRAIL.VALIDATION"][1:] == ("FAIL", "no trail logs this region")
+    assert found["GUARDDUTY.ENABLED"][1] == "FAIL" and "is DISABLED" in found["GUARDDUTY.ENABLED"][2]
+    assert found["SECURITYHUB.FSBP"][1:] == (
+        "FAIL",
+        "Security Hub is enabled without the AWS Foundational Security Best Practices standard",
+    )
+    assert found["CONFIG.RECORDING"][1] == "FAIL" and "is not recording" in found["CONFIG.RECORDING"][2]
+
+
+def test_trail_without_validation_or_key_is_named(run_module, account, account_stack, platform):
+    trail = account.trail(account_stack, validation=False, kms=False)
+    res = account.audit(run_module, platform, controls=["CLOUDTRAIL.*"], fail_on_findings=False)
+    found = {f["control"]: (f["resource"], f["status"], f["detail"]) for f in res["findings"]}
+    assert found["CLOUDTRAIL.LOGGING"][:2] == (trail, "PASS")
+    assert (
+        found["CLOUDTRAIL.VALIDATION"][:2] == (trail, "FAIL")
+        and "validation is off" in found["CLOUDTRAIL.VALIDATION"][2]
+    )
+    assert found["CLOUDTRAIL.ENCRYPTED"][:2] == (trail, "FAIL") and "no KmsKeyId" in found["CLOUDTRAIL.ENCRYPTED"][2]
+    # a second trail with both makes the region compliant: one trail must be the whole record
+    good = account.trail(account_stack, name=f"{account_stack.prefix}-trail-2")
+    res = account.audit(run_module, platform, controls=["CLOUDTRAIL.*"])
+    assert not res.failed, res.get("msg")
+    assert {
+        (f["control"], f["resource"], f["status"]) for f in res["findings"] if f["control"] != "CLOUDTRAIL.LOGGING"
+    } == {
+        ("CLOUDTRAIL.VALIDATION", good, "PASS"),
+        ("CLOUDTRAIL.ENCRYPTED", good, "PASS"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("recorder", "problems"),
+    [
+        ({"all_supported": False}, ["does not record all supported resource types"]),
+        # AWS starts no recorder without a delivery channel (NoAvailableDeliveryChannelException)
+        ({"start": False, "channel": False}, ["is not recording", "no delivery channel"]),
+    ],
+)
+def test_config_recorder_must_record_everything_and_deliver(run_module, account, platform, recorder, problems):
+    account.recorder(**recorder)
+    res = account.audit(run_module, platform, controls=["CONFIG.RECORDING"], fail_on_findings=False)
+    [finding] = res["findings"]
+    assert finding["status"] == "FAIL"
+    for problem in problems:
+        assert problem in finding["detail"]
+
+
+def test_backup_plan_must_cover_the_database_and_phi_buckets(run_module, account, account_stack, platform):
+    s = account_stack
+    db = s.database()  # not tagged PlatformBackup
+    media = s.bucket("media", logging_to=None, tags={**s.tags, "PlatformBackup": "true"})
+    account.backup_plan(s, retention=14)
+    res = account.audit(run_module, platform, controls=["BACKUP.PLAN_COVERAGE"], fail_on_findings=False)
+    found = {f["resource"]: (f["status"], f["detail"]) for f in res["findings"]}
+    assert found[db][0] == "FAIL" and "no backup plan of the region selects it" in found[db][1]
+    assert found[f"arn:aws:s3:::{media}"][0] == "FAIL"
+    assert "no rule keeps recovery points 35 days or more" in found[f"arn:aws:s3:::{media}"][1]
+    # 14 days is enough outside prod: the staging stack's bucket (its own tags) is covered by its own plan
+    staging = Stack(account, platform, env="staging")
+    bucket = staging.bucket("documents", logging_to=None, tags={**staging.tags, "PlatformBackup": "true"})
+    account.backup_plan(staging, retention=14)
+    res = account.audit(run_module, platform, env="staging", controls=["BACKUP.PLAN_COVERAGE"])
+    assert not res.failed, res.get("msg")
+    assert [(f["resource"], f["status"]) for f in res["findings"]] == [(f"arn:aws:s3:::{bucket}", "PASS")]
+
+
+def test_backup_plan_without_any_stack_resource_is_not_applicable(run_module, account, account_stack, platform):
+    account.backup_plan(account_stack)
+    res = account.audit(run_module, platform, controls=["BACKUP.PLAN_COVERAGE"])
+    assert not res.failed, res.get("msg")
+    [finding] = res["findings"]
+    assert finding["status"] == "NOT_APPLICABLE" and "no RDS DB instances or PHI buckets" in finding["detail"]
+
+
+@pytest.mark.parametrize(
+    ("selection", "covered"),
+    [
+        ({}, True),  # no Resources, tags or conditions: every supported resource
+        ({"Resources": ["*"]}, True),
+        ({"Resources": ["arn:aws:s3:::*"]}, True),
+        ({"Resources": ["arn:aws:rds:*:*:db:*"]}, False),
+        ({"Resources": ["arn:aws:s3:::demo-prod-documents"]}, True),
+        ({"Resources": ["arn:aws:s3:::*"], "NotResources": ["arn:aws:s3:::demo-prod-doc*"]}, False),
+        (
+            {
+                "ListOfTags": [
+                    {"ConditionType": "STRINGEQUALS", "ConditionKey": "PlatformBackup", "ConditionValue": "true"}
+                ]
+            },
+            True,
+        ),
+        (
+            {
+                "ListOfTags": [
+                    {"ConditionType": "STRINGEQUALS", "ConditionKey": "PlatformBackup", "ConditionValue": "yes"}
+                ]
+            },
+            False,
+        ),
+        # Resources OR ListOfTags
+        (
+            {
+                "Resources": ["arn:aws:rds:*:*:db:*"],
+                "ListOfTags": [{"ConditionType": "STRINGEQUALS", "ConditionKey": "Project", "ConditionValue": "demo"}],
+            },
+            True,
+        ),
+        # ... AND every condition
+        (
+            {
+                "Resources": ["*"],
+                "Conditions": {
+                    "StringEquals": [
+                        {"ConditionKey": "aws:ResourceTag/PlatformBackup", "ConditionValue": "true"},
+                        {"ConditionKey": "aws:ResourceTag/Environment", "ConditionValue": "staging"},
+                    ]
+                },
+            },
+            False,
+        ),
+        (
+            {"Conditions": {"StringLike": [{"ConditionKey": "aws:ResourceTag/Project", "ConditionValue": "de?o*"}]}},
+            True,
+        ),
+        (
+            {
+                "Conditions": {
+                    "StringNotEquals": [{"ConditionKey": "aws:ResourceTag/Tier", "ConditionValue": "scratch"}]
+                }
+            },
+            True,
+        ),
+        (
+            {"Conditions": {"StringNotLike": [{"ConditionKey": "aws:ResourceTag/Project", "ConditionValue": "d*"}]}},
+            False,
+        ),
+        ({"Conditions": {"StringEquals": [{"ConditionKey": "aws:PrincipalTag/x", "ConditionValue": "y"}]}}, False),
+    ],
+)
+def test_backup_selection_is_evaluated_as_aws_backup_does(selection, covered):
+    tags = {"Project": "demo", "Environment": "prod", "PlatformBackup": "true"}
+    assert compliance.selection_covers(selection, "arn:aws:s3:::demo-prod-documents", tags) is covered
+
+
+def test_baseline_controls_fail_closed_when_the_endpoint_does_not_answer():
+    client = _UnsupportedClient("500", 500)
+    auditor = compliance.Auditor(lambda service: client, "demo", "prod", REGION, baseline={"guardduty": False})
+    report = compliance.run_audit(auditor, sorted(BASELINE), [], "high", datetime.datetime.now(datetime.UTC))
+    assert {f["control"] for f in report["findings"]} == BASELINE
+    for finding in report["findings"]:
+        assert finding["status"] == "FAIL" and "fails closed" in finding["detail"], finding
+    guardduty = next(f for f in report["findings"] if f["control"] == "GUARDDUTY.ENABLED")
+    assert "security_baseline_guardduty is false" in guardduty["detail"]
+    assert report["compliant"] is False
+
+
+def test_baseline_access_denied_aborts_the_audit():
+    auditor = compliance.Auditor(lambda service: _UnsupportedClient("AccessDenied", 403), "demo", "prod", REGION)
+    with pytest.raises(compliance.AuditError) as err:
+        compliance.run_audit(auditor, ["GUARDDUTY.ENABLED"], [], "high", datetime.datetime.now(datetime.UTC))
+    assert err.value.control == "GUARDDUTY.ENABLED"
