@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import inspect
 import json
 import re
 from collections.abc import Callable
@@ -900,6 +901,126 @@ def logs_retention_values() -> None:
         return put
 
     _wrap(LogsBackend, "put_retention_policy", put_retention_policy)
+
+
+# --------------------------------------------------------------------------- CloudTrail delivery policies
+
+CLOUDTRAIL_SERVICE = "cloudtrail.amazonaws.com"
+_CONDITION_MATCH = {
+    "StringEquals": lambda value, pattern: value == pattern,
+    "ArnEquals": lambda value, pattern: value == pattern,
+    "StringLike": fnmatch.fnmatchcase,
+    "ArnLike": fnmatch.fnmatchcase,
+}
+
+
+def _conditions_hold(statement: dict, context: dict) -> bool:
+    """True when every condition of ``statement`` on a key of ``context`` matches it (other keys are ignored)."""
+    for operator, tests in (statement.get("Condition") or {}).items():
+        match = _CONDITION_MATCH.get(operator)
+        if match is None or not isinstance(tests, dict):
+            continue
+        for key, patterns in tests.items():
+            known = {k.lower(): v for k, v in context.items()}
+            if key.lower() not in known:
+                continue
+            if not any(match(known[key.lower()], str(p)) for p in _as_list(patterns)):
+                return False
+    return True
+
+
+def _granted(statements, action: str, resource: str, context: dict) -> bool:
+    """True when an Allow statement for CloudTrail grants ``action`` on ``resource`` in ``context``."""
+    return any(
+        statement.get("Effect") == "Allow"
+        and (CLOUDTRAIL_SERVICE in _principal_services(statement) or "*" in _principal_services(statement))
+        and _action_allowed(statement, action)
+        and _resource_matches(statement, resource)
+        and _conditions_hold(statement, context)
+        for statement in statements
+    )
+
+
+@rule("cloudtrail_delivery_policies")
+def cloudtrail_delivery_policies() -> None:
+    """CreateTrail / UpdateTrail check that CloudTrail can deliver before they accept the trail.
+
+    AWS (CloudTrail user guide, "Amazon S3 bucket policy for CloudTrail" and "Configure AWS KMS key
+    policies for CloudTrail"; CreateTrail API reference): the bucket policy must let
+    ``cloudtrail.amazonaws.com`` ``s3:GetBucketAcl`` on the bucket and ``s3:PutObject`` under
+    ``[prefix/]AWSLogs/<account>/`` (with ``s3:x-amz-acl`` bucket-owner-full-control; an
+    ``aws:SourceArn`` condition must name the trail), otherwise 400 ``InsufficientS3BucketPolicyException``
+    "Incorrect S3 bucket policy is detected for bucket: <bucket>"; with ``KmsKeyId`` the key policy must
+    let CloudTrail ``kms:GenerateDataKey*`` (its ``aws:SourceArn`` and
+    ``kms:EncryptionContext:aws:cloudtrail:arn`` conditions matching the trail), otherwise 400
+    ``InsufficientEncryptionPolicyException`` "Insufficient permissions to access S3 bucket <bucket> or
+    KMS key <key ARN>." (the message terraform and CDK users quote, e.g. aws/aws-cdk#23391).
+    """
+    from moto.cloudtrail.models import CloudTrailBackend  # noqa: PLC0415
+    from moto.core.exceptions import JsonRESTError  # noqa: PLC0415
+    from moto.kms.models import kms_backends  # noqa: PLC0415
+
+    def check(backend, name: str, bucket_name: str | None, prefix: str | None, kms_key_id: str | None) -> None:
+        account, region = backend.account_id, backend.region_name
+        trail_arn = f"arn:aws:cloudtrail:{region}:{account}:trail/{name}"
+        context = {"aws:SourceArn": trail_arn, "aws:SourceAccount": account}
+        bucket = _s3_backend(account).buckets.get(bucket_name or "")
+        if bucket is not None:
+            statements = _policy_statements(bucket.policy) if bucket.policy else []
+            objects = f"arn:aws:s3:::{bucket_name}/{(prefix + '/') if prefix else ''}AWSLogs/{account}/"
+            put_context = dict(context, **{"s3:x-amz-acl": "bucket-owner-full-control"})
+            if not (
+                _granted(statements, "s3:GetBucketAcl", f"arn:aws:s3:::{bucket_name}", context)
+                and _granted(statements, "s3:PutObject", objects + "CloudTrail/x.json.gz", put_context)
+            ):
+                raise JsonRESTError(
+                    "InsufficientS3BucketPolicyException",
+                    f"Incorrect S3 bucket policy is detected for bucket: {bucket_name}",
+                )
+        if kms_key_id:
+            kms = kms_backends[account][region]
+            try:
+                key = kms.describe_key(kms_key_id)
+            except Exception:  # noqa: BLE001 - an unknown key is moto's own answer, not this rule's
+                return
+            kms_context = dict(context, **{"kms:EncryptionContext:aws:cloudtrail:arn": trail_arn})
+            if not _granted(_policy_statements(key.policy), "kms:GenerateDataKey", key.arn, kms_context) and not (
+                _granted(_policy_statements(key.policy), "kms:GenerateDataKey", "*", kms_context)
+            ):
+                raise JsonRESTError(
+                    "InsufficientEncryptionPolicyException",
+                    f"Insufficient permissions to access S3 bucket {bucket_name} or KMS key {key.arn}.",
+                )
+
+    def create(original):
+        signature = inspect.signature(original)
+
+        def create_trail(self, *args, **kwargs):
+            call = signature.bind(self, *args, **kwargs).arguments
+            check(self, call["name"], call["bucket_name"], call["s3_key_prefix"], call.get("kms_key_id"))
+            return original(self, *args, **kwargs)
+
+        return create_trail
+
+    def update(original):
+        signature = inspect.signature(original)
+
+        def update_trail(self, *args, **kwargs):
+            call = signature.bind(self, *args, **kwargs).arguments
+            trail = self.get_trail(name_or_arn=call["name"])
+            check(
+                self,
+                trail.trail_name,
+                call.get("s3_bucket_name") or trail.bucket_name,
+                call.get("s3_key_prefix") if call.get("s3_bucket_name") else trail.s3_key_prefix,
+                call.get("kms_key_id") or trail.kms_key_id,
+            )
+            return original(self, *args, **kwargs)
+
+        return update_trail
+
+    _wrap(CloudTrailBackend, "create_trail", create)
+    _wrap(CloudTrailBackend, "update_trail", update)
 
 
 def apply(selection: str | None) -> list[str]:

@@ -91,6 +91,7 @@ def test_registry_names_every_rule():
         "acm_certificates",
         "wafv2_logging_destination",
         "logs_retention_values",
+        "cloudtrail_delivery_policies",
     }
     for name, fn in moto_rules.RULES.items():
         assert callable(fn), name
@@ -1019,3 +1020,106 @@ def test_log_retention_only_the_values_aws_lists(strict, lenient):
     loose = lenient("logs")
     loose.create_log_group(logGroupName=name)
     loose.put_retention_policy(logGroupName=name, retentionInDays=2000)
+
+
+# --------------------------------------------------------------------------- CloudTrail delivery policies
+
+
+def _trail_bucket_policy(bucket: str, trail_arn: str, source_arn: str | None = None) -> str:
+    condition = {"StringEquals": {"aws:SourceArn": source_arn or trail_arn}}
+    write_condition = {
+        "StringEquals": {"aws:SourceArn": source_arn or trail_arn, "s3:x-amz-acl": "bucket-owner-full-control"}
+    }
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                    "Action": "s3:GetBucketAcl",
+                    "Resource": f"arn:aws:s3:::{bucket}",
+                    "Condition": condition,
+                },
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                    "Action": "s3:PutObject",
+                    "Resource": f"arn:aws:s3:::{bucket}/AWSLogs/123456789012/*",
+                    "Condition": write_condition,
+                },
+            ],
+        }
+    )
+
+
+def _trail_key_policy(trail_arn: str, source_arn: str | None = None) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                    "Action": "kms:GenerateDataKey*",
+                    "Resource": "*",
+                    "Condition": {
+                        "StringLike": {
+                            "kms:EncryptionContext:aws:cloudtrail:arn": "arn:aws:cloudtrail:*:123456789012:trail/*"
+                        },
+                        "StringEquals": {"aws:SourceArn": source_arn or trail_arn},
+                    },
+                },
+            ],
+        }
+    )
+
+
+def _trail_setup(strict):
+    name = _name("trail")
+    bucket = _name("trail-bucket")
+    trail_arn = f"arn:aws:cloudtrail:{REGION}:123456789012:trail/{name}"
+    strict("s3").create_bucket(Bucket=bucket)
+    return name, bucket, trail_arn
+
+
+def test_cloudtrail_refuses_a_bucket_without_its_policy(strict, lenient):
+    name, bucket, trail_arn = _trail_setup(strict)
+    message = f"Incorrect S3 bucket policy is detected for bucket: {bucket}"
+    create = strict("cloudtrail").create_trail
+    _refused(lambda: create(Name=name, S3BucketName=bucket), "InsufficientS3BucketPolicyException", message)
+    other_trail = trail_arn.replace(name, "someone-else")
+    strict("s3").put_bucket_policy(Bucket=bucket, Policy=_trail_bucket_policy(bucket, trail_arn, other_trail))
+    _refused(lambda: create(Name=name, S3BucketName=bucket), "InsufficientS3BucketPolicyException", message)
+    strict("s3").put_bucket_policy(Bucket=bucket, Policy=_trail_bucket_policy(bucket, trail_arn))
+    assert create(Name=name, S3BucketName=bucket)["TrailARN"] == trail_arn
+    lenient("s3").create_bucket(Bucket=bucket)
+    assert lenient("cloudtrail").create_trail(Name=name, S3BucketName=bucket)["TrailARN"] == trail_arn
+
+
+def test_cloudtrail_refuses_a_key_without_its_policy(strict):
+    name, bucket, trail_arn = _trail_setup(strict)
+    strict("s3").put_bucket_policy(Bucket=bucket, Policy=_trail_bucket_policy(bucket, trail_arn))
+    kms = strict("kms")
+    plain = kms.create_key()["KeyMetadata"]["Arn"]
+    create = strict("cloudtrail").create_trail
+    _refused(
+        lambda: create(Name=name, S3BucketName=bucket, KmsKeyId=plain),
+        "InsufficientEncryptionPolicyException",
+        f"Insufficient permissions to access S3 bucket {bucket} or KMS key {plain}.",
+    )
+    other = kms.create_key(Policy=_trail_key_policy(trail_arn, trail_arn.replace(name, "other")))["KeyMetadata"]["Arn"]
+    _refused(lambda: create(Name=name, S3BucketName=bucket, KmsKeyId=other), "InsufficientEncryptionPolicyException")
+    good = kms.create_key(Policy=_trail_key_policy(trail_arn))["KeyMetadata"]["Arn"]
+    assert create(Name=name, S3BucketName=bucket, KmsKeyId=good)["KmsKeyId"] == good
+    # UpdateTrail checks the same, against the trail's bucket when the request names none.
+    update = strict("cloudtrail").update_trail
+    _refused(lambda: update(Name=name, KmsKeyId=plain), "InsufficientEncryptionPolicyException")
+    strict("s3").delete_bucket_policy(Bucket=bucket)
+    _refused(lambda: update(Name=name, EnableLogFileValidation=True), "InsufficientS3BucketPolicyException")
