@@ -120,7 +120,18 @@ def test_rotate_redis_and_jwt(stack):
         assert "PlatformRotatedAt" in _tags(stack, name), name
     stages = stack.client("secretsmanager").describe_secret(SecretId=REDIS)["VersionIdsToStages"]
     assert not any("AWSPENDING" in labels for labels in stages.values())
-    # REDIS_URL carries the new token (same endpoint); its previous version the old one
+    # REDIS_URL carries the new token (same endpoint), written before the services restart and before SET;
+    # its previous version keeps the old token
+    order = [
+        run.output.index(task)
+        for task in (
+            "Ensure the pending AUTH token is the current one",
+            "Ensure REDIS_URL is composed from the AUTH token",
+            "Ensure the services that read a rotated secret run new tasks",
+            "Ensure the replication group accepts only the new AUTH token (SET)",
+        )
+    ]
+    assert order == sorted(order), order
     assert _redis_url(stack) == (old_url[0], old_url[1], _digest(stack, REDIS))
     assert _redis_url(stack, "AWSPREVIOUS") == old_url
     for secret in (REDIS, REDIS_URL, JWT):
