@@ -9,9 +9,8 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
@@ -58,23 +57,30 @@ class LocalStack:
         # run of the same stack name elsewhere must not rewrite them between two runs of this one.
         (base / "work").mkdir()
         self.env["PWD"] = str(base / "work")
-        self.env.update(env or {})
-        self.app = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(self.app_port)],
-            cwd=ROOT / "examples" / "app",
-            env=dict(os.environ, DATABASE_URL=self.database_url, APP_VERSION="it"),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        # The local stack's own processes (`local_stack.py up`: Redis, the search stand-in, the reference app,
+        # which the rollout stage's app-wire restarts with the deployed wiring) with a state dir and ports of
+        # this stack; the moto server is the test's (`up` finds it running on PLATFORM_LOCAL_MOTO_PORT).
+        self.env.update(
+            PLATFORM_LOCAL_STATE=str(base / "state"),
+            PLATFORM_LOCAL_SEARCH_PORT=str(free_port()),
+            PLATFORM_LOCAL_REDIS_PORT=str(free_port()),
+            PLATFORM_LOCAL_MOTO_PORT=str(urlsplit(endpoint).port),
+            PLATFORM_LOCAL_APP_VERSION="it",
         )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.app_port}/health/live", timeout=2).close()  # noqa: S310
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+        self.env.update(env or {})
+        self._local_stack("up")
+
+    def _local_stack(self, command: str) -> None:
+        proc = subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "local_stack.py"), command],
+            env=dict(os.environ, **self.env),
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(f"local_stack.py {command} failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}")
 
     def run(self, path: str, *args: str, timeout: int = 900):
         return playbook(self.endpoint, path, *args, inventory=self.inventory, env=self.env, timeout=timeout)
@@ -83,8 +89,7 @@ class LocalStack:
         return boto3.client(service, region_name=region or self.region, endpoint_url=self.endpoint, config=RETRIES)
 
     def close(self):
-        self.app.terminate()
-        self.app.wait(timeout=10)
+        self._local_stack("down")  # the app, the search stand-in, Redis (moto is the test's: not started here)
         local_postgres.stop(self.pg_data)
 
 
