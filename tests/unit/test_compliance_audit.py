@@ -1835,6 +1835,7 @@ class Account:
         iam.create_user(UserName="auditor")
         key = iam.create_access_key(UserName="auditor")["AccessKey"]
         self.access_key, self.secret_key = key["AccessKeyId"], key["SecretAccessKey"]
+        self._trail_buckets = set()
 
     def _in_account(self, request, **_kwargs):
         request.headers["x-moto-account-id"] = self.id
@@ -1863,8 +1864,37 @@ class Account:
 
     # --- the baseline, as the security_baseline role builds it ---
     def trail(self, stack, **kwargs):
-        bucket = stack.bucket("trail", encryption="AES256", logging_to=None, log_delivery=True)
-        return stack.trail(bucket, account=self.id, **kwargs)
+        """A trail of this account into a bucket whose policy lets CloudTrail write (CreateTrail checks it)."""
+        name = f"{stack.prefix}-trail"
+        if name not in self._trail_buckets:
+            stack.bucket("trail", encryption="AES256", logging_to=None, tls_policy=False)
+            arn = f"arn:aws:s3:::{name}"
+            source = {"StringEquals": {"aws:SourceAccount": self.id}}
+            statements = [
+                {
+                    "Sid": "CloudTrailAclCheck",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                    "Action": "s3:GetBucketAcl",
+                    "Resource": arn,
+                    "Condition": source,
+                },
+                {
+                    "Sid": "CloudTrailWrite",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                    "Action": "s3:PutObject",
+                    "Resource": f"{arn}/AWSLogs/{self.id}/*",
+                    "Condition": {
+                        "StringEquals": {"aws:SourceAccount": self.id, "s3:x-amz-acl": "bucket-owner-full-control"}
+                    },
+                },
+            ]
+            self("s3").put_bucket_policy(
+                Bucket=name, Policy=json.dumps({"Version": "2012-10-17", "Statement": statements})
+            )
+            self._trail_buckets.add(name)
+        return stack.trail(name, account=self.id, **kwargs)
 
     def detector(self, enable=True):
         return self("guardduty").create_detector(Enable=enable)["DetectorId"]
