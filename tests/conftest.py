@@ -54,7 +54,11 @@ def moto_server(log: Path, **env: str):
         yield endpoint
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # a loaded machine: moto's interpreter shutdown alone takes seconds
+            proc.kill()
+            proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
