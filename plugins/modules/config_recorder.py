@@ -17,7 +17,7 @@ description:
   - Converges, in one call, the region's AWS Config configuration recorder (role and recording group),
     its delivery channel (S3 bucket, prefix, KMS key, SNS topic, snapshot frequency) and whether it records
     (C(StartConfigurationRecorder) / C(StopConfigurationRecorder)).
-  - AWS Config allows one customer managed recorder and one delivery channel per region and account: when
+  - AWS Config allows one customer managed recorder and one delivery channel per region and account. When
     another one exists under a different name the module fails, naming it, rather than take it over.
   - Only the settings given are compared, so a run with nothing to change makes no write.
   - With O(state=absent) the recorder is stopped, then the delivery channel and the recorder are deleted.
