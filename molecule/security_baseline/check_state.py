@@ -119,7 +119,8 @@ def backup_vault(region: str):
     try:
         return client("backup", region).describe_backup_vault(BackupVaultName=BACKUP_VAULT)
     except ClientError as e:
-        if error_code(e) == "ResourceNotFoundException":
+        # AWS answers AccessDenied for a vault that does not exist.
+        if error_code(e) in ("AccessDeniedException", "ResourceNotFoundException"):
             return None
         raise
 
