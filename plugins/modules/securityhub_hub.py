@@ -14,8 +14,8 @@ description:
     O(standards) are enabled (BatchEnableStandards), that the findings of the product integrations of
     O(integrations) are imported (EnableImportFindingsForProduct), and the hub's tags; or that Security Hub is
     disabled.
-  - A hub that is already enabled (by hand, by an organization's configuration, by an earlier run) is adopted:
-    EnableSecurityHub answering C(ResourceConflictException) means "already on".
+  - A hub that is already enabled (by hand, by an organization's configuration, by an earlier run) is adopted;
+    EnableSecurityHub answering C(ResourceConflictException) means it is already on.
   - Standards enabled outside the task are left alone unless O(purge_standards=true).
   - C(amazon.aws) and C(community.aws) have no Security Hub module; this one fills that gap.
 author: Platform Ops Maintainers (@platform-ops)
