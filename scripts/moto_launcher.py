@@ -716,6 +716,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("MOTO_PORT", str(args.port))
     # ECS deployments reach steady state on the emulator (desired tasks reported running).
     os.environ.setdefault("MOTO_ECS_SERVICE_RUNNING", "2")
+    # AWS managed policies exist in every account (AWS Config's and AWS Backup's service roles attach them).
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     from werkzeug.serving import run_simple  # noqa: PLC0415
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -486,8 +486,9 @@ def ecs_task_definitions(services, ctx):
     {env_name: full Secrets Manager ARN} (a secret missing there gets its partial ARN), user,
     stop_timeout, log_stream_prefix, container_health_check (bool), cpu_architecture, wiring (what
     the platform gives each container, see ``platform_rules.service_environment``: buckets
-    {purpose: name}, search_endpoint, user_pool_id, user_pool_client_id; region and platform_env
-    default to ctx's).
+    {purpose: name}, search_endpoint, user_pool_id, user_pool_client_id, and database_endpoint /
+    cache_endpoint (``host:port``, digested into the ``platform-ops.wiring`` Docker label); region and
+    platform_env default to ctx's).
     The container gets its spec's environment plus the platform's (AWS_REGION, PLATFORM_ENV and, per
     ``uses``, S3_BUCKET_<NAME>, OPENSEARCH_ENDPOINT, COGNITO_*), and as secrets the ones its spec
     lists plus DATABASE_URL (uses database) and REDIS_URL (uses cache).
@@ -546,6 +547,9 @@ def ecs_task_definitions(services, ctx):
         }
         if svc.get("command"):
             container["command"] = [str(c) for c in svc["command"]]
+        labels = rules.service_wiring_label(svc, wiring)
+        if labels:
+            container["dockerLabels"] = labels
         if read_only:
             # the container's own scratch space on a task volume, not the control node's /tmp
             container["mountPoints"] = [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}]  # noqa: S108
@@ -652,6 +656,8 @@ def _container_differences(want, have):
         diffs.append("environment")
     if _pairs(_get(have, "secrets"), "valueFrom") != _pairs(want.get("secrets"), "valueFrom"):
         diffs.append("secrets")
+    if dict(_get(have, "dockerLabels") or {}) != dict(want.get("dockerLabels") or {}):
+        diffs.append("dockerLabels")
     if _norm_ports(_get(have, "portMappings")) != _norm_ports(want.get("portMappings")):
         diffs.append("portMappings")
     if _norm_mounts(_get(have, "mountPoints")) != _norm_mounts(want.get("mountPoints")):
@@ -743,6 +749,8 @@ def _change_details(want, have, reasons):
             lines.append(f"{field}: {', '.join(names)}")
         elif reason.startswith("container.") and field in ("image", "user", "memoryReservation", "stopTimeout"):
             lines.append(f"{field}: {_get(have_container, field)} -> {want_container.get(field)}")
+        elif reason == "container.dockerLabels":
+            lines.append("dockerLabels: the database or cache endpoint behind DATABASE_URL/REDIS_URL changed")
         elif reason == "container.command":
             before = " ".join(_get(have_container, "command") or []) or "-"
             lines.append(f"command: {before} -> {' '.join(want_container.get('command') or []) or '-'}")

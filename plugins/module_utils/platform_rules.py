@@ -11,6 +11,7 @@ Every function is pure (no AWS call, no network): it takes values and returns a 
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import re
 from urllib.parse import urlsplit
@@ -382,6 +383,29 @@ def service_environment(spec, wiring):
         env["COGNITO_USER_POOL_ID"] = wiring.get("user_pool_id") or ""
         env["COGNITO_CLIENT_ID"] = wiring.get("user_pool_client_id") or ""
     return {name: str(value) for name, value in env.items() if value}
+
+
+WIRING_LABEL = "platform-ops.wiring"
+
+
+def service_wiring_label(spec, wiring):
+    """The Docker label that puts the secret-borne endpoints into a service's task definition.
+
+    ``DATABASE_URL`` and ``REDIS_URL`` are ECS secrets: the task definition holds their ARNs, which
+    stay the same when the database or the cache behind them is replaced. The label is a digest of the
+    endpoints they point at (``wiring``'s ``database_endpoint`` and ``cache_endpoint``, ``host:port``, of
+    the components the service uses), so a changed endpoint makes a new revision that the rollout stage
+    deploys, waits for and rolls back. Never a token or password. ``{}`` when no endpoint is known.
+    """
+    uses = service_uses(spec)
+    parts = [
+        f"{component}={wiring.get(component + '_endpoint')}"
+        for component in ("database", "cache")
+        if component in uses and wiring.get(component + "_endpoint")
+    ]
+    if not parts:
+        return {}
+    return {WIRING_LABEL: hashlib.sha256(";".join(parts).encode()).hexdigest()[:16]}
 
 
 def uses_errors(where, spec):

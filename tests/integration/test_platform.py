@@ -16,6 +16,7 @@ import pytest
 from tests.conftest import api_requests
 from tests.helpers import ROOT, playbook, push_images
 from tests.integration.stack import LocalStack, local_postgres, tagged
+from tests.integration.wiring_checks import check_wiring
 from tests.policy_lint import lint_stack
 
 STACK = "caseapp-local"  # inventories/local
@@ -154,6 +155,18 @@ def test_deploy_twice_second_run_changes_nothing(stack):
     # Every policy the deploy wrote (IAM, key, bucket, topic, log resource, search access) passes the
     # least-privilege lint: no wildcard action or principal without a source condition.
     assert lint_stack(stack.endpoint, stack.region, "caseapp", "local") == {}
+    # The wiring contract: each service gets the endpoints and secrets of the components it uses, nothing more.
+    check_wiring(stack)
+    # The reference app, wired by the rollout, checks every component it uses for real.
+    assert "backend: healthy in" in first.output and "database=ok, cache=ok, storage=ok, search=ok" in first.output
+    # The security baseline's trail bucket logs its access to the platform's logs bucket.
+    s3 = stack.client("s3")
+    (trail_bucket,) = [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith(f"{STACK}-trail-")]
+    (logs_bucket,) = [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith(f"{STACK}-logs-")]
+    assert s3.get_bucket_logging(Bucket=trail_bucket)["LoggingEnabled"] == {
+        "TargetBucket": logs_bucket,
+        "TargetPrefix": f"s3/{trail_bucket}/",
+    }
 
     # The second run is verbose on purpose: no secret value may appear even at -vvv.
     second = stack.run("deploy.yml", "-vvv")

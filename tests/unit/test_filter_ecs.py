@@ -1211,7 +1211,7 @@ WIRING = {
 
 
 def _container(svc, **ctx):
-    return f.ecs_task_definitions([svc], dict(CTX, wiring=WIRING, **ctx))[0]["params"]["containers"][0]
+    return f.ecs_task_definitions([svc], dict(CTX, **{"wiring": WIRING, **ctx}))[0]["params"]["containers"][0]
 
 
 def test_every_container_gets_the_platform_wiring():
@@ -1257,6 +1257,34 @@ def test_a_changed_endpoint_is_a_new_revision():
     have = dict(_camel_params(api["params"]), containerDefinitions=api["params"]["containers"])
     assert f.ecs_task_definition_differences(api, have) == []
     assert f.ecs_task_definition_differences(new, have) == ["container.environment"]
+
+
+def test_a_replaced_database_or_cache_is_a_new_revision_without_exposing_it():
+    """DATABASE_URL and REDIS_URL are secrets (the ARN stays): their endpoints reach the task definition as a
+    digest label, so a replaced database or cache is a difference; a service not using it is not affected."""
+    wired = dict(WIRING, database_endpoint="db-a.rds.amazonaws.com:5432", cache_endpoint="master.c-a.cache:6379")
+    api = f.ecs_task_definitions(SERVICES[:1], dict(CTX, wiring=wired))[0]
+    container = api["params"]["containers"][0]
+    label = container["dockerLabels"]["platform-ops.wiring"]
+    assert len(label) == 16 and "db-a" not in label
+    assert "db-a" not in str(container["environment"]) and "c-a" not in str(container["environment"])
+    have = dict(_camel_params(api["params"]), containerDefinitions=[container])
+    assert f.ecs_task_definition_differences(api, have) == []
+    for key, value in (("database_endpoint", "db-b.rds.amazonaws.com:5432"), ("cache_endpoint", "master.c-b.cache:6379")):
+        new = f.ecs_task_definitions(SERVICES[:1], dict(CTX, wiring=dict(wired, **{key: value})))[0]
+        assert f.ecs_task_definition_differences(new, have) == ["container.dockerLabels"], key
+        plan = f.ecs_task_definition_plan([new], {new["service"]: have})
+        assert plan["register"][0]["changes"] == [
+            "dockerLabels: the database or cache endpoint behind DATABASE_URL/REDIS_URL changed"
+        ]
+    # a service using neither has no label, and the cache's endpoint does not move a database-only service
+    assert "dockerLabels" not in _container({"name": "worker", "port": 1, "uses": ["search"]}, wiring=wired)
+    db_only = {"name": "worker", "port": 1, "uses": ["database"]}
+    before = _container(db_only, wiring=wired)["dockerLabels"]
+    after = _container(db_only, wiring=dict(wired, cache_endpoint="master.c-b.cache:6379"))["dockerLabels"]
+    assert before == after
+    # endpoints not known yet (a --check run before the database exists): no label
+    assert "dockerLabels" not in _container(SERVICES[0])
 
 
 def _camel_params(params):
