@@ -1270,7 +1270,10 @@ def test_a_replaced_database_or_cache_is_a_new_revision_without_exposing_it():
     assert "db-a" not in str(container["environment"]) and "c-a" not in str(container["environment"])
     have = dict(_camel_params(api["params"]), containerDefinitions=[container])
     assert f.ecs_task_definition_differences(api, have) == []
-    for key, value in (("database_endpoint", "db-b.rds.amazonaws.com:5432"), ("cache_endpoint", "master.c-b.cache:6379")):
+    for key, value in (
+        ("database_endpoint", "db-b.rds.amazonaws.com:5432"),
+        ("cache_endpoint", "master.c-b.cache:6379"),
+    ):
         new = f.ecs_task_definitions(SERVICES[:1], dict(CTX, wiring=dict(wired, **{key: value})))[0]
         assert f.ecs_task_definition_differences(new, have) == ["container.dockerLabels"], key
         plan = f.ecs_task_definition_plan([new], {new["service"]: have})
