@@ -78,6 +78,18 @@ SERVICE_PINS = {
         set(),
         "ELB user guide: the object path AWSLogs/<account-id>/ pins the source account",
     ),
+    # CloudTrail (security_baseline's trail bucket and key policies): the CloudTrail user guide's bucket and
+    # key policies pin aws:SourceArn, the trail's ARN, which names the account and region as well.
+    r"^cloudtrail\.amazonaws\.com$": (
+        {SOURCE_ARN},
+        "CloudTrail user guide: aws:SourceArn (the trail's ARN, account and region included) pins the trail",
+    ),
+    # AWS Config (security_baseline's delivery bucket and key policies, its role's trust): the AWS Config
+    # developer guide pins aws:SourceAccount; Config delivers for the account's recorder, not for one ARN.
+    r"^config\.amazonaws\.com$": (
+        {SOURCE_ACCOUNT},
+        "AWS Config developer guide: aws:SourceAccount pins the account whose recorder delivers",
+    ),
     # The AWS Backup role's trust (security_baseline): AWS Backup assumes one role for every plan, job and
     # restore of the account, so no single aws:SourceArn names them; aws:SourceAccount pins the account
     # (the AWS Backup developer guide's service role trust has no condition at all).
@@ -89,6 +101,7 @@ SERVICE_PINS = {
 # AWS managed policies attached to the stack's roles: their documents are AWS's (broad by design, kept
 # current by AWS), not ours, so collect() leaves them out. {policy ARN suffix: why the role needs it}.
 AWS_MANAGED_POLICIES = {
+    "policy/service-role/AWS_ConfigRole": "AWS Config's recorder describes every supported resource type with it",
     "policy/service-role/AWSBackupServiceRolePolicyForBackup": "AWS Backup backs up RDS (and other types) with it",
     "policy/service-role/AWSBackupServiceRolePolicyForRestores": "AWS Backup restores RDS (and other types) with it",
     "policy/AWSBackupServiceRolePolicyForS3Backup": "AWS Backup for S3 needs it to back up the PHI buckets",
