@@ -166,8 +166,14 @@ for purpose in PURPOSES:
         check(rule.get("Expiration", {}).get("Days", 0) > 0, "logs: access logs expire")
         services = {s.get("Principal", {}).get("Service"): s for s in statements if s.get("Effect") == "Allow"}
         s3_logs = [s for s in statements if s.get("Principal", {}).get("Service") == "logging.s3.amazonaws.com"]
+        # Every other bucket, and the security baseline's trail bucket (security_baseline_cloudtrail defaults on).
+        sources = {s.get("Condition", {}).get("ArnLike", {}).get("aws:SourceArn") for s in s3_logs}
         check(
-            len(s3_logs) == len(PURPOSES) - 1
+            f"arn:aws:s3:::{PREFIX}-trail{SUFFIX}" in sources,
+            "logs: the security baseline's trail bucket may deliver its access logs",
+        )
+        check(
+            len(s3_logs) == len(PURPOSES)
             and all(
                 s["Resource"].startswith(f"arn:aws:s3:::{logs_bucket}/s3/")
                 and "aws:SourceAccount" in s["Condition"]["StringEquals"]

@@ -120,13 +120,16 @@ def test_plain_destroy_removes_the_stack_and_keeps_the_data(stack):
     (cache_snapshot,) = _cache_final_snapshots(stack)
     assert re.fullmatch(rf"{STACK}-cache-final-{TIMESTAMPED}", cache_snapshot["SnapshotName"]), cache_snapshot
 
-    # Every bucket with its objects, the audit log groups, the user pool (protected) are kept.
-    assert len(_buckets(stack)) == 6, _buckets(stack)
+    # Every bucket with its objects (the six of the storage role and the security baseline's trail
+    # bucket), the audit log groups, the user pool (protected) are kept.
+    buckets = _buckets(stack)
+    assert len(buckets) == 7 and len([b for b in buckets if b.startswith(f"{STACK}-trail-")]) == 1, buckets
     body = stack.client("s3").get_object(Bucket=_documents_bucket(stack), Key=DOCUMENT)["Body"].read()
     assert body == b"%PDF-1.7 intake form"
     groups = _log_groups(stack)
     assert f"/platform/{STACK}/vpc-flow-logs" in groups and f"/platform/{STACK}/api" in groups, groups
     assert f"/platform/{STACK}/db-bootstrap" in groups, groups
+    assert f"/platform/{STACK}/cloudtrail" in groups, groups
     (pool,) = _pools(stack)
     described = stack.client("cognito-idp").describe_user_pool(UserPoolId=pool["Id"])["UserPool"]
     assert described.get("DeletionProtection") == "ACTIVE", described.get("DeletionProtection")
@@ -137,6 +140,10 @@ def test_plain_destroy_removes_the_stack_and_keeps_the_data(stack):
     assert "Kept by destroy" in destroyed.output
     for kept in (snapshot["DBSnapshotIdentifier"], key["KeyId"], _documents_bucket(stack), pool["Id"]):
         assert kept in destroyed.output, kept
+    # ... and the security baseline's key and AWS Backup vault (its recovery points).
+    baseline_key = stack.client("kms").describe_key(KeyId=f"alias/{STACK}-baseline")["KeyMetadata"]
+    assert baseline_key["KeyState"] == "Enabled" and baseline_key["KeyId"] in destroyed.output, baseline_key
+    assert f"backup vault | {STACK}-vault" in destroyed.output, destroyed.tail(60)
 
 
 def test_a_second_plain_destroy_succeeds_and_keeps_the_data(stack):
