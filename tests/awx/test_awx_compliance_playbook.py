@@ -11,9 +11,15 @@ import uuid
 
 import boto3
 import pytest
+from ansible_collections.platform_ops.aws.plugins.module_utils import compliance
 
 from tests.helpers import playbook
 
+# The account's security baseline (CloudTrail, GuardDuty, ...) is account-wide: this shared emulator's account
+# has none, and tests/integration/test_baseline_audit.py audits it in fresh accounts. Here every other control.
+PLATFORM_CONTROLS = json.dumps(
+    {"compliance_controls": [c for c in compliance.CONTROLS if c not in compliance.BASELINE_SWITCHES]}
+)
 TAGS = [{"Key": "ManagedBy", "Value": "ansible"}, {"Key": "DataClassification", "Value": "phi"}]
 
 
@@ -25,6 +31,8 @@ def _audit(endpoint, name, report_dir, *extra):
         f"platform_name={name}",
         "-e",
         f"compliance_report_dir={report_dir}",
+        "-e",
+        PLATFORM_CONTROLS,
         *extra,
     )
 
