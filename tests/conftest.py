@@ -103,7 +103,8 @@ def aws(moto_endpoint):
 def moto_reset(moto_endpoint):
     """Wipe all emulated state (used by tests that need an empty account)."""
     req = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")
-    urllib.request.urlopen(req, timeout=10).close()  # noqa: S310 - loopback only
+    # A reset rebuilds every backend (the AWS managed policies too): seconds on a loaded machine.
+    urllib.request.urlopen(req, timeout=60).close()  # noqa: S310 - loopback only
 
 
 def api_requests(endpoint: str) -> dict:

@@ -64,6 +64,9 @@ def _start(*args: str, **env_extra: str):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in _OURS} | env_extra
     env.setdefault("MOTO_ECS_SERVICE_RUNNING", "2")
+    # The rules under test need no AWS managed policy; loading them (the launcher's default) makes the first
+    # IAM call take seconds, which would shift the IAM propagation window the timing tests measure.
+    env.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "false")
     proc = subprocess.Popen(
         [sys.executable, str(LAUNCHER), "--port", str(port), *args],
         stdout=subprocess.DEVNULL,
