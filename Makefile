@@ -62,7 +62,7 @@ sanity: setup ## ansible-test sanity (validate-modules and friends) on a copy in
 
 test: setup ## Everything CI runs: lint, sanity, unit, molecule, integration (one pytest summary)
 	$(MAKE) --no-print-directory lint
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup tests
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25 tests
 
 unit: setup ## Unit tests only
 	$(BIN)/pytest tests/unit
