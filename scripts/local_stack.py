@@ -254,13 +254,16 @@ EMULATOR_SECRET_KEY = "testing"  # noqa: S105 - dummy credentials of the emulato
 
 def _aws_client(service: str, endpoint: str, region: str):
     import boto3  # noqa: PLC0415
+    from botocore.config import Config  # noqa: PLC0415
 
+    # The tests' emulator may throttle (scripts/moto_faults.py): retry as the collection's modules do.
     return boto3.client(
         service,
         endpoint_url=endpoint,
         region_name=region,
         aws_access_key_id=EMULATOR_KEY_ID,
         aws_secret_access_key=EMULATOR_SECRET_KEY,
+        config=Config(retries={"mode": "standard", "total_max_attempts": 10}),
     )
 
 
