@@ -484,16 +484,17 @@ def test_other_errors_are_not_retried(run_module, vpc_id, log_group, monkeypatch
 
 @pytest.fixture(scope="module")
 def propagating_endpoint(tmp_path_factory):
-    """An emulator of our own with the rule iam_propagation: a role is refused for its first 2 s."""
+    """An emulator of our own with the rule iam_propagation: a role is refused for its first 6 s (longer than a
+    module's start-up on a loaded machine, so that its first call always meets a young role)."""
     from tests.conftest import moto_server  # noqa: PLC0415
 
     log = tmp_path_factory.mktemp("moto-iam") / "moto.log"
-    with moto_server(log, PLATFORM_LOCAL_RULES="iam_propagation", PLATFORM_LOCAL_IAM_PROPAGATION_S="2") as endpoint:
+    with moto_server(log, PLATFORM_LOCAL_RULES="iam_propagation", PLATFORM_LOCAL_IAM_PROPAGATION_S="6") as endpoint:
         yield endpoint
 
 
 def test_a_role_created_a_moment_ago_is_accepted_once_propagated(run_module, propagating_endpoint):
-    """Against the emulator rule iam_propagation (real waiting: about 2 s)."""
+    """Against the emulator rule iam_propagation (real waiting: about 6 s)."""
     import boto3  # noqa: PLC0415
 
     from tests.conftest import api_operations  # noqa: PLC0415

@@ -821,7 +821,8 @@ def test_previous_without_a_known_good_list_skips_revisions_tagged_failed(run_mo
 
 
 def test_resume_waits_for_an_unfinished_deployment(run_module, moto_endpoint, network, ecs_faults):
-    ecs_faults(ecs_deployment_seconds=1.5)
+    # Long enough that the check-mode run still finds the first deployment in progress on a loaded machine.
+    ecs_faults(ecs_deployment_seconds=6)
     ecs, cluster, arns = _setup(moto_endpoint, network, breaker=True)
     ((name, rev1),) = arns.items()
     service_arn = _service_arn(ecs, cluster, name)
