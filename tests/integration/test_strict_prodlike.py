@@ -1,4 +1,4 @@
-"""A production-shaped stack under AWS's rules, with 20 % of requests throttled.
+"""A production-shaped stack under AWS's rules, with 10 % of requests throttled.
 
 One module-scoped stack on its OWN moto launcher (``PLATFORM_LOCAL_RULES=all``, throttling 0.2),
 its own PostgreSQL and reference app, and the inventory ``tests/integration/inventories/prodlike``:
@@ -29,7 +29,7 @@ DR_DB_SUBNET_GROUP = "clinic-dr-network-db"  # the operator's DR network (not th
 ACCOUNT = "123456789012"  # moto's account
 FIRST_TAG, SECOND_TAG = "2026.12.01-aaa111", "2026.12.02-bbb222"
 SERVICES = ("api", "portal", "scanner")
-THROTTLE = 0.2
+THROTTLE = 0.1
 # Destroy must not hang on what the emulator never finishes: bounded well under the 900 s run limit.
 DESTROY_BOUND_S = 600
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("strict")]
@@ -58,7 +58,7 @@ def _prerequisites(endpoint: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def strict_endpoint(tmp_path_factory):
-    """Our own launcher: every AWS rule on and 20 % of the requests throttled."""
+    """Our own launcher: every AWS rule on and 10 % of the requests throttled."""
     log = tmp_path_factory.mktemp("moto-strict") / "moto.log"
     # Services reach steady state with 3 running tasks (the inventory's largest desired_count): the
     # rollout waits for COMPLETED and the health check wants running >= desired for every service.
