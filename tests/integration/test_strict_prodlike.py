@@ -1,6 +1,6 @@
 """A production-shaped stack under AWS's rules, with 10 % of requests throttled.
 
-One module-scoped stack on its OWN moto launcher (``PLATFORM_LOCAL_RULES=all``, throttling 0.2),
+One module-scoped stack on its OWN moto launcher (``PLATFORM_LOCAL_RULES=all``, throttling 0.1),
 its own PostgreSQL and reference app, and the inventory ``tests/integration/inventories/prodlike``:
 prod, three AZs, a DR region, an imported ACM certificate, three services. Tests run in file order:
 the emulator is strict -> deploy, second run changed=0 -> full deploy of a new image tag -> no
