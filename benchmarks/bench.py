@@ -120,8 +120,18 @@ def local_stack(stack: contextlib.ExitStack) -> tuple[Launcher, dict, list[str]]
     app_argv = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(app_port)]
     ready = f"http://127.0.0.1:{app_port}/health/live"
     stack.enter_context(process("app", app_argv, ready, cwd=ROOT / "examples" / "app", env=app_env))
-    url_command = [sys.executable, str(ROOT / "scripts" / "local_postgres.py"), "url", "--data-dir", str(pg_data)]
-    extra = ["-e", json.dumps({"migrate_local_database_url_command": url_command})]
+    # This PostgreSQL is not the one `local_stack.py` knows: its URL and the database bootstrap both go to
+    # local_postgres.py with this data dir (the role's default bootstrap command is local_stack.py's).
+    postgres = [sys.executable, str(ROOT / "scripts" / "local_postgres.py")]
+    extra = [
+        "-e",
+        json.dumps(
+            {
+                "migrate_local_database_url_command": [*postgres, "url", "--data-dir", str(pg_data)],
+                "migrate_local_db_bootstrap_command": [*postgres, "bootstrap", "--data-dir", str(pg_data)],
+            }
+        ),
+    ]
     return moto, {"PLATFORM_LOCAL_APP_PORT": str(app_port)}, extra
 
 
