@@ -922,7 +922,12 @@ def test_platform_ecs_has_exactly_the_contract_keys():
             "account": ACCOUNT,
             "cluster_name": PREFIX,
             "cluster_arn": f"arn:aws:ecs:us-east-1:{ACCOUNT}:cluster/{PREFIX}",
-            "alb": {"arn": "arn:alb", "dns_name": "alb.example", "zone_id": "Z35SXDOTRQ7X7K", "ip_address_type": "ipv4"},
+            "alb": {
+                "arn": "arn:alb",
+                "dns_name": "alb.example",
+                "zone_id": "Z35SXDOTRQ7X7K",
+                "ip_address_type": "ipv4",
+            },
             "target_group_arns": {"api": TG_API},
             "task_definitions": {"api": f"{PREFIX}-api:3"},
             "service_arns": {"api": "arn:api"},
