@@ -44,10 +44,11 @@ options:
     description:
       - The alias record sets O(name) must have. An empty list (or O(state=absent)) deletes every
         record set of O(name) whose type is in O(types).
+      - Not set (and O(state=present)), the module only describes the record sets and changes nothing
+        (a read-only lookup).
       - At most one record per type and set identifier.
     type: list
     elements: dict
-    default: []
     suboptions:
       type:
         description: Record type.
@@ -136,6 +137,12 @@ EXAMPLES = r"""
       - alias_dns_name: "{{ primary_alb.dns_name }}"
         alias_hosted_zone_id: "{{ primary_alb.canonical_hosted_zone_id }}"
 
+- name: Look up the A and AAAA records of app.example.org (changes nothing)
+  platform_ops.aws.route53_alias_records:
+    zone: example.org
+    name: app.example.org
+  register: app_records
+
 - name: Ensure app.example.org has no A or AAAA records
   platform_ops.aws.route53_alias_records:
     zone: example.org
@@ -197,7 +204,7 @@ from ansible_collections.platform_ops.aws.plugins.module_utils.route53 import (
 
 def validate(module):
     p = module.params
-    if p["state"] == "absent":
+    if p["state"] == "absent" or p["records"] is None:
         return
     seen = set()
     failovers = set()
@@ -234,7 +241,7 @@ def validate(module):
 
 def desired_record_sets(module, name):
     wanted = []
-    for record in module.params["records"]:
+    for record in module.params["records"] or []:
         record_set = {
             "Name": name,
             "Type": record["type"],
@@ -272,7 +279,7 @@ def main():
         hosted_zone_id=dict(type="str"),
         private_zone=dict(type="bool", default=False),
         name=dict(type="str", required=True),
-        records=dict(type="list", elements="dict", options=record_spec, default=[]),
+        records=dict(type="list", elements="dict", options=record_spec),
         types=dict(type="list", elements="str", choices=["A", "AAAA"], default=["A", "AAAA"]),
         state=dict(type="str", choices=["present", "absent"], default="present"),
         wait=dict(type="bool", default=False),
@@ -297,7 +304,9 @@ def main():
             module.fail_json_aws(e, msg=f"Failed to look up the hosted zone {p['zone']}")
         if not zone_id:
             kind = "private" if p["private_zone"] else "public"
-            module.fail_json(msg=f"No {kind} Route 53 hosted zone named {fqdn(p['zone'])} exists: create the hosted zone first")
+            module.fail_json(
+                msg=f"No {kind} Route 53 hosted zone named {fqdn(p['zone'])} exists: create the hosted zone first"
+            )
     zone_name_check = p["zone"] and not (name == fqdn(p["zone"]) or name.endswith("." + fqdn(p["zone"])))
     if zone_name_check:
         module.fail_json(msg=f"{name} is not inside the zone {fqdn(p['zone'])}")
@@ -307,8 +316,10 @@ def main():
     except BOTO_ERRORS as e:
         module.fail_json_aws(e, msg=f"Failed to list the record sets of {name} in hosted zone {zone_id}")
 
-    desired = [] if p["state"] == "absent" else desired_record_sets(module, name)
-    changes = plan(existing, desired)
+    if p["state"] == "present" and p["records"] is None:
+        changes = []  # describe only
+    else:
+        changes = plan(existing, [] if p["state"] == "absent" else desired_record_sets(module, name))
     after = apply_plan(existing, changes)
     result = dict(
         changed=bool(changes),

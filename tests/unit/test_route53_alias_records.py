@@ -24,7 +24,9 @@ def zone(aws):
 
 def _health_check(aws) -> str:
     config = {"Type": "HTTPS", "FullyQualifiedDomainName": PRIMARY["dns_name"], "Port": 443, "ResourcePath": "/health"}
-    return aws("route53").create_health_check(CallerReference=uuid.uuid4().hex, HealthCheckConfig=config)["HealthCheck"]["Id"]
+    return aws("route53").create_health_check(CallerReference=uuid.uuid4().hex, HealthCheckConfig=config)[
+        "HealthCheck"
+    ]["Id"]
 
 
 def _failover(health_check_id, secondary=DR, primary=PRIMARY):
@@ -51,11 +53,7 @@ def _simple(target=PRIMARY):
 
 def _a_records(aws, zone_id, name):
     found = aws("route53").list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
-    return {
-        r.get("SetIdentifier"): r
-        for r in found
-        if r["Name"].rstrip(".") == name and r["Type"] in ("A", "AAAA")
-    }
+    return {r.get("SetIdentifier"): r for r in found if r["Name"].rstrip(".") == name and r["Type"] in ("A", "AAAA")}
 
 
 def test_failover_records_are_created_once_then_left_alone(run_module, aws, zone, moto_endpoint):
@@ -109,7 +107,9 @@ def test_failed_over_primary_record_aliases_the_dr_alb(run_module, aws, zone):
     assert run_module(MODULE, {"zone": zone_name, "name": name, "records": _failover(health_check_id)}).changed
     moved = run_module(MODULE, {"zone": zone_name, "name": name, "records": _failover(health_check_id, primary=DR)})
     assert not moved.failed, moved
-    assert [(c["action"], c["resource_record_set"]["set_identifier"]) for c in moved["changes"]] == [("UPSERT", "primary")]
+    assert [(c["action"], c["resource_record_set"]["set_identifier"]) for c in moved["changes"]] == [
+        ("UPSERT", "primary")
+    ]
     records = _a_records(aws, zone_id, name)
     assert records["primary"]["AliasTarget"]["DNSName"].rstrip(".") == DR["dns_name"]
     assert records["secondary"]["AliasTarget"]["DNSName"].rstrip(".") == DR["dns_name"]
@@ -126,7 +126,12 @@ def test_switching_between_simple_and_failover_is_one_change(run_module, aws, zo
             "Changes": [
                 {
                     "Action": "CREATE",
-                    "ResourceRecordSet": {"Name": name, "Type": "TXT", "TTL": 300, "ResourceRecords": [{"Value": '"keep"'}]},
+                    "ResourceRecordSet": {
+                        "Name": name,
+                        "Type": "TXT",
+                        "TTL": 300,
+                        "ResourceRecords": [{"Value": '"keep"'}],
+                    },
                 }
             ]
         },
@@ -135,7 +140,9 @@ def test_switching_between_simple_and_failover_is_one_change(run_module, aws, zo
     assert list(_a_records(aws, zone_id, name)) == [None]
 
     before = api_operations(moto_endpoint)
-    to_failover = run_module(MODULE, {"hosted_zone_id": f"/hostedzone/{zone_id}", "name": name, "records": _failover(health_check_id)})
+    to_failover = run_module(
+        MODULE, {"hosted_zone_id": f"/hostedzone/{zone_id}", "name": name, "records": _failover(health_check_id)}
+    )
     assert not to_failover.failed, to_failover
     assert [c["action"] for c in to_failover["changes"]] == ["DELETE", "UPSERT", "UPSERT"]
     assert operations_delta(before, api_operations(moto_endpoint))["route53.ChangeResourceRecordSets"] == 1
@@ -188,3 +195,15 @@ def test_a_name_outside_the_zone_fails(run_module, zone):
     result = run_module(MODULE, {"zone": zone_name, "name": "app.other.example", "records": _simple()})
     assert result.failed
     assert "is not inside the zone" in result["msg"]
+
+
+def test_without_records_the_module_only_describes(run_module, aws, zone):
+    zone_name, zone_id = zone
+    name = f"read.{zone_name}"
+    assert run_module(MODULE, {"zone": zone_name, "name": name, "records": _simple()}).changed
+    found = run_module(MODULE, {"zone": zone_name, "name": name})
+    assert not found.failed, found
+    assert not found.changed
+    assert found["hosted_zone_id"] == zone_id
+    assert [r["alias_target"]["dns_name"].rstrip(".") for r in found["records"]] == [PRIMARY["dns_name"]]
+    assert list(_a_records(aws, zone_id, name)) == [None]
