@@ -18,7 +18,8 @@ description:
     happens in one step without a moment without an answer.
   - Only what differs is sent; a converged set makes no call that changes anything. Alias target
     names are compared without case, trailing dot or C(dualstack.) prefix.
-  - The hosted zone is never created or deleted; a missing zone fails the task.
+  - The hosted zone is never created or deleted; a missing zone fails the task (with O(state=absent)
+    there is nothing to delete and the task reports no change).
 author: Platform Ops Maintainers (@platform-ops)
 options:
   zone:
@@ -302,6 +303,8 @@ def main():
             zone_id = find_zone_id(client, p["zone"], p["private_zone"])
         except BOTO_ERRORS as e:
             module.fail_json_aws(e, msg=f"Failed to look up the hosted zone {p['zone']}")
+        if not zone_id and p["state"] == "absent":
+            module.exit_json(changed=False, hosted_zone_id="", name=name, changes=[], records=[])
         if not zone_id:
             kind = "private" if p["private_zone"] else "public"
             module.fail_json(

@@ -207,3 +207,11 @@ def test_without_records_the_module_only_describes(run_module, aws, zone):
     assert found["hosted_zone_id"] == zone_id
     assert [r["alias_target"]["dns_name"].rstrip(".") for r in found["records"]] == [PRIMARY["dns_name"]]
     assert list(_a_records(aws, zone_id, name)) == [None]
+
+
+def test_absent_in_a_missing_zone_changes_nothing(run_module):
+    zone_name = f"gone-{uuid.uuid4().hex[:8]}.example.org"
+    result = run_module(MODULE, {"zone": zone_name, "name": f"app.{zone_name}", "state": "absent"})
+    assert not result.failed, result
+    assert not result.changed
+    assert result["records"] == []
