@@ -92,6 +92,7 @@ def test_registry_names_every_rule():
         "wafv2_logging_destination",
         "logs_retention_values",
         "cloudtrail_delivery_policies",
+        "route53_record_sets",
     }
     for name, fn in moto_rules.RULES.items():
         assert callable(fn), name
