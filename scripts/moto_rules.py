@@ -1072,7 +1072,9 @@ def route53_record_sets() -> None:
             zone = self.get_hosted_zone(zoneid)
             state = {}
             for existing in zone.rrsets:
-                key = _rrset_key({"Name": existing.name, "Type": existing.type, "SetIdentifier": existing.set_identifier})
+                key = _rrset_key(
+                    {"Name": existing.name, "Type": existing.type, "SetIdentifier": existing.set_identifier}
+                )
                 state[key] = {"Failover": existing.failover, "Weight": existing.weight, "Region": existing.region}
             last_write = {}
             for item in change_list:
