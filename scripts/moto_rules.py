@@ -616,8 +616,8 @@ def _utc(value):
     if isinstance(value, str):
         value = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
     if value.tzinfo is None:
-        value = value.replace(tzinfo=datetime.timezone.utc)
-    return value.astimezone(datetime.timezone.utc)
+        value = value.replace(tzinfo=datetime.UTC)
+    return value.astimezone(datetime.UTC)
 
 
 @rule("rds_point_in_time_restore")
