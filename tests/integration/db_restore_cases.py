@@ -56,13 +56,16 @@ def _restored_id(stack) -> str:
     return restored["DBInstanceIdentifier"]
 
 
-def test_restore_refuses_a_time_outside_the_window(stack):
+def test_restore_refuses_a_bad_time_and_check_mode_changes_nothing(stack):
     before = api_operations(stack.endpoint)
     run = stack.run("playbooks/db_restore.yml", "-e", "restore_time=2020-01-01T00:00:00Z")
     assert run.returncode != 0
     assert "outside the restorable window" in run.output, run.tail(40)
     bad = stack.run("playbooks/db_restore.yml", "-e", "restore_time=2026-12-01 10:00")
     assert bad.returncode != 0 and "must be latest or a UTC time" in bad.output, bad.tail(40)
+    # check mode: says what it would restore, changes nothing
+    check = stack.run("playbooks/db_restore.yml", "--check", "--diff", "-e", "restore_time=latest")
+    assert check.returncode == 0 and "Check mode: would check" in check.output, check.tail(40)
     assert "rds.RestoreDBInstanceToPointInTime" not in operations_delta(before, api_operations(stack.endpoint))
     assert _instances(stack, rf"{PRIMARY}-restore-.*") == []
 
