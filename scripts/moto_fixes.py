@@ -1119,7 +1119,31 @@ def _patch_cloudtrail_describe_trails_names() -> None:
     CloudTrailBackend.delete_trail = delete_trail
 
 
+def _patch_rds_point_in_time_restore() -> None:
+    """RestoreDBInstanceToPointInTime copies the request's SourceDBInstanceIdentifier and the source's
+    replica list into the new instance (moto/rds/models.py RDSBackend.restore_db_instance_to_point_in_time),
+    so the restored instance reports ReadReplicaSourceDBInstanceIdentifier and the source's replicas. AWS
+    restores a standalone instance: no replica source, no replicas of its own."""
+    from moto.rds.models import RDSBackend  # noqa: PLC0415
+
+    original = RDSBackend.restore_db_instance_to_point_in_time
+    if getattr(original, "_platform_ops_fixed", False):
+        return
+
+    @functools.wraps(original)
+    def restore_db_instance_to_point_in_time(self, *args, **kwargs):
+        database = original(self, *args, **kwargs)
+        database.source_db_instance_identifier = None
+        database.is_replica = False
+        database.replicas = []
+        return database
+
+    restore_db_instance_to_point_in_time._platform_ops_fixed = True
+    RDSBackend.restore_db_instance_to_point_in_time = restore_db_instance_to_point_in_time
+
+
 def patch_moto() -> None:
+    _patch_rds_point_in_time_restore()
     _patch_cloudtrail_describe_trails_names()
     _patch_backup()
     _patch_prefix_list_rule_descriptions()

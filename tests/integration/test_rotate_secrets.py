@@ -152,3 +152,6 @@ def test_rotate_redis_and_jwt(stack):
     findings = [f for f in report["findings"] if f["control"] == "SECRETS.ROTATION"]
     assert findings and all(f["status"] == "PASS" for f in findings), findings
     assert any(f["resource"].split(":secret:")[-1].startswith(f"{JWT}-") for f in findings)  # ARNs
+
+
+from tests.integration.db_restore_cases import *  # noqa: E402, F403

@@ -7,6 +7,7 @@ what the rule refuses.
 
 from __future__ import annotations
 
+import datetime
 import importlib.util
 import json
 import string
@@ -93,6 +94,7 @@ def test_registry_names_every_rule():
         "logs_retention_values",
         "cloudtrail_delivery_policies",
         "route53_record_sets",
+        "rds_point_in_time_restore",
     }
     for name, fn in moto_rules.RULES.items():
         assert callable(fn), name
@@ -625,6 +627,61 @@ def test_rds_read_replica_keeps_the_source_version(strict):
 
 def test_moto_alone_creates_any_version(lenient):
     assert _db(lenient("rds"), _name("db"), "16.4")["EngineVersion"] == "16.4"
+
+
+def test_rds_point_in_time_restore_needs_backups_and_a_time_in_the_window(strict):
+    rds = strict("rds")
+    source, without_backups = _name("db"), _name("db")
+    _db(rds, source, "16", BackupRetentionPeriod=7)
+    _db(rds, without_backups, "16", BackupRetentionPeriod=0)
+    created = rds.describe_db_instances(DBInstanceIdentifier=source)["DBInstances"][0]["InstanceCreateTime"]
+    _refused(
+        lambda: rds.restore_db_instance_to_point_in_time(
+            SourceDBInstanceIdentifier=without_backups,
+            TargetDBInstanceIdentifier=_name("r"),
+            UseLatestRestorableTime=True,
+        ),
+        "PointInTimeRestoreNotEnabled",
+        "SourceDBInstanceIdentifier refers to a DB instance with BackupRetentionPeriod equal to 0.",
+    )
+    outside = _refused(
+        lambda: rds.restore_db_instance_to_point_in_time(
+            SourceDBInstanceIdentifier=source,
+            TargetDBInstanceIdentifier=_name("r"),
+            RestoreTime=created - datetime.timedelta(hours=1),
+        ),
+        "InvalidRestoreFault",
+    )
+    assert f"is not within the restorable window of {source}" in outside.response["Error"]["Message"]
+    _refused(
+        lambda: rds.restore_db_instance_to_point_in_time(
+            SourceDBInstanceIdentifier=source,
+            TargetDBInstanceIdentifier=_name("r"),
+            RestoreTime=created,
+            UseLatestRestorableTime=True,
+        ),
+        "InvalidParameterCombination",
+        "Cannot specify both RestoreTime and UseLatestRestorableTime",
+    )
+    target = _name("r")
+    restored = rds.restore_db_instance_to_point_in_time(
+        SourceDBInstanceIdentifier=source, TargetDBInstanceIdentifier=target, RestoreTime=created
+    )["DBInstance"]
+    assert restored["DBInstanceIdentifier"] == target
+    # a standalone instance (scripts/moto_fixes.py): no replica source, and the source lists no replica
+    assert "ReadReplicaSourceDBInstanceIdentifier" not in restored
+    assert not rds.describe_db_instances(DBInstanceIdentifier=source)["DBInstances"][0].get(
+        "ReadReplicaDBInstanceIdentifiers"
+    )
+
+
+def test_moto_alone_restores_without_backups(lenient):
+    rds = lenient("rds")
+    source = _name("db")
+    _db(rds, source, "16", BackupRetentionPeriod=0)
+    rds.restore_db_instance_to_point_in_time(
+        SourceDBInstanceIdentifier=source, TargetDBInstanceIdentifier=_name("r"), UseLatestRestorableTime=True
+    )
 
 
 def test_describe_db_engine_versions(strict):
