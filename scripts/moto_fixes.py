@@ -1176,8 +1176,8 @@ def _patch_ecr_replication() -> None:
     original_put_image = ECRBackend.put_image
     replicating = []
 
-    def put_image(self, repository_name, image_manifest, image_tag, image_manifest_mediatype=None, digest=None):
-        image = self.put_image_unreplicated(repository_name, image_manifest, image_tag, image_manifest_mediatype, digest)
+    def put_image(self, repository_name, image_manifest, image_tag, *args, **kwargs):
+        image = self.put_image_unreplicated(repository_name, image_manifest, image_tag, *args, **kwargs)
         if replicating:
             return image
         regions = []
@@ -1204,7 +1204,7 @@ def _patch_ecr_replication() -> None:
                 repository = dest.repositories[repository_name]
                 if image_tag and any(image_tag in (i.image_tags or []) for i in repository.images):
                     continue
-                dest.put_image(repository_name, image_manifest, image_tag, image_manifest_mediatype, digest)
+                dest.put_image(repository_name, image_manifest, image_tag, *args, **kwargs)
         finally:
             replicating.pop()
         return image

@@ -1062,7 +1062,7 @@ def secrets_replica_kms_key() -> None:
     def create_replicas(original):
         def create(self, replica_regions, force_overwrite):
             replicas = original(self, replica_regions, force_overwrite)
-            for config, replica in zip(replica_regions or [], replicas):
+            for config, replica in zip(replica_regions or [], replicas, strict=True):
                 key = config.get("KmsKeyId")
                 if key:
                     replica.config["KmsKeyId"] = key

@@ -370,7 +370,9 @@ def replication_rule(prefixes, destinations):
 def rule_prefixes(rule):
     """The set of PREFIX_MATCH filters of a rule (a rule without filters matches every repository)."""
     return frozenset(
-        f["filter"] for f in rule.get("repositoryFilters") or [] if f.get("filterType", "PREFIX_MATCH") == "PREFIX_MATCH"
+        f["filter"]
+        for f in rule.get("repositoryFilters") or []
+        if f.get("filterType", "PREFIX_MATCH") == "PREFIX_MATCH"
     )
 
 
@@ -408,8 +410,8 @@ def same_rules(before, after):
     if len(before) != len(after):
         return False
     return all(
-        rule_prefixes(a) == rule_prefixes(b)
-        and rule_destinations(a) == rule_destinations(b)
-        and len(a.get("repositoryFilters") or []) == len(b.get("repositoryFilters") or [])
-        for a, b in zip(before, after)
+        rule_prefixes(before[i]) == rule_prefixes(after[i])
+        and rule_destinations(before[i]) == rule_destinations(after[i])
+        and len(before[i].get("repositoryFilters") or []) == len(after[i].get("repositoryFilters") or [])
+        for i in range(len(before))
     )

@@ -350,7 +350,9 @@ def normalize_replicas(module):
     for index, item in enumerate(raw):
         spec = {"region": item} if isinstance(item, str) else item
         if not isinstance(spec, dict) or not isinstance(spec.get("region"), str) or not spec["region"]:
-            module.fail_json(msg=f"replica_regions[{index}] must be a region name or a dict with region (and kms_key_id)")
+            module.fail_json(
+                msg=f"replica_regions[{index}] must be a region name or a dict with region (and kms_key_id)"
+            )
         unknown = set(spec) - {"region", "kms_key_id"}
         if unknown:
             module.fail_json(msg=f"replica_regions[{index}] has unknown keys: {', '.join(sorted(unknown))}")

@@ -1137,9 +1137,9 @@ def test_secret_replica_key_of_its_region(strict):
     sm, dr = strict("secretsmanager"), strict("secretsmanager", "us-west-2")
     dr_key = strict("kms", "us-west-2").create_key()["KeyMetadata"]["Arn"]
     name = f"replica-{uuid.uuid4().hex[:8]}"
-    arn = sm.create_secret(Name=name, SecretString="v", AddReplicaRegions=[{"Region": "us-west-2", "KmsKeyId": dr_key}])[
-        "ARN"
-    ]
+    arn = sm.create_secret(
+        Name=name, SecretString="v", AddReplicaRegions=[{"Region": "us-west-2", "KmsKeyId": dr_key}]
+    )["ARN"]
     status = _replica_status(sm, name)
     assert (status["Status"], status["KmsKeyId"]) == ("InSync", dr_key)
     assert dr.get_secret_value(SecretId=arn.replace("us-east-1", "us-west-2"))["SecretString"] == "v"
