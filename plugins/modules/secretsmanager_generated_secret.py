@@ -741,6 +741,14 @@ def ensure_present(module, client, described, sources):
         value_changed = True  # the secret exists without a value: generate it once
 
     changed = changed or bool(update or tags_to_add or tags_to_remove or value_changed)
+    primary_region = described.get("PrimaryRegion")
+    if changed and primary_region not in (None, module.region):
+        module.fail_json(
+            msg=f"Secret {name} in {module.region} is a replica of the secret in {primary_region}: AWS refuses to"
+            " change a replica; change the primary (the change propagates) or promote the replica to a standalone"
+            " secret first (StopReplicationToReplica)",
+            arn=described.get("ARN"),
+        )
 
     after = dict(before, scheduled_for_deletion=False)
     after.update({"description": update.get("Description", before["description"])})

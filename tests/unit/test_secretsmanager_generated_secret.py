@@ -540,3 +540,13 @@ def test_replica_waiter_is_bounded(monkeypatch):
     Client.calls = -100
     described, problem = util.wait_for_replicas(Client(), "s", [DR], timeout=12, delay=5)
     assert "not InSync after 12 s" in problem and now[0] >= 12
+
+
+def test_a_replica_is_not_changed_directly(run_module, aws):
+    name = _name()
+    created = run_module(MODULE, {"name": name, "description": "primary", "replica_regions": [DR]})
+    dr_args = {"name": name, "region": DR}
+    assert not run_module(MODULE, dict(dr_args, description="primary")).changed  # reading a replica is fine
+    refused = run_module(MODULE, dict(dr_args, description="changed in DR"))
+    assert refused.failed and "is a replica of the secret in us-east-1" in refused["msg"], refused
+    assert aws("secretsmanager", DR).describe_secret(SecretId=created["replica_arns"][DR])["Description"] == "primary"
