@@ -555,15 +555,15 @@ def converge_replicas(module, client, described, result, diff):
     """
     name = module.params["name"]
     wanted = module.params["_replicas"]
+    if wanted is None:
+        finish_replicas(module, result, replication_status(described))
+        return False
     if described is None and result.get("arn") and not module.check_mode:
         try:
             described = describe_secret(client, name)
         except BOTO_ERRORS as e:
             module.fail_json_aws(e, msg=f"Failed to describe secret {name}")
     status = replication_status(described)
-    if wanted is None:
-        finish_replicas(module, result, status)
-        return False
     if described is not None and described.get("PrimaryRegion") not in (None, module.region):
         module.fail_json(
             msg=f"Secret {name} in {module.region} is a replica of the secret in {described['PrimaryRegion']};"
