@@ -1142,8 +1142,104 @@ def _patch_rds_point_in_time_restore() -> None:
     RDSBackend.restore_db_instance_to_point_in_time = restore_db_instance_to_point_in_time
 
 
+ECR_REPLICATION_MAX_RULES = 10  # PutReplicationConfiguration: rules, "Array Members: Maximum number of 10 items"
+
+
+def _ecr_filter_matches(rule: dict, repository_name: str) -> bool:
+    filters = rule.get("repositoryFilters") or []
+    if not filters:
+        return True  # a rule without filters replicates every repository
+    return any(
+        f.get("filterType", "PREFIX_MATCH") == "PREFIX_MATCH" and repository_name.startswith(f.get("filter", ""))
+        for f in filters
+    )
+
+
+def _patch_ecr_replication() -> None:
+    """ECR registry replication (PutReplicationConfiguration / DescribeRegistry and its effect on PutImage).
+
+    moto stores at most ONE rule ("This feature is disabled" for more; AWS takes up to 10 rules, each with
+    destinations and PREFIX_MATCH repository filters) and never replicates anything. Here the configuration
+    holds up to 10 rules, and an image put into a repository that a rule's filters match is replicated
+    (synchronously; AWS does it within minutes) to each destination region of this account: the destination
+    repository is created when missing with ECR's defaults for replication (AES256 encryption, MUTABLE tags,
+    no scan on push; AWS applies a repository creation template when one matches, which the emulator does
+    not model) and the image is put there with its tag unless that tag is already there. As on AWS, only
+    images pushed after the rule exists are replicated, and a replicated image is not replicated again.
+    """
+    from moto.ecr.exceptions import InvalidParameterException  # noqa: PLC0415
+    from moto.ecr.models import ECRBackend, ecr_backends  # noqa: PLC0415
+
+    if hasattr(ECRBackend, "put_image_unreplicated"):
+        return  # patched already
+
+    def put_replication_configuration(self, replication_config):
+        rules = list(replication_config.get("rules") or [])
+        if len(rules) > ECR_REPLICATION_MAX_RULES:
+            raise InvalidParameterException(
+                "Invalid parameter at 'replicationConfiguration.rules' failed to satisfy constraint: "
+                f"'Member must have length less than or equal to {ECR_REPLICATION_MAX_RULES}'"
+            )
+        for rule in rules:
+            for dest in rule.get("destinations") or []:
+                if dest.get("region") == self.region_name and dest.get("registryId") == self.account_id:
+                    raise InvalidParameterException(
+                        "Invalid parameter at 'replicationConfiguration' failed to satisfy constraint: "
+                        "'Replication destination cannot be the same as the source registry'"
+                    )
+            for repository_filter in rule.get("repositoryFilters") or []:
+                if repository_filter.get("filterType") != "PREFIX_MATCH":
+                    raise InvalidParameterException(
+                        "Invalid parameter at 'replicationConfiguration.rules.repositoryFilters.filterType' "
+                        "failed to satisfy constraint: 'Member must satisfy enum value set: [PREFIX_MATCH]'"
+                    )
+        self.replication_config = {"rules": rules}
+        return {"replicationConfiguration": self.replication_config}
+
+    original_put_image = ECRBackend.put_image
+    replicating = []
+
+    def put_image(self, repository_name, image_manifest, image_tag, *args, **kwargs):
+        image = self.put_image_unreplicated(repository_name, image_manifest, image_tag, *args, **kwargs)
+        if replicating:
+            return image
+        regions = []
+        for rule in (self.replication_config or {}).get("rules") or []:
+            if _ecr_filter_matches(rule, repository_name):
+                regions.extend(
+                    d["region"]
+                    for d in rule.get("destinations") or []
+                    if d.get("registryId") == self.account_id and d["region"] not in regions
+                )
+        replicating.append(True)
+        try:
+            for region in regions:
+                dest = ecr_backends[self.account_id][region]
+                if repository_name not in dest.repositories:
+                    dest.create_repository(
+                        repository_name=repository_name,
+                        registry_id=None,
+                        encryption_config={"encryptionType": "AES256"},
+                        image_scan_config={"scanOnPush": False},
+                        image_tag_mutability="MUTABLE",
+                        tags=[],
+                    )
+                repository = dest.repositories[repository_name]
+                if image_tag and any(image_tag in (i.image_tags or []) for i in repository.images):
+                    continue
+                dest.put_image(repository_name, image_manifest, image_tag, *args, **kwargs)
+        finally:
+            replicating.pop()
+        return image
+
+    ECRBackend.put_replication_configuration = put_replication_configuration
+    ECRBackend.put_image_unreplicated = original_put_image
+    ECRBackend.put_image = put_image
+
+
 def patch_moto() -> None:
     _patch_rds_point_in_time_restore()
+    _patch_ecr_replication()
     _patch_cloudtrail_describe_trails_names()
     _patch_backup()
     _patch_prefix_list_rule_descriptions()

@@ -1178,6 +1178,66 @@ def route53_record_sets() -> None:
     _wrap(Route53Backend, "change_resource_record_sets", change_resource_record_sets)
 
 
+# --------------------------------------------------------------------------- Secrets Manager replica keys
+
+
+def _kms_key_in_region(account_id: str, region: str, key: str) -> bool:
+    """Whether ``key`` (id, ARN, alias or alias ARN) names an enabled key of ``region``'s KMS."""
+    from moto.kms.models import kms_backends  # noqa: PLC0415
+
+    if key in ("alias/aws/secretsmanager", f"arn:aws:kms:{region}:{account_id}:alias/aws/secretsmanager"):
+        return True
+    if key.startswith("arn:") and key.split(":")[3:5] != [region, account_id]:
+        return False
+    backend = kms_backends[account_id][region]
+    try:
+        found = backend.keys.get(backend.any_id_to_key_id(key))
+    except Exception:  # noqa: BLE001 - an unknown alias raises inside moto
+        return False
+    return found is not None and found.enabled and found.key_state == "Enabled"
+
+
+@rule("secrets_replica_kms_key")
+def secrets_replica_kms_key() -> None:
+    """CreateSecret / ReplicateSecretToRegions ``AddReplicaRegions[].KmsKeyId``.
+
+    AWS (Secrets Manager API reference, ``ReplicaRegionType``; user guide "Troubleshoot Secrets Manager
+    replication"): a replica is encrypted with a KMS key of ITS region (a key id, ARN or alias that exists
+    there; unset = that region's ``aws/secretsmanager``). The request itself succeeds either way; with a key
+    that the replica region cannot use (a key of another region, an unknown or disabled key) the replication
+    fails: DescribeSecret's ``ReplicationStatus`` shows the region with ``Status: Failed`` and a
+    ``StatusMessage``, and with no usable version the secret is removed from the replica region (also
+    reported by aws-cloudformation/cloudformation-coverage-roadmap#1459: "silently fails Replica Secret when
+    invalid KMS Key specified"). moto ignores the key: it reports ``alias/aws/secretsmanager`` and InSync for
+    every replica. Here the replica reports the key it was given, and fails as above on a key its region
+    does not have.
+    """
+    from moto.secretsmanager.models import FakeSecret, secretsmanager_backends  # noqa: PLC0415
+
+    def create_replicas(original):
+        def create(self, replica_regions, force_overwrite):
+            replicas = original(self, replica_regions, force_overwrite)
+            for config, replica in zip(replica_regions or [], replicas, strict=True):
+                key = config.get("KmsKeyId")
+                if key:
+                    replica.config["KmsKeyId"] = key
+                if not replica.has_replica or not key or _kms_key_in_region(self.account_id, replica.region, key):
+                    continue
+                backend = secretsmanager_backends[self.account_id][replica.region]
+                dict.pop(backend.secrets, replica.arn, None)
+                replica.has_replica = False
+                replica.status = "Failed"
+                replica.message = (
+                    f"Replication failed: The KMS key {key} is not accessible or doesn't exist in {replica.region}."
+                )
+                replica.config.update(Status=replica.status, StatusMessage=replica.message)
+            return replicas
+
+        return create
+
+    _wrap(FakeSecret, "create_replicas", create_replicas)
+
+
 def apply(selection: str | None) -> list[str]:
     """Apply the rules named by a ``PLATFORM_LOCAL_RULES`` value; returns their names.
 

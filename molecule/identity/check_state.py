@@ -15,6 +15,8 @@ iam = client("iam")
 secrets = client("secretsmanager")
 mode = sys.argv[1]
 SECRET = f"{PREFIX}/identity/jwt-secret"
+DR_REGION = "us-west-2"  # converge.yml turns DR on with this region
+REGIONS = (REGION, DR_REGION)
 # The converge's services and the buckets each may use.
 SERVICES = {
     # uses everything by default: DATABASE_URL and REDIS_URL
@@ -81,6 +83,8 @@ def grants(doc):
 if mode == "absent":
     check(not pools(), f"no user pool {PREFIX}-users is left")
     check(secret() is None, f"the JWT secret {SECRET} is gone")
+    dr_names = {s["Name"] for s in client("secretsmanager", DR_REGION).list_secrets()["SecretList"]}
+    check(not any(n.startswith(f"{PREFIX}/identity/") for n in dr_names), f"no JWT replica is left in {DR_REGION}")
     check(not roles_under_path(), f"no IAM role is left under {PATH}")
     done()
     sys.exit(0)
@@ -143,6 +147,14 @@ if jwt:
     check(jwt.get("KmsKeyId") == key_arn, "the JWT secret is encrypted with the platform key")
     value = secrets.get_secret_value(SecretId=SECRET)["SecretString"]
     check(len(value) == 64 and value.isalnum(), "the JWT secret is 64 letters and digits (value not shown)")
+    replicas = {r["Region"]: r for r in jwt.get("ReplicationStatus", [])}
+    check(
+        set(replicas) == {DR_REGION} and replicas[DR_REGION]["Status"] == "InSync",
+        f"the JWT secret is replicated to {DR_REGION} (InSync)",
+    )
+    dr_arn = jwt["ARN"].replace(f":{REGION}:", f":{DR_REGION}:")
+    replica = client("secretsmanager", DR_REGION).get_secret_value(SecretId=dr_arn)["SecretString"]
+    check(replica == value, f"the replica {dr_arn} holds the same value (not shown)")
 
 roles = roles_under_path()
 expected = (
@@ -177,7 +189,7 @@ for service, spec in SERVICES.items():
     execution = inline_policies(name) if name in roles else {}
     check(list(execution) == ["execution"], f"{name}: one inline policy")
     granted = grants(execution.get("execution", {}))
-    secret_arns = {f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{s}-??????" for s in spec["secrets"]}
+    secret_arns = {f"arn:aws:secretsmanager:{r}:{ACCOUNT}:secret:{s}-??????" for r in REGIONS for s in spec["secrets"]}
     check(
         granted.get("secretsmanager:GetSecretValue", set()) == secret_arns,
         f"{name}: reads only the secrets its spec lists ({sorted(secret_arns)})",
@@ -188,14 +200,15 @@ for service, spec in SERVICES.items():
     )
     if spec["secrets"]:
         check(granted.get("kms:Decrypt") == {key_arn}, f"{name}: decrypts with the platform key only")
-    log_group = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/platform/{PREFIX}/{service}"
+    log_groups = [f"arn:aws:logs:{r}:{ACCOUNT}:log-group:/platform/{PREFIX}/{service}" for r in REGIONS]
     check(
-        set(granted.get("logs:PutLogEvents", [])) == {log_group, f"{log_group}:log-stream:*"},
-        f"{name}: writes to its own log group only",
+        set(granted.get("logs:PutLogEvents", [])) == {a for g in log_groups for a in (g, f"{g}:log-stream:*")},
+        f"{name}: writes to its own log group only (in both regions)",
     )
     check(
-        set(granted.get("ecr:BatchGetImage", [])) == {f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/{PREFIX}/{service}"},
-        f"{name}: pulls its own repository only",
+        set(granted.get("ecr:BatchGetImage", []))
+        == {f"arn:aws:ecr:{r}:{ACCOUNT}:repository/{PREFIX}/{service}" for r in REGIONS},
+        f"{name}: pulls its own repository only (in both regions)",
     )
     check(
         set(granted)

@@ -146,26 +146,33 @@ def ecs_execution_role_policy(service, ctx):
     cache; by name: ``...:secret:<name>-??????`` matches the random suffix, so the
     policy can exist before the secret) never a master secret, and ``kms:Decrypt`` with the platform
     key through Secrets Manager only.
+
+    With ``ctx["dr_region"]`` (and ``dr_kms_key_arn``, the DR key) the same grants extend to the DR
+    region, where the pilot light's tasks run with the same (global) role: its repository there, its
+    log group there, the replicas of its secrets there (same names, region swapped) and ``kms:Decrypt``
+    with the DR key through that region's Secrets Manager only.
     """
     from ansible_collections.platform_ops.aws.plugins.filter.platform import secret_name  # noqa: PLC0415
 
     name = service["name"] if isinstance(service, dict) else str(service)
     spec = service if isinstance(service, dict) else {}
     part, region, account, prefix = ctx.get("partition", "aws"), ctx["region"], ctx["account"], ctx["prefix"]
-    log_group = f"arn:{part}:logs:{region}:{account}:log-group:/platform/{prefix}/{name}"
+    dr_region = ctx.get("dr_region") or ""
+    regions = [region] + ([dr_region] if dr_region and dr_region != region else [])
+    log_groups = [f"arn:{part}:logs:{r}:{account}:log-group:/platform/{prefix}/{name}" for r in regions]
     statements = [
         {"Sid": "EcrAuthorization", "Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": "*"},
         {
             "Sid": "PullItsImages",
             "Effect": "Allow",
             "Action": ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
-            "Resource": [f"arn:{part}:ecr:{region}:{account}:repository/{prefix}/{name}"],
+            "Resource": [f"arn:{part}:ecr:{r}:{account}:repository/{prefix}/{name}" for r in regions],
         },
         {
             "Sid": "WriteItsLogs",
             "Effect": "Allow",
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": [log_group, f"{log_group}:log-stream:*"],
+            "Resource": [arn for group in log_groups for arn in (group, f"{group}:log-stream:*")],
         },
     ]
     secrets = sorted(
@@ -181,7 +188,9 @@ def ecs_execution_role_policy(service, ctx):
                 "Sid": "ReadItsSecrets",
                 "Effect": "Allow",
                 "Action": ["secretsmanager:GetSecretValue"],
-                "Resource": [f"arn:{part}:secretsmanager:{region}:{account}:secret:{s}-??????" for s in secrets],
+                "Resource": [
+                    f"arn:{part}:secretsmanager:{r}:{account}:secret:{s}-??????" for r in regions for s in secrets
+                ],
             }
         )
         statements.append(
@@ -193,6 +202,16 @@ def ecs_execution_role_policy(service, ctx):
                 "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}},
             }
         )
+        if len(regions) > 1 and ctx.get("dr_kms_key_arn"):
+            statements.append(
+                {
+                    "Sid": "DecryptItsSecretsInTheDrRegion",
+                    "Effect": "Allow",
+                    "Action": ["kms:Decrypt"],
+                    "Resource": [ctx["dr_kms_key_arn"]],
+                    "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{dr_region}.amazonaws.com"}},
+                }
+            )
     return {"Version": "2012-10-17", "Statement": statements}
 
 

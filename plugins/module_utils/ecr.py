@@ -339,3 +339,79 @@ def start_image_scan(client, repository, image_ident, registry_id=None):
     if registry_id:
         kwargs["registryId"] = registry_id
     return client.start_image_scan(**kwargs).get("imageScanStatus") or {}
+
+
+# ---------------------------------------------------------------- registry replication
+
+REPLICATION_MAX_RULES = 10  # PutReplicationConfiguration: at most 10 rules per registry
+REPLICATION_MAX_FILTERS = 100  # repositoryFilters per rule
+# RepositoryFilter.filter pattern (ECR API reference, RepositoryFilter)
+REPLICATION_FILTER_RE = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]*)*/*$")
+
+
+@AWSRetry.jittered_backoff()
+def describe_registry(client):
+    return client.describe_registry()
+
+
+@AWSRetry.jittered_backoff()
+def put_replication_configuration(client, rules):
+    return client.put_replication_configuration(replicationConfiguration={"rules": rules})
+
+
+def replication_rule(prefixes, destinations):
+    """An ECR replication rule: PREFIX_MATCH filters for ``prefixes``, ``destinations`` [(region, registry)]."""
+    return {
+        "destinations": [{"region": region, "registryId": registry} for region, registry in destinations],
+        "repositoryFilters": [{"filter": prefix, "filterType": "PREFIX_MATCH"} for prefix in prefixes],
+    }
+
+
+def rule_prefixes(rule):
+    """The set of PREFIX_MATCH filters of a rule (a rule without filters matches every repository)."""
+    return frozenset(
+        f["filter"]
+        for f in rule.get("repositoryFilters") or []
+        if f.get("filterType", "PREFIX_MATCH") == "PREFIX_MATCH"
+    )
+
+
+def rule_destinations(rule):
+    return frozenset((d["region"], d["registryId"]) for d in rule.get("destinations") or [])
+
+
+def merge_replication_rule(rules, prefixes, destinations):
+    """(rules after, index of our rule or None): our rule is the one whose filters are exactly ``prefixes``.
+
+    With ``destinations`` None our rule is removed; otherwise it is set to exactly those destinations,
+    in place when it exists, appended otherwise. Every other rule is kept as it is, in its order.
+    """
+    wanted = frozenset(prefixes)
+    after, ours = [], None
+    for rule in rules:
+        if rule_prefixes(rule) == wanted and ours is None and len(rule.get("repositoryFilters") or []) == len(wanted):
+            if destinations is None:
+                continue
+            ours = len(after)
+            if rule_destinations(rule) == frozenset(destinations):
+                after.append(rule)
+            else:
+                after.append(dict(rule, destinations=replication_rule(prefixes, destinations)["destinations"]))
+            continue
+        after.append(rule)
+    if destinations is not None and ours is None:
+        ours = len(after)
+        after.append(replication_rule(prefixes, destinations))
+    return after, ours
+
+
+def same_rules(before, after):
+    """Whether two rule lists are the same configuration (order of destinations and filters ignored)."""
+    if len(before) != len(after):
+        return False
+    return all(
+        rule_prefixes(before[i]) == rule_prefixes(after[i])
+        and rule_destinations(before[i]) == rule_destinations(after[i])
+        and len(before[i].get("repositoryFilters") or []) == len(after[i].get("repositoryFilters") or [])
+        for i in range(len(before))
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from urllib.parse import quote
 
@@ -291,3 +292,78 @@ def extract_source_value(secret_id, secret_string, json_key):
     if isinstance(value, (dict, list)) or value is None:
         raise ValueError(f"JSON key {json_key!r} of secret {secret_id} is not a string or number")
     return value
+
+
+# ---------------------------------------------------------------- replica regions
+
+# Injectable clock for the replication waiter (unit tests replace them).
+SLEEP = time.sleep
+CLOCK = time.monotonic
+
+
+@AWSRetry.jittered_backoff()
+def replicate_secret_to_regions(client, secret_id, replicas):
+    """ReplicateSecretToRegions; ``replicas`` is a list of ``{"region", "kms_key_id"}`` (None = default key)."""
+    return client.replicate_secret_to_regions(SecretId=secret_id, AddReplicaRegions=replica_region_params(replicas))
+
+
+@AWSRetry.jittered_backoff()
+def remove_regions_from_replication(client, secret_id, regions):
+    return client.remove_regions_from_replication(SecretId=secret_id, RemoveReplicaRegions=list(regions))
+
+
+def replica_region_params(replicas):
+    """AddReplicaRegions of CreateSecret / ReplicateSecretToRegions."""
+    params = []
+    for replica in replicas:
+        item = {"Region": replica["region"]}
+        if replica.get("kms_key_id"):
+            item["KmsKeyId"] = replica["kms_key_id"]
+        params.append(item)
+    return params
+
+
+def replication_status(described):
+    """``{region: {"region", "kms_key_id", "status", "status_message"}}`` from DescribeSecret."""
+    status = {}
+    for item in (described or {}).get("ReplicationStatus") or []:
+        status[item["Region"]] = {
+            "region": item["Region"],
+            "kms_key_id": item.get("KmsKeyId"),
+            "status": item.get("Status"),
+            "status_message": item.get("StatusMessage"),
+        }
+    return status
+
+
+def replica_arn(primary_arn, primary_region, region):
+    """The ARN of the replica of ``primary_arn`` in ``region``: same name and suffix, region swapped."""
+    if not primary_arn:
+        return None
+    parts = primary_arn.split(":")
+    if len(parts) < 7 or parts[3] != primary_region:
+        return None
+    parts[3] = region
+    return ":".join(parts)
+
+
+def wait_for_replicas(client, secret_id, regions, timeout, delay=5):
+    """Poll DescribeSecret until every region in ``regions`` is InSync.
+
+    Returns ``(described, problem)``: problem is None when all are InSync, otherwise a text naming the
+    regions that failed (with AWS's StatusMessage) or are still not in sync at the timeout.
+    """
+    deadline = CLOCK() + timeout
+    while True:
+        described = _describe_secret(client, secret_id)
+        status = replication_status(described)
+        failed = {r: status[r] for r in regions if r in status and status[r]["status"] == "Failed"}
+        if failed:
+            return described, "; ".join(f"{r}: {s['status_message'] or 'Failed'}" for r, s in sorted(failed.items()))
+        pending = [r for r in regions if status.get(r, {}).get("status") != "InSync"]
+        if not pending:
+            return described, None
+        if CLOCK() >= deadline:
+            states = ", ".join(f"{r}: {status.get(r, {}).get('status') or 'missing'}" for r in sorted(pending))
+            return described, f"not InSync after {timeout} s ({states})"
+        SLEEP(delay)

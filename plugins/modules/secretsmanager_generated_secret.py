@@ -51,6 +51,9 @@ options:
     description:
       - With O(state=absent), days (7 to 30) during which the deleted secret can be restored.
       - V(0) deletes immediately without recovery (also for a secret already scheduled for deletion).
+      - A secret with replicas cannot be deleted (AWS refuses until its replica regions are removed), so its
+        replica regions are removed first; the replicas themselves are deleted at once by AWS, the primary
+        keeps its recovery window.
     type: int
     default: 30
   password_length:
@@ -106,6 +109,32 @@ options:
           - Percent-encode every substituted value (so a password with V(@) or V(/) cannot break a URL).
           - Defaults to V(true) with O(compose.template) and V(false) with O(compose.json_template).
         type: bool
+  replica_regions:
+    description:
+      - Regions the secret is replicated to (Secrets Manager multi-Region secret), each a region name or a dict
+        with C(region) and optional C(kms_key_id).
+      - C(kms_key_id) must be a key of THAT region (a customer managed key ARN of the replica region, or an alias
+        or key id that exists there); unset means the replica region's V(alias/aws/secretsmanager). AWS accepts a
+        key of another region and then fails the replica (C(Status=Failed)); the module reports that failure.
+      - A replica whose key differs, or whose replication failed, is removed and added again (a replica cannot be
+        changed in place); its ARN stays the same (the name and suffix of the primary, the region swapped).
+      - Unset (default) - replication is not managed. Regions not listed are kept unless
+        O(purge_replica_regions=true).
+      - The module waits until every listed replica is C(InSync) (see O(replica_wait_timeout)).
+      - A new value, a new description or new tags are written to the primary only; AWS propagates them.
+    type: list
+    elements: raw
+  purge_replica_regions:
+    description:
+      - Remove replica regions that are not in O(replica_regions). The replica secret in that region is deleted.
+      - Has no effect when O(replica_regions) is unset.
+    type: bool
+    default: false
+  replica_wait_timeout:
+    description:
+      - Seconds to wait for the replicas to be C(InSync) after a change; the module fails after that.
+    type: int
+    default: 300
 notes:
   - In check mode nothing is written. Source secrets are still read to tell whether a composed value
     would change; a source that does not exist yet (created earlier in the same check run) is
@@ -159,6 +188,15 @@ EXAMPLES = r"""
       secrets:
         password: {secret_id: "rds!db-1234", json_key: password}
 
+- name: Ensure the JWT secret is replicated to the DR region with the DR key
+  platform_ops.aws.secretsmanager_generated_secret:
+    name: caseapp-prod/jwt-secret
+    kms_key_id: alias/caseapp-prod
+    replica_regions:
+      - region: us-west-2
+        kms_key_id: arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
+  register: jwt
+
 - name: Delete a secret immediately
   platform_ops.aws.secretsmanager_generated_secret:
     name: caseapp-dev-scratch
@@ -201,6 +239,34 @@ tags:
   description: The tags of the secret.
   returned: when the secret exists
   type: dict
+replication_status:
+  description: The replicas of the secret (an empty list when it has none).
+  returned: when the secret exists
+  type: list
+  elements: dict
+  contains:
+    region:
+      description: The replica region.
+      type: str
+    kms_key_id:
+      description: The KMS key of the replica.
+      type: str
+    status:
+      description: V(InSync), V(InProgress) or V(Failed).
+      type: str
+    status_message:
+      description: AWS's message for the status.
+      type: str
+replica_arns:
+  description: The ARN of the replica in each replica region (existing, and in check mode those that would be added).
+  returned: when the secret exists or O(replica_regions) is set
+  type: dict
+  sample: {"us-west-2": "arn:aws:secretsmanager:us-west-2:123456789012:secret:caseapp-prod-database-url-AbCdEf"}
+replicas_removed:
+  description: The replica regions removed by O(state=absent) before the deletion.
+  returned: when O(state=absent)
+  type: list
+  elements: str
 deletion_date:
   description: When a secret scheduled for deletion will be deleted.
   returned: when O(state=absent) scheduled the deletion
@@ -229,8 +295,12 @@ from ansible_collections.platform_ops.aws.plugins.module_utils.secretsmanager im
     json_template_placeholders,
     kms_key_matches,
     put_secret_value,
+    remove_regions_from_replication,
     render_json_template,
     render_template,
+    replica_arn,
+    replicate_secret_to_regions,
+    replication_status,
     resolve_kms_key,
     restore_secret,
     same_value,
@@ -239,6 +309,7 @@ from ansible_collections.platform_ops.aws.plugins.module_utils.secretsmanager im
     template_placeholders,
     untag_secret,
     update_secret,
+    wait_for_replicas,
 )
 
 REDACTED = "<redacted>"
@@ -270,8 +341,39 @@ def normalize_sources(module, secrets):
     return sources
 
 
+def normalize_replicas(module):
+    """The replica_regions option as a list of {region, kms_key_id}, or None when not managed."""
+    raw = module.params["replica_regions"]
+    if raw is None:
+        return None
+    replicas, seen = [], set()
+    for index, item in enumerate(raw):
+        spec = {"region": item} if isinstance(item, str) else item
+        if not isinstance(spec, dict) or not isinstance(spec.get("region"), str) or not spec["region"]:
+            module.fail_json(
+                msg=f"replica_regions[{index}] must be a region name or a dict with region (and kms_key_id)"
+            )
+        unknown = set(spec) - {"region", "kms_key_id"}
+        if unknown:
+            module.fail_json(msg=f"replica_regions[{index}] has unknown keys: {', '.join(sorted(unknown))}")
+        region, key = spec["region"], spec.get("kms_key_id") or None
+        if region == module.region:
+            module.fail_json(msg=f"replica_regions[{index}]: {region} is the secret's own region")
+        if region in seen:
+            module.fail_json(msg=f"replica_regions lists {region} twice")
+        if key is not None and key.startswith("arn:") and key.split(":")[3:4] != [region]:
+            module.fail_json(
+                msg=f"replica_regions[{index}]: the KMS key {key} is not in {region}; a replica needs a key of its"
+                " own region (AWS would accept it and fail the replication)"
+            )
+        seen.add(region)
+        replicas.append({"region": region, "kms_key_id": key})
+    return replicas
+
+
 def validate_params(module):
     p = module.params
+    p["_replicas"] = normalize_replicas(module)
     if p["state"] == "absent":
         window = p["recovery_window_in_days"]
         if window != 0 and not 7 <= window <= 30:
@@ -406,6 +508,98 @@ def result_of(described, tags, version_id, created, value_changed):
         "kms_key_id": described.get("KmsKeyId"),
         "tags": tags,
     }
+
+
+# ---------------------------------------------------------------- replicas
+
+
+def replicas_view(status):
+    return [{"region": r, "kms_key_id": s["kms_key_id"]} for r, s in sorted(status.items())]
+
+
+def same_replica_key(module, replica, current):
+    """Whether an existing replica uses the wanted key (aliases resolved through KMS of the replica's region)."""
+    wanted = replica["kms_key_id"] or DEFAULT_KMS_ALIAS
+    match = kms_key_matches(wanted, current["kms_key_id"])
+    if match is not None:
+        return match
+    try:
+        kms = module.client("kms", region=replica["region"])
+        return resolve_kms_key(kms, wanted) == resolve_kms_key(kms, current["kms_key_id"] or DEFAULT_KMS_ALIAS)
+    except BOTO_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Failed to resolve KMS key {wanted} in {replica['region']}")
+
+
+def replica_plan(module, status):
+    """(add, remove) - replicas to add and regions to remove; a replica to re-create is in both."""
+    wanted = module.params["_replicas"]
+    add, remove = [], []
+    for replica in wanted:
+        current = status.get(replica["region"])
+        if current is None:
+            add.append(replica)
+        elif current["status"] == "Failed" or not same_replica_key(module, replica, current):
+            remove.append(replica["region"])
+            add.append(replica)
+    if module.params["purge_replica_regions"]:
+        names = {r["region"] for r in wanted}
+        remove.extend(region for region in sorted(status) if region not in names)
+    return add, remove
+
+
+def converge_replicas(module, client, described, result, diff):
+    """Converge the replica regions of the secret named in ``result``; updates result and diff in place.
+
+    ``described`` is the DescribeSecret answer from before this run's changes (None when the secret was
+    created or adopted by this run). Returns whether anything changed.
+    """
+    name = module.params["name"]
+    wanted = module.params["_replicas"]
+    if wanted is None:
+        finish_replicas(module, result, replication_status(described))
+        return False
+    if described is None and result.get("arn") and not module.check_mode:
+        try:
+            described = describe_secret(client, name)
+        except BOTO_ERRORS as e:
+            module.fail_json_aws(e, msg=f"Failed to describe secret {name}")
+    status = replication_status(described)
+    if described is not None and described.get("PrimaryRegion") not in (None, module.region):
+        module.fail_json(
+            msg=f"Secret {name} in {module.region} is a replica of the secret in {described['PrimaryRegion']};"
+            " manage its replication in the primary region"
+        )
+    add, remove = replica_plan(module, status)
+    kept = {r: s for r, s in status.items() if r not in remove}
+    diff["before"]["replica_regions"] = replicas_view(status)
+    after = {r: {"kms_key_id": s["kms_key_id"]} for r, s in kept.items()}
+    after.update({r["region"]: {"kms_key_id": r["kms_key_id"] or DEFAULT_KMS_ALIAS} for r in add})
+    diff["after"]["replica_regions"] = replicas_view(after)
+    regions = [r["region"] for r in wanted]
+    pending = [r for r in regions if status.get(r, {}).get("status") != "InSync"]
+    if module.check_mode or (not add and not remove and not pending):
+        finish_replicas(module, result, status)
+        return bool(add or remove)
+    try:
+        if remove:
+            remove_regions_from_replication(client, name, remove)
+        if add:
+            replicate_secret_to_regions(client, name, add)
+        described, problem = wait_for_replicas(client, name, regions, module.params["replica_wait_timeout"])
+    except BOTO_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Failed to converge the replica regions of secret {name}")
+    status = replication_status(described)
+    finish_replicas(module, result, status)
+    if problem:
+        module.fail_json(msg=f"Replication of secret {name} failed: {problem}", **result)
+    return bool(add or remove)
+
+
+def finish_replicas(module, result, status):
+    arn = result.get("arn")
+    result["replication_status"] = [status[r] for r in sorted(status)]
+    regions = set(status) | {r["region"] for r in module.params["_replicas"] or []}
+    result["replica_arns"] = {r: replica_arn(arn, module.region, r) for r in sorted(regions)}
 
 
 def create(module, client, sources):
@@ -547,6 +741,14 @@ def ensure_present(module, client, described, sources):
         value_changed = True  # the secret exists without a value: generate it once
 
     changed = changed or bool(update or tags_to_add or tags_to_remove or value_changed)
+    primary_region = described.get("PrimaryRegion")
+    if changed and primary_region not in (None, module.region):
+        module.fail_json(
+            msg=f"Secret {name} in {module.region} is a replica of the secret in {primary_region}: AWS refuses to"
+            " change a replica; change the primary (the change propagates) or promote the replica to a standalone"
+            " secret first (StopReplicationToReplica)",
+            arn=described.get("ARN"),
+        )
 
     after = dict(before, scheduled_for_deletion=False)
     after.update({"description": update.get("Description", before["description"])})
@@ -584,6 +786,7 @@ def ensure_absent(module, client, described):
     p = module.params
     name = p["name"]
     result = {"name": name, "arn": None, "version_id": None, "created": False, "value_changed": False}
+    result["replicas_removed"] = []
     if described is None:
         return False, result, {"before": {}, "after": {}}
     tags = tags_of(described)
@@ -595,8 +798,20 @@ def ensure_absent(module, client, described):
         result["deletion_date"] = str(described["DeletedDate"])
         return False, result, {"before": before, "after": before}
     diff = {"before": before, "after": {}}
+    replicas = sorted(replication_status(described))
+    result["replicas_removed"] = replicas
+    if described.get("PrimaryRegion") not in (None, module.region):
+        module.fail_json(
+            msg=f"Secret {name} in {module.region} is a replica of the secret in {described['PrimaryRegion']};"
+            " remove the region from the primary's replica_regions instead"
+        )
     if module.check_mode:
         return True, result, diff
+    if replicas:
+        try:
+            remove_regions_from_replication(client, name, replicas)
+        except BOTO_ERRORS as e:
+            module.fail_json_aws(e, msg=f"Failed to remove the replica regions of secret {name} before deleting it")
     params = {"SecretId": name}
     if force:
         params["ForceDeleteWithoutRecovery"] = True
@@ -635,6 +850,9 @@ def main():
         ),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
+        replica_regions=dict(type="list", elements="raw"),
+        purge_replica_regions=dict(type="bool", default=False),
+        replica_wait_timeout=dict(type="int", default=300),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
@@ -658,6 +876,8 @@ def main():
 
     if module.params["state"] == "present":
         changed, result, diff = ensure_present(module, client, described, sources)
+        first_run = described if not result["created"] else None
+        changed = converge_replicas(module, client, first_run, result, diff) or changed
     else:
         changed, result, diff = ensure_absent(module, client, described)
 

@@ -1323,3 +1323,26 @@ def test_the_role_refuses_a_bad_uses():
     )
     assert any("platform_services[api].uses lists 'db'" in e for e in errors), errors
     assert any("environment.AWS_REGION is refused" in e for e in errors), errors
+
+
+def test_execution_role_policy_extends_to_the_dr_region():
+    ctx = dict(POLICY_CTX, dr_region="us-west-2", dr_kms_key_arn=f"arn:aws:kms:us-west-2:{ACCOUNT}:key/dr")
+    doc = f.ecs_execution_role_policy(SERVICES[0], ctx)
+    granted = _grants(doc)
+    assert granted["ecr:BatchGetImage"] == {
+        f"arn:aws:ecr:{r}:{ACCOUNT}:repository/{PREFIX}/api" for r in ("us-east-1", "us-west-2")
+    }
+    dr_group = f"arn:aws:logs:us-west-2:{ACCOUNT}:log-group:/platform/{PREFIX}/api"
+    assert {dr_group, f"{dr_group}:log-stream:*"} <= granted["logs:PutLogEvents"]
+    assert granted["secretsmanager:GetSecretValue"] == {
+        f"arn:aws:secretsmanager:{r}:{ACCOUNT}:secret:{PREFIX}/{s}-??????"
+        for r in ("us-east-1", "us-west-2")
+        for s in ("cache/url", "database/url", "identity/jwt-secret")
+    }
+    dr_decrypt = next(s for s in doc["Statement"] if s["Sid"] == "DecryptItsSecretsInTheDrRegion")
+    assert dr_decrypt["Resource"] == [ctx["dr_kms_key_arn"]]
+    assert dr_decrypt["Condition"] == {"StringEquals": {"kms:ViaService": "secretsmanager.us-west-2.amazonaws.com"}}
+    # without DR: the primary region only, as before
+    assert f.ecs_execution_role_policy(SERVICES[0], dict(POLICY_CTX, dr_region="")) == f.ecs_execution_role_policy(
+        SERVICES[0], POLICY_CTX
+    )

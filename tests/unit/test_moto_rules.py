@@ -95,6 +95,7 @@ def test_registry_names_every_rule():
         "cloudtrail_delivery_policies",
         "route53_record_sets",
         "rds_point_in_time_restore",
+        "secrets_replica_kms_key",
     }
     for name, fn in moto_rules.RULES.items():
         assert callable(fn), name
@@ -1245,3 +1246,52 @@ def test_route53_refuses_a_simple_record_beside_failover_ones(strict, lenient):
     lenient_change(**_batch(zone_id, ("UPSERT", _rrset(name, alias))))
     records = lenient("route53").list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
     assert sorted(str(r.get("SetIdentifier")) for r in records if r["Type"] == "A") == ["None", "primary"]
+
+
+# --------------------------------------------------------------------------- Secrets Manager replica keys
+
+
+def _replica_status(sm, name):
+    return sm.describe_secret(SecretId=name)["ReplicationStatus"][0]
+
+
+def test_secret_replica_key_of_its_region(strict):
+    sm, dr = strict("secretsmanager"), strict("secretsmanager", "us-west-2")
+    dr_key = strict("kms", "us-west-2").create_key()["KeyMetadata"]["Arn"]
+    name = f"replica-{uuid.uuid4().hex[:8]}"
+    arn = sm.create_secret(
+        Name=name, SecretString="v", AddReplicaRegions=[{"Region": "us-west-2", "KmsKeyId": dr_key}]
+    )["ARN"]
+    status = _replica_status(sm, name)
+    assert (status["Status"], status["KmsKeyId"]) == ("InSync", dr_key)
+    assert dr.get_secret_value(SecretId=arn.replace("us-east-1", "us-west-2"))["SecretString"] == "v"
+
+
+@pytest.mark.parametrize("key", ["primary-region-arn", "alias/missing-in-dr"])
+def test_secret_replica_with_a_key_its_region_lacks_fails(strict, lenient, key):
+    if key == "primary-region-arn":
+        key = strict("kms").create_key()["KeyMetadata"]["Arn"]
+    sm, dr = strict("secretsmanager"), strict("secretsmanager", "us-west-2")
+    name = f"replica-{uuid.uuid4().hex[:8]}"
+    arn = sm.create_secret(Name=name, SecretString="v")["ARN"]
+    # the request succeeds, the replication fails (as on AWS)
+    sm.replicate_secret_to_regions(SecretId=name, AddReplicaRegions=[{"Region": "us-west-2", "KmsKeyId": key}])
+    status = _replica_status(sm, name)
+    assert status["Status"] == "Failed" and key in status["StatusMessage"]
+    with pytest.raises(ClientError):
+        dr.describe_secret(SecretId=arn.replace("us-east-1", "us-west-2"))
+    # moto alone replicates with any key and reports the default one
+    loose = lenient("secretsmanager")
+    loose.create_secret(Name=name, SecretString="v")
+    loose.replicate_secret_to_regions(SecretId=name, AddReplicaRegions=[{"Region": "us-west-2", "KmsKeyId": key}])
+    assert _replica_status(loose, name)["Status"] == "InSync"
+
+
+def test_secret_with_replicas_cannot_be_deleted(strict):
+    sm = strict("secretsmanager")
+    name = f"replica-{uuid.uuid4().hex[:8]}"
+    sm.create_secret(Name=name, SecretString="v", AddReplicaRegions=[{"Region": "us-west-2"}])
+    with pytest.raises(ClientError, match="replica regions"):
+        sm.delete_secret(SecretId=name, RecoveryWindowInDays=7)
+    sm.remove_regions_from_replication(SecretId=name, RemoveReplicaRegions=["us-west-2"])
+    assert sm.delete_secret(SecretId=name, RecoveryWindowInDays=7)["DeletionDate"]

@@ -401,3 +401,152 @@ def test_noop_runs_make_few_calls(run_module, sm, moto_endpoint):
     assert calls({"name": master}) == {"secretsmanager.DescribeSecret": 1}
     # describe the target, read the source and the current value; nothing written
     assert calls(_db_url_args(url, master)) == {"secretsmanager.DescribeSecret": 1, "secretsmanager.GetSecretValue": 2}
+
+
+# ---------------------------------------------------------------- replica regions
+
+DR = "us-west-2"
+
+
+@pytest.fixture
+def dr_key(aws):
+    return aws("kms", DR).create_key(Description="dr key")["KeyMetadata"]["Arn"]
+
+
+def test_replica_added_noop_check_and_value_propagates(run_module, sm, aws, dr_key, moto_endpoint):
+    master, url = _name("master"), _name("dburl")
+    replicas = [{"region": DR, "kms_key_id": dr_key}]
+    first = run_module(MODULE, {"name": master, "replica_regions": replicas}, diff=True)
+    assert first.changed and not first.failed, first
+    dr_arn = first["replica_arns"][DR]
+    assert dr_arn == first["arn"].replace(":us-east-1:", f":{DR}:")
+    assert first["replication_status"] == [
+        {"region": DR, "kms_key_id": dr_key, "status": "InSync", "status_message": "Replication succeeded"}
+    ]
+    assert first["diff"]["after"]["replica_regions"] == [{"region": DR, "kms_key_id": dr_key}]
+    dr = aws("secretsmanager", DR)
+    assert dr.describe_secret(SecretId=dr_arn)["PrimaryRegion"] == "us-east-1"
+    assert dr.get_secret_value(SecretId=dr_arn)["SecretString"] == _value(sm, master)
+
+    before = _requests(moto_endpoint)
+    again = run_module(MODULE, {"name": master, "replica_regions": replicas})
+    after = _requests(moto_endpoint)
+    assert not again.changed and again["replica_arns"] == {DR: dr_arn}, again
+    delta = {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
+    assert delta == {"secretsmanager.DescribeSecret": 1}
+
+    # a composed secret is replicated as well; a new value written to the primary reaches the replica
+    run_module(MODULE, _db_url_args(url, master, replica_regions=[DR]))
+    url_arn = sm.describe_secret(SecretId=url)["ARN"].replace(":us-east-1:", f":{DR}:")
+    moved = run_module(MODULE, _db_url_args(url, master, host="db-2.internal", replica_regions=[DR]))
+    assert moved.changed and moved["value_changed"], moved
+    assert "db-2.internal" in dr.get_secret_value(SecretId=url_arn)["SecretString"]
+    assert sm.describe_secret(SecretId=url)["ReplicationStatus"][0]["Status"] == "InSync"
+
+
+def test_replica_check_mode_changes_nothing(run_module, sm, dr_key):
+    name = _name()
+    run_module(MODULE, {"name": name})
+    planned = run_module(MODULE, {"name": name, "replica_regions": [{"region": DR, "kms_key_id": dr_key}]}, True, True)
+    assert planned.changed and not planned.failed, planned
+    assert planned["replica_arns"][DR].startswith(f"arn:aws:secretsmanager:{DR}:")
+    assert planned["diff"]["before"]["replica_regions"] == []
+    assert "ReplicationStatus" not in sm.describe_secret(SecretId=name)
+    created = run_module(MODULE, {"name": _name(), "replica_regions": [DR]}, check_mode=True)
+    assert created.changed and created["replica_arns"] == {DR: None}, created
+
+
+def test_replica_kept_unless_purged(run_module, sm, aws):
+    name = _name()
+    run_module(MODULE, {"name": name, "replica_regions": [DR, "eu-west-1"]})
+    kept = run_module(MODULE, {"name": name, "replica_regions": [DR]})
+    assert not kept.changed and set(kept["replica_arns"]) == {DR, "eu-west-1"}, kept
+    purged = run_module(MODULE, {"name": name, "replica_regions": [DR], "purge_replica_regions": True})
+    assert purged.changed and list(purged["replica_arns"]) == [DR], purged
+    assert [s["Region"] for s in sm.describe_secret(SecretId=name)["ReplicationStatus"]] == [DR]
+    eu_arn = kept["replica_arns"]["eu-west-1"]
+    with pytest.raises(botocore.exceptions.ClientError):
+        aws("secretsmanager", "eu-west-1").describe_secret(SecretId=eu_arn)
+
+
+def test_replica_key_changed_is_recreated(run_module, sm, dr_key):
+    name = _name()
+    run_module(MODULE, {"name": name, "replica_regions": [DR]})
+    moved = run_module(MODULE, {"name": name, "replica_regions": [{"region": DR, "kms_key_id": dr_key}]})
+    assert moved.changed and moved["replication_status"][0]["kms_key_id"] == dr_key, moved
+    assert sm.describe_secret(SecretId=name)["ReplicationStatus"][0]["KmsKeyId"] == dr_key
+
+
+def test_replica_with_a_key_of_another_region(run_module, sm, aws):
+    primary_key = aws("kms").create_key()["KeyMetadata"]["Arn"]
+    refused = run_module(MODULE, {"name": _name(), "replica_regions": [{"region": DR, "kms_key_id": primary_key}]})
+    assert refused.failed and f"is not in {DR}" in refused["msg"], refused
+    # an alias that the DR region does not have: AWS accepts the request and fails the replica
+    name = _name()
+    failed = run_module(MODULE, {"name": name, "replica_regions": [{"region": DR, "kms_key_id": "alias/nowhere"}]})
+    assert failed.failed and "Replication of secret" in failed["msg"] and "alias/nowhere" in failed["msg"], failed
+    assert sm.describe_secret(SecretId=name)["ReplicationStatus"][0]["Status"] == "Failed"
+    # fixing the key retries the replication
+    fixed = run_module(MODULE, {"name": name, "replica_regions": [DR]})
+    assert fixed.changed and fixed["replication_status"][0]["status"] == "InSync", fixed
+
+
+def test_absent_removes_replicas_first_and_keeps_the_window(run_module, sm, aws):
+    name = _name()
+    created = run_module(MODULE, {"name": name, "replica_regions": [DR]})
+    with pytest.raises(botocore.exceptions.ClientError, match="replica"):
+        sm.delete_secret(SecretId=name, RecoveryWindowInDays=7)  # what AWS answers without removing them
+    check = run_module(MODULE, {"name": name, "state": "absent"}, check_mode=True)
+    assert check.changed and check["replicas_removed"] == [DR]
+    assert sm.describe_secret(SecretId=name)["ReplicationStatus"]
+    gone = run_module(MODULE, {"name": name, "state": "absent", "recovery_window_in_days": 7})
+    assert gone.changed and gone["replicas_removed"] == [DR] and gone["deletion_date"], gone
+    assert sm.describe_secret(SecretId=name)["DeletedDate"]  # still restorable in the primary region
+    with pytest.raises(botocore.exceptions.ClientError):
+        aws("secretsmanager", DR).describe_secret(SecretId=created["replica_arns"][DR])
+
+
+@pytest.mark.parametrize(
+    ("replicas", "message"),
+    [
+        (["us-east-1"], "the secret's own region"),
+        ([DR, DR], "twice"),
+        ([{"kms_key_id": "x"}], "must be a region name"),
+        ([{"region": DR, "key": "x"}], "unknown keys"),
+    ],
+)
+def test_replica_bad_input(run_module, replicas, message):
+    result = run_module(MODULE, {"name": _name(), "replica_regions": replicas})
+    assert result.failed and message in result["msg"], result
+
+
+def test_replica_waiter_is_bounded(monkeypatch):
+    from ansible_collections.platform_ops.aws.plugins.module_utils import secretsmanager as util
+
+    now = [0.0]
+    monkeypatch.setattr(util, "CLOCK", lambda: now[0])
+    monkeypatch.setattr(util, "SLEEP", lambda s: now.__setitem__(0, now[0] + s))
+
+    class Client:
+        calls = 0
+
+        def describe_secret(self, SecretId):  # noqa: N803 - boto3's name
+            Client.calls += 1
+            status = "InSync" if Client.calls >= 3 else "InProgress"
+            return {"ReplicationStatus": [{"Region": DR, "Status": status}]}
+
+    described, problem = util.wait_for_replicas(Client(), "s", [DR], timeout=60)
+    assert problem is None and Client.calls == 3
+    Client.calls = -100
+    described, problem = util.wait_for_replicas(Client(), "s", [DR], timeout=12, delay=5)
+    assert "not InSync after 12 s" in problem and now[0] >= 12
+
+
+def test_a_replica_is_not_changed_directly(run_module, aws):
+    name = _name()
+    created = run_module(MODULE, {"name": name, "description": "primary", "replica_regions": [DR]})
+    dr_args = {"name": name, "region": DR}
+    assert not run_module(MODULE, dict(dr_args, description="primary")).changed  # reading a replica is fine
+    refused = run_module(MODULE, dict(dr_args, description="changed in DR"))
+    assert refused.failed and "is a replica of the secret in us-east-1" in refused["msg"], refused
+    assert aws("secretsmanager", DR).describe_secret(SecretId=created["replica_arns"][DR])["Description"] == "primary"
