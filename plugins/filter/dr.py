@@ -62,7 +62,7 @@ def dr_vpc_cidr(primary_cidr, dr_cidr=""):
         raise AnsibleFilterError(str(exc)) from exc
 
 
-def dr_host_vars(primary_vars, primary_host, dr_region, dr_cidr, dr_certificate_arn="", primary_region=""):
+def dr_host_vars(primary_vars, primary_host, dr_region, dr_cidr, *, dr_certificate_arn="", primary_region=""):
     """The variables of the DR host ``<primary>-dr``: the primary's public and role variables
     (``primary_vars``: ``hostvars[primary]``), then the contract's overrides (region, CIDR, certificate,
     ``platform_dr_region: ''`` and the ``platform_dr_*`` back references)."""
@@ -72,8 +72,8 @@ def dr_host_vars(primary_vars, primary_host, dr_region, dr_cidr, dr_certificate_
     if dr_region == primary_region:
         raise AnsibleFilterError(f"dr_host_vars: the DR region {dr_region} is the primary region")
     result = {}
-    for key in list(primary_vars.keys()):
-        key = str(key)
+    for name in list(primary_vars.keys()):
+        key = str(name)
         if key in DR_NOT_COPIED or not (key.startswith(DR_COPIED_PREFIXES) or key in DR_COPIED_KEYS):
             continue
         try:
@@ -133,9 +133,8 @@ def dr_role_facts(primary, primary_region, dr_region, replicated_buckets=None):
         replicated_buckets = _storage_default("storage_replicated_buckets") or []
     buckets = {}
     for purpose, bucket in (storage.get("buckets") or {}).items():
-        if purpose in replicated_buckets:
-            bucket = {"name": f"{bucket['name']}-dr", "arn": f"{bucket['arn']}-dr"}
-        buckets[purpose] = bucket
+        replicated = purpose in replicated_buckets
+        buckets[purpose] = {"name": f"{bucket['name']}-dr", "arn": f"{bucket['arn']}-dr"} if replicated else bucket
     key = storage["dr_kms_key_arn"]
     storage.update(
         {

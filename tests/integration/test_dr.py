@@ -58,9 +58,7 @@ def _vpc(stack: LocalStack, region: str) -> dict:
 def _subnets(stack: LocalStack, region: str, vpc_id: str) -> list[tuple[str, str]]:
     """(tier tag or name, CIDR relative to the VPC) of every subnet, sorted."""
     subnets = stack.client("ec2", region).describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
-    vpc = ipaddress.ip_network(
-        stack.client("ec2", region).describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]["CidrBlock"]
-    )
+    vpc = ipaddress.ip_network(stack.client("ec2", region).describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]["CidrBlock"])
     found = []
     for subnet in subnets:
         tags = {t["Key"]: t["Value"] for t in subnet.get("Tags", [])}

@@ -55,7 +55,11 @@ PRIMARY = {
 
 def test_dr_host_vars_copies_the_public_and_role_variables_and_overrides_the_region():
     got = dr.dr_host_vars(
-        PRIMARY, "stack", "eu-central-1", "10.61.0.0/16", "arn:aws:acm:eu-central-1:111122223333:certificate/y"
+        PRIMARY,
+        "stack",
+        "eu-central-1",
+        "10.61.0.0/16",
+        dr_certificate_arn="arn:aws:acm:eu-central-1:111122223333:certificate/y",
     )
     assert got["platform_name"] == "caseapp"
     assert got["platform_services"] == [{"name": "api", "port": 8000}]
@@ -119,3 +123,65 @@ def test_ecs_desired_count_override_keeps_the_prod_counts_while_failed_over():
 def test_ecs_desired_count_override_refuses_a_non_list():
     with pytest.raises(AnsibleFilterError):
         dr.ecs_desired_count_override({"name": "api"})
+
+
+def test_dr_secret_arn_swaps_the_region_only():
+    arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:drill-local/database/url-AbCdEf"
+    assert dr.dr_secret_arn(arn, "eu-west-1", "eu-central-1") == (
+        "arn:aws:secretsmanager:eu-central-1:111122223333:secret:drill-local/database/url-AbCdEf"
+    )
+    assert dr.dr_secret_arn("", "eu-west-1", "eu-central-1") == ""
+    assert dr.dr_secret_arn("not-an-arn", "eu-west-1", "eu-central-1") == "not-an-arn"
+
+
+FACTS = {
+    "platform_storage": {
+        "kms_key_arn": "arn:aws:kms:eu-west-1:111122223333:key/primary",
+        "dr_kms_key_arn": "arn:aws:kms:eu-central-1:111122223333:key/dr",
+        "buckets": {
+            "documents": {"name": "drill-local-documents-1", "arn": "arn:aws:s3:::drill-local-documents-1"},
+            "assets": {"name": "drill-local-assets-1", "arn": "arn:aws:s3:::drill-local-assets-1"},
+        },
+        "logs_bucket": "drill-local-logs-1",
+    },
+    "platform_identity": {
+        "execution_role_arns": {"web": "arn:aws:iam::111122223333:role/x"},
+        "user_pool_id": "eu-west-1_abc",
+        "jwt_secret_arn": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:jwt-AbCdEf",
+    },
+    "platform_database": {
+        "endpoint": "db.eu-west-1.rds.amazonaws.com",
+        "url_secret_arn": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:url-AbCdEf",
+        "master_secret_arn": "",
+    },
+}
+
+
+def test_dr_role_facts_point_at_the_dr_key_replicas_and_secret_replicas():
+    got = dr.dr_role_facts(FACTS, "eu-west-1", "eu-central-1", ["documents"])
+    storage = got["platform_storage"]
+    assert storage["kms_key_arn"] == "arn:aws:kms:eu-central-1:111122223333:key/dr"
+    assert storage["kms_key_id"] == "dr"
+    assert storage["buckets"]["documents"]["name"] == "drill-local-documents-1-dr"
+    assert storage["buckets"]["assets"]["name"] == "drill-local-assets-1"
+    assert storage["logs_bucket"] == "drill-local-logs-1-dr"
+    identity = got["platform_identity"]
+    assert identity["execution_role_arns"] == FACTS["platform_identity"]["execution_role_arns"]
+    assert identity["user_pool_id"] == "eu-west-1_abc"
+    assert ":eu-central-1:" in identity["jwt_secret_arn"]
+    assert ":eu-central-1:" in got["platform_database"]["url_secret_arn"]
+    assert got["platform_database"]["master_secret_arn"] == ""
+    assert got["platform_database"]["endpoint"] == "db.eu-west-1.rds.amazonaws.com"
+    assert got["platform_cache"] == {}
+    assert got["platform_search"] == {}
+    assert FACTS["platform_storage"]["kms_key_arn"].endswith("primary")  # the input is not changed
+
+
+def test_dr_role_facts_default_to_the_storage_roles_replicated_buckets():
+    got = dr.dr_role_facts(FACTS, "eu-west-1", "eu-central-1")
+    assert got["platform_storage"]["buckets"]["documents"]["name"].endswith("-dr")
+
+
+def test_dr_role_facts_need_the_dr_key():
+    with pytest.raises(AnsibleFilterError, match="dr_kms_key_arn"):
+        dr.dr_role_facts({"platform_storage": {"dr_kms_key_arn": ""}}, "eu-west-1", "eu-central-1")

@@ -328,7 +328,9 @@ DR_BASE = {
 def test_dr_errors_accepts_a_complete_dr_setup():
     assert rules.dr_errors(DR_BASE) == []
     assert rules.dr_errors({**DR_BASE, "platform_dr_vpc_cidr": "10.61.0.0/16"}) == []
-    assert rules.dr_errors({**DR_BASE, "platform_dns_zone": "example.org", "platform_dns_name": "app.example.org"}) == []
+    assert (
+        rules.dr_errors({**DR_BASE, "platform_dns_zone": "example.org", "platform_dns_name": "app.example.org"}) == []
+    )
 
 
 def test_dr_errors_without_dr_region_needs_nothing():
@@ -356,7 +358,9 @@ def test_dr_errors_refuses_a_bad_dr_cidr(cidr, message):
 def test_dr_errors_refuses_an_underivable_dr_cidr():
     (error,) = rules.dr_errors({**DR_BASE, "platform_vpc_cidr": "10.255.0.0/16"})
     assert "cannot be derived" in error
-    assert rules.dr_errors({**DR_BASE, "platform_vpc_cidr": "10.255.0.0/16", "platform_dr_vpc_cidr": "10.1.0.0/16"}) == []
+    assert (
+        rules.dr_errors({**DR_BASE, "platform_vpc_cidr": "10.255.0.0/16", "platform_dr_vpc_cidr": "10.1.0.0/16"}) == []
+    )
     # without the pilot light there is no DR network
     assert rules.dr_errors({**DR_BASE, "platform_vpc_cidr": "10.255.0.0/16", "platform_dr_pilot_light": False}) == []
 
