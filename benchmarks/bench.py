@@ -107,22 +107,31 @@ class Launcher:
 
 
 def local_stack(stack: contextlib.ExitStack) -> tuple[Launcher, dict, list[str]]:
-    """A fresh launcher, PostgreSQL (own data dir) and reference app; the env and -e ansible-playbook need."""
+    """A fresh launcher and the local stack's own processes (`local_stack.py up`: PostgreSQL, Redis, the search
+    stand-in and the reference app, which the rollout's app-wire restarts) with a state dir and ports of their own,
+    as the integration tests run them; the env ansible-playbook needs so that the inventory's commands find them."""
     moto = Launcher(stack)
-    pg_data = OUT / "postgres"
-    try:
-        database_url = local_postgres.start(pg_data, port=local_postgres.free_port())
-    except local_postgres.LocalPostgresError as exc:
-        raise SystemExit(f"bench: PostgreSQL did not start: {exc}") from exc
-    stack.callback(local_postgres.stop, pg_data)
-    app_port = free_port()
-    app_env = dict(os.environ, DATABASE_URL=database_url, APP_VERSION="local", AWS_ENDPOINT_URL=moto.url)
-    app_argv = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(app_port)]
-    ready = f"http://127.0.0.1:{app_port}/health/live"
-    stack.enter_context(process("app", app_argv, ready, cwd=ROOT / "examples" / "app", env=app_env))
-    url_command = [sys.executable, str(ROOT / "scripts" / "local_postgres.py"), "url", "--data-dir", str(pg_data)]
-    extra = ["-e", json.dumps({"migrate_local_database_url_command": url_command})]
-    return moto, {"PLATFORM_LOCAL_APP_PORT": str(app_port)}, extra
+    base = OUT / "stack"
+    shutil.rmtree(base, ignore_errors=True)
+    base.mkdir(parents=True)
+    base.chmod(0o711)  # the postgres account traverses it to its data dir
+    env = {
+        "PLATFORM_LOCAL_STATE": str(base / "state"),
+        "PLATFORM_LOCAL_PG_DATA": str(base / "postgres"),
+        "PLATFORM_LOCAL_PG_PORT": str(free_port()),
+        "PLATFORM_LOCAL_APP_PORT": str(free_port()),
+        "PLATFORM_LOCAL_SEARCH_PORT": str(free_port()),
+        "PLATFORM_LOCAL_REDIS_PORT": str(free_port()),
+        "PLATFORM_LOCAL_MOTO_PORT": moto.url.rsplit(":", 1)[1],
+        "PLATFORM_LOCAL_APP_VERSION": "bench",
+    }
+    script = [sys.executable, str(ROOT / "scripts" / "local_stack.py")]
+    up = subprocess.run([*script, "up"], env=dict(os.environ, **env), capture_output=True, text=True, check=False)
+    if up.returncode != 0:
+        raise SystemExit(f"bench: local_stack.py up failed ({up.returncode}):\n{up.stdout}{up.stderr}")
+    stack.callback(subprocess.run, [*script, "down"], env=dict(os.environ, **env), capture_output=True, check=False)
+    stack.callback(local_postgres.stop, base / "postgres")
+    return moto, env, []
 
 
 def playbook(moto: Launcher, name: str, args: list[str], env_extra: dict | None = None) -> dict:

@@ -1056,6 +1056,92 @@ def elbv2_access_logs_region() -> None:
     _wrap(ELBv2Backend, "modify_load_balancer_attributes", modify)
 
 
+# --------------------------------------------------------------------------- Route 53 record sets
+
+
+def _rrset_key(record_set: dict) -> tuple[str, str, str]:
+    name = str(record_set.get("Name", "")).lower().rstrip(".") + "."
+    return name, str(record_set.get("Type")), str(record_set.get("SetIdentifier") or "")
+
+
+def _rrset_label(key: tuple[str, str, str]) -> str:
+    name, record_type, identifier = key
+    label = f"[name='{name}', type='{record_type}'"
+    return label + (f", set-identifier='{identifier}']" if identifier else "]")
+
+
+@rule("route53_record_sets")
+def route53_record_sets() -> None:
+    """ChangeResourceRecordSets: routing-policy record sets never share a name and type with a simple one;
+    DELETE names an existing record set, CREATE a missing one.
+
+    AWS (Route 53 developer guide, "Choosing a routing policy" / "Values specific for failover
+    records": records with a routing policy and a simple record cannot have the same name and type;
+    ChangeResourceRecordSets API reference): the whole batch is one transaction validated on its result
+    (a simple record can be replaced by failover records by DELETE + CREATE in one batch); otherwise
+    400 ``InvalidChangeBatch`` "RRSet with DNS name app.example.org., type A cannot be created as other
+    RRSets exist with the same name and type." (a simple record added beside routing-policy ones) or
+    "RRSet with DNS name app.example.org., type A, SetIdentifier primary cannot be created as a
+    non-failover set exists with the same name and type." (the reverse); a DELETE of a missing set:
+    "Tried to delete resource record set [name='app.example.org.', type='A'] but it was not found";
+    a CREATE of an existing one: "Tried to create resource record set [name='app.example.org.',
+    type='A'] but it already exists". moto accepts all four (and its DELETE without a set identifier
+    removes every record set of that name and type).
+    """
+    from moto.route53.exceptions import Route53ClientError  # noqa: PLC0415
+    from moto.route53.models import Route53Backend  # noqa: PLC0415
+
+    def refused(message: str) -> Route53ClientError:
+        return Route53ClientError("InvalidChangeBatch", message)
+
+    def policy_of(record_set: dict) -> str:
+        for field, policy in (("Failover", "failover"), ("Weight", "weighted"), ("Region", "latency")):
+            if record_set.get(field) is not None:
+                return policy
+        return "geolocation" if record_set.get("GeoLocation") else "multivalue"
+
+    def change_resource_record_sets(original):
+        def change(self, zoneid, change_list):
+            zone = self.get_hosted_zone(zoneid)
+            state = {}
+            for existing in zone.rrsets:
+                key = _rrset_key(
+                    {"Name": existing.name, "Type": existing.type, "SetIdentifier": existing.set_identifier}
+                )
+                state[key] = {"Failover": existing.failover, "Weight": existing.weight, "Region": existing.region}
+            last_write = {}
+            for item in change_list:
+                record_set = item.get("ResourceRecordSet") or {}
+                key = _rrset_key(record_set)
+                if item.get("Action") == "DELETE":
+                    if key not in state:
+                        raise refused(f"Tried to delete resource record set {_rrset_label(key)} but it was not found")
+                    del state[key]
+                elif item.get("Action") in ("CREATE", "UPSERT"):
+                    if item["Action"] == "CREATE" and key in state:
+                        raise refused(f"Tried to create resource record set {_rrset_label(key)} but it already exists")
+                    state[key] = record_set
+                    last_write[key[:2]] = (key, record_set)
+            for (name, record_type), (key, record_set) in last_write.items():
+                keys = [k for k in state if k[:2] == (name, record_type)]
+                simple = [k for k in keys if not k[2]]
+                if simple and len(keys) > 1:
+                    if not key[2]:
+                        raise refused(
+                            f"RRSet with DNS name {name}, type {record_type} cannot be created as other RRSets "
+                            "exist with the same name and type."
+                        )
+                    raise refused(
+                        f"RRSet with DNS name {name}, type {record_type}, SetIdentifier {key[2]} cannot be created "
+                        f"as a non-{policy_of(record_set)} set exists with the same name and type."
+                    )
+            return original(self, zoneid, change_list)
+
+        return change
+
+    _wrap(Route53Backend, "change_resource_record_sets", change_resource_record_sets)
+
+
 def apply(selection: str | None) -> list[str]:
     """Apply the rules named by a ``PLATFORM_LOCAL_RULES`` value; returns their names.
 

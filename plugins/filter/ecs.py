@@ -1426,7 +1426,7 @@ def ecs_cloudfront_differences(want, have):
 def ecs_facts(services, ctx):
     """``platform_ecs`` (keys per the role contract) from what the role found and converged.
 
-    ``ctx``: cluster_name, cluster_arn, alb {arn, dns_name}, target_group_arns, task_definitions
+    ``ctx``: cluster_name, cluster_arn, alb {arn, dns_name, zone_id, ip_address_type}, target_group_arns, task_definitions
     {service: "family:revision"}, service_arns {service: arn}, repositories, web_acl_arn,
     cloudfront_domain_name, cloudfront_distribution_arn, region, account, partition, prefix.
     """
@@ -1449,6 +1449,9 @@ def ecs_facts(services, ctx):
         "cluster_arn": ctx["cluster_arn"],
         "alb_arn": (ctx.get("alb") or {}).get("arn", ""),
         "alb_dns_name": (ctx.get("alb") or {}).get("dns_name", ""),
+        # The ALB's canonical hosted zone id and ipv4|dualstack: what a Route 53 alias record needs.
+        "alb_zone_id": (ctx.get("alb") or {}).get("zone_id", ""),
+        "alb_ip_address_type": (ctx.get("alb") or {}).get("ip_address_type", ""),
         "target_group_arns": dict(ctx.get("target_group_arns") or {}),
         "services": services_out,
         "repositories": dict(ctx.get("repositories") or {}),

@@ -922,7 +922,12 @@ def test_platform_ecs_has_exactly_the_contract_keys():
             "account": ACCOUNT,
             "cluster_name": PREFIX,
             "cluster_arn": f"arn:aws:ecs:us-east-1:{ACCOUNT}:cluster/{PREFIX}",
-            "alb": {"arn": "arn:alb", "dns_name": "alb.example"},
+            "alb": {
+                "arn": "arn:alb",
+                "dns_name": "alb.example",
+                "zone_id": "Z35SXDOTRQ7X7K",
+                "ip_address_type": "ipv4",
+            },
             "target_group_arns": {"api": TG_API},
             "task_definitions": {"api": f"{PREFIX}-api:3"},
             "service_arns": {"api": "arn:api"},
@@ -937,6 +942,8 @@ def test_platform_ecs_has_exactly_the_contract_keys():
         "cluster_arn",
         "alb_arn",
         "alb_dns_name",
+        "alb_zone_id",
+        "alb_ip_address_type",
         "target_group_arns",
         "services",
         "repositories",
@@ -953,6 +960,7 @@ def test_platform_ecs_has_exactly_the_contract_keys():
     assert facts["services"]["worker"]["arn"] == f"arn:aws:ecs:us-east-1:{ACCOUNT}:service/{PREFIX}/{PREFIX}-worker"
     assert facts["services"]["worker"]["task_definition_arn"] == ""
     assert facts["alb_dns_name"] == "alb.example" and facts["web_acl_arn"] == "arn:waf"
+    assert facts["alb_zone_id"] == "Z35SXDOTRQ7X7K" and facts["alb_ip_address_type"] == "ipv4"
 
 
 # --- full secret ARNs -----------------------------------------------------------------------------

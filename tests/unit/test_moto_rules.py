@@ -93,6 +93,7 @@ def test_registry_names_every_rule():
         "logs_retention_values",
         "cloudtrail_delivery_policies",
         "elbv2_access_logs_region",
+        "route53_record_sets",
     }
     for name, fn in moto_rules.RULES.items():
         assert callable(fn), name
@@ -1160,3 +1161,67 @@ def test_alb_access_logs_go_to_a_bucket_in_its_own_region(strict, lenient):
     loose.modify_load_balancer_attributes(
         LoadBalancerArn=_alb_in(lenient, "eu-central-1"), Attributes=_access_logs("anywhere")
     )
+
+
+def _zone_and_alias(make):
+    zone = f"rules-{uuid.uuid4().hex[:8]}.example.org"
+    zone_id = make("route53").create_hosted_zone(Name=zone, CallerReference=uuid.uuid4().hex)["HostedZone"]["Id"]
+    alias = {
+        "HostedZoneId": "Z35SXDOTRQ7X7K",
+        "DNSName": "alb-1.us-east-1.elb.amazonaws.com",
+        "EvaluateTargetHealth": True,
+    }
+    return zone_id, f"app.{zone}.", alias
+
+
+def _rrset(name, alias, identifier=None, failover=None):
+    record = {"Name": name, "Type": "A", "AliasTarget": alias}
+    if identifier:
+        record.update(SetIdentifier=identifier, Failover=failover)
+    return record
+
+
+def _batch(zone_id, *changes):
+    return {
+        "HostedZoneId": zone_id,
+        "ChangeBatch": {"Changes": [{"Action": a, "ResourceRecordSet": r} for a, r in changes]},
+    }
+
+
+def test_route53_refuses_a_simple_record_beside_failover_ones(strict, lenient):
+    zone_id, name, alias = _zone_and_alias(strict)
+    change = strict("route53").change_resource_record_sets
+    primary = _rrset(name, alias, "primary", "PRIMARY")
+    change(**_batch(zone_id, ("UPSERT", primary)))
+    _refused(
+        lambda: change(**_batch(zone_id, ("UPSERT", _rrset(name, alias)))),
+        "InvalidChangeBatch",
+        f"RRSet with DNS name {name}, type A cannot be created as other RRSets exist with the same name and type.",
+    )
+    # One transaction: DELETE the failover record and CREATE the simple one.
+    change(**_batch(zone_id, ("DELETE", primary), ("CREATE", _rrset(name, alias))))
+    _refused(
+        lambda: change(**_batch(zone_id, ("UPSERT", primary))),
+        "InvalidChangeBatch",
+        f"RRSet with DNS name {name}, type A, SetIdentifier primary cannot be created as a non-failover set "
+        "exists with the same name and type.",
+    )
+    _refused(
+        lambda: change(**_batch(zone_id, ("DELETE", primary))),
+        "InvalidChangeBatch",
+        f"Tried to delete resource record set [name='{name}', type='A', set-identifier='primary'] but it was not found",
+    )
+    _refused(
+        lambda: change(**_batch(zone_id, ("CREATE", _rrset(name, alias)))),
+        "InvalidChangeBatch",
+        f"Tried to create resource record set [name='{name}', type='A'] but it already exists",
+    )
+    records = strict("route53").list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
+    assert [r.get("SetIdentifier") for r in records if r["Type"] == "A"] == [None]
+    # moto alone keeps both shapes.
+    zone_id, name, alias = _zone_and_alias(lenient)
+    lenient_change = lenient("route53").change_resource_record_sets
+    lenient_change(**_batch(zone_id, ("UPSERT", _rrset(name, alias, "primary", "PRIMARY"))))
+    lenient_change(**_batch(zone_id, ("UPSERT", _rrset(name, alias))))
+    records = lenient("route53").list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
+    assert sorted(str(r.get("SetIdentifier")) for r in records if r["Type"] == "A") == ["None", "primary"]
