@@ -1092,6 +1092,39 @@ def cloudtrail_delivery_policies() -> None:
     _wrap(CloudTrailBackend, "update_trail", update)
 
 
+@rule("elbv2_access_logs_region")
+def elbv2_access_logs_region() -> None:
+    """ModifyLoadBalancerAttributes: an ALB delivers its access logs to an existing bucket in its own region only.
+
+    AWS (ELB user guide "Access logs for your Application Load Balancer", bucket requirements: "The bucket
+    must be located in the same Region as the load balancer"): enabling ``access_logs.s3`` with a bucket
+    in another region (or none) is refused with 400 ``InvalidConfigurationRequest`` (hashicorp/terraform
+    #12010: "S3Bucket: <bucket> is not located in the same region with ELB"). moto 5.2 stores any name.
+    """
+    from moto.elbv2.exceptions import ELBClientError  # noqa: PLC0415
+    from moto.elbv2.models import ELBv2Backend  # noqa: PLC0415
+
+    def modify(original):
+        def modify_load_balancer_attributes(self, arn, attrs):
+            enabled = _true(attrs.get("access_logs.s3.enabled", ""))
+            name = attrs.get("access_logs.s3.bucket") or ""
+            if enabled and arn in self.load_balancers:
+                bucket = _s3_backend(self.account_id).buckets.get(name)
+                if bucket is None or (bucket.region_name or "us-east-1") != self.region_name:
+                    raise ELBClientError(
+                        "InvalidConfigurationRequest",
+                        f"S3Bucket: {name} is not located in the same region with the load balancer "
+                        f"({self.region_name})"
+                        if bucket is not None
+                        else f"The bucket {name!r} does not exist",
+                    )
+            return original(self, arn, attrs)
+
+        return modify_load_balancer_attributes
+
+    _wrap(ELBv2Backend, "modify_load_balancer_attributes", modify)
+
+
 # --------------------------------------------------------------------------- Route 53 record sets
 
 

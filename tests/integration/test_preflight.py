@@ -262,3 +262,47 @@ def test_an_http_endpoint_in_prod_is_refused_before_any_aws_call(moto_endpoint):
 def test_an_image_of_the_stacks_ecr_passes_the_rules(moto_endpoint):
     run = playbook(moto_endpoint, "deploy.yml", *_services(image=ECR_IMAGE), *PREFLIGHT_ONLY, timeout=300)
     assert run.returncode == 0, run.tail()
+
+
+def test_bad_dr_settings_are_refused_before_any_aws_call(moto_endpoint):
+    """The DR variables (issue 14): the DR network may not overlap the primary's, the pilot light in
+    prod needs its own certificate in the DR region, the DNS name lies inside its zone."""
+    dr = ("-e", "platform_dr_region=us-west-2")
+    output = _no_request(moto_endpoint, *dr, "-e", "platform_dr_vpc_cidr=10.20.128.0/17")
+    assert "platform_dr_vpc_cidr 10.20.128.0/17 overlaps platform_vpc_cidr 10.20.0.0/16" in output
+    output = _no_request(moto_endpoint, *dr, "-e", "platform_vpc_cidr=10.255.0.0/16")
+    assert "platform_dr_vpc_cidr cannot be derived from platform_vpc_cidr 10.255.0.0/16" in output
+    output = _no_request(moto_endpoint, "-e", "platform_dr_pilot_light=true")
+    assert "platform_dr_pilot_light is true but platform_dr_region is empty" in output
+    output = _no_request(
+        moto_endpoint,
+        *_real_inventory(moto_endpoint),
+        "-e",
+        "platform_dr_certificate_arn=",
+        inventory="inventories/prod",
+    )
+    assert "platform_dr_certificate_arn is empty: the DR pilot light's load balancer in us-west-2" in output
+    output = _no_request(
+        moto_endpoint,
+        *_real_inventory(moto_endpoint),
+        "-e",
+        f"platform_dr_certificate_arn={WELL_FORMED}",
+        inventory="inventories/prod",
+    )
+    assert (
+        "platform_dr_certificate_arn is in us-east-1, but the DR load balancer is in platform_dr_region us-west-2"
+        in (output)
+    )
+    output = _no_request(
+        moto_endpoint, "-e", "platform_dns_zone=example.org", "-e", "platform_dns_name=app.example.com"
+    )
+    assert "platform_dns_name 'app.example.com' is not inside platform_dns_zone 'example.org'" in output
+    output = _no_request(moto_endpoint, "-e", "platform_dns_zone=example.org")
+    assert "platform_dns_zone and platform_dns_name go together" in output
+
+
+def test_dr_without_the_pilot_light_still_needs_a_db_subnet_group(moto_endpoint):
+    output = _no_request(
+        moto_endpoint, "-e", "platform_dr_region=us-west-2", "-e", "platform_dr_pilot_light=false", *PREFLIGHT_ONLY
+    )
+    assert "platform_dr_pilot_light is false, but" in output and "database_dr_subnet_group_name is empty" in output

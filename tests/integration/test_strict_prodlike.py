@@ -25,7 +25,7 @@ NAME, ENV = "clinic", "prod"
 STACK = f"{NAME}-{ENV}"
 REGION, DR_REGION = "eu-west-1", "eu-central-1"
 INVENTORY = "tests/integration/inventories/prodlike"
-DR_DB_SUBNET_GROUP = "clinic-dr-network-db"  # the operator's DR network (not the platform's)
+DR_DB_SUBNET_GROUP = f"{STACK}-db"  # the DR pilot light's network (issue 14)
 ACCOUNT = "123456789012"  # moto's account
 FIRST_TAG, SECOND_TAG = "2026.12.01-aaa111", "2026.12.02-bbb222"
 SERVICES = ("api", "portal", "scanner")
@@ -37,23 +37,15 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("strict")]
 
 def _prerequisites(endpoint: str) -> dict[str, str]:
     """What an operator has before the first deploy (docs/aws-first-deploy.md): an ISSUED ACM
-    certificate in the region and a DB subnet group in the DR region. Returns the inventory's env."""
-    cert, key = self_signed_certificate("app.clinic.example.org")
-    acm = boto3.client("acm", region_name=REGION, endpoint_url=endpoint, config=RETRIES)
-    arn = acm.import_certificate(Certificate=cert, PrivateKey=key)["CertificateArn"]
-    assert acm.describe_certificate(CertificateArn=arn)["Certificate"]["Status"] == "ISSUED"
-    ec2 = boto3.client("ec2", region_name=DR_REGION, endpoint_url=endpoint, config=RETRIES)
-    vpc = ec2.create_vpc(CidrBlock="10.43.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.43.{i}.0/24", AvailabilityZone=f"{DR_REGION}{zone}")["Subnet"][
-            "SubnetId"
-        ]
-        for i, zone in enumerate("abc")
-    ]
-    boto3.client("rds", region_name=DR_REGION, endpoint_url=endpoint, config=RETRIES).create_db_subnet_group(
-        DBSubnetGroupName=DR_DB_SUBNET_GROUP, DBSubnetGroupDescription="clinic DR database subnets", SubnetIds=subnets
-    )
-    return {"PLATFORM_IT_CERTIFICATE_ARN": arn, "PLATFORM_IT_DR_DB_SUBNET_GROUP": DR_DB_SUBNET_GROUP}
+    certificate in the region and one in the DR region for the pilot light's load balancer (the DR
+    network, its DB subnet group and the replica in it are the platform's). Returns the inventory's env."""
+    arns = {}
+    for region in (REGION, DR_REGION):
+        cert, key = self_signed_certificate("app.clinic.example.org")
+        acm = boto3.client("acm", region_name=region, endpoint_url=endpoint, config=RETRIES)
+        arns[region] = acm.import_certificate(Certificate=cert, PrivateKey=key)["CertificateArn"]
+        assert acm.describe_certificate(CertificateArn=arns[region])["Certificate"]["Status"] == "ISSUED"
+    return {"PLATFORM_IT_CERTIFICATE_ARN": arns[REGION], "PLATFORM_IT_DR_CERTIFICATE_ARN": arns[DR_REGION]}
 
 
 @pytest.fixture(scope="module")
@@ -196,6 +188,19 @@ def test_throttled_retries_left_no_duplicate_resources(stack):
     assert len(subscriptions) == 1, subscriptions
     acls = [a["Name"] for a in stack.client("wafv2").list_web_acls(Scope="REGIONAL")["WebACLs"]]
     assert len(acls) == 1, acls
+
+    # The DR pilot light (issue 14): one cluster with every service at 0 tasks, one HTTPS load balancer.
+    ecs = stack.client("ecs", DR_REGION)
+    assert [c.rsplit("/", 1)[-1] for c in ecs.list_clusters()["clusterArns"]] == [STACK]
+    services = ecs.describe_services(cluster=STACK, services=[f"{STACK}-{s}" for s in SERVICES])["services"]
+    assert {s["serviceName"]: s["desiredCount"] for s in services} == {f"{STACK}-{s}": 0 for s in SERVICES}
+    dr_elbv2 = stack.client("elbv2", DR_REGION)
+    dr_albs = dr_elbv2.describe_load_balancers()["LoadBalancers"]
+    assert [lb["LoadBalancerName"] for lb in dr_albs] == [f"{STACK}-alb"], dr_albs
+    listeners = dr_elbv2.describe_listeners(LoadBalancerArn=dr_albs[0]["LoadBalancerArn"])["Listeners"]
+    assert any(listener["Protocol"] == "HTTPS" for listener in listeners), listeners
+    dr_vpcs = stack.client("ec2", DR_REGION).describe_vpcs(Filters=mine_filter)["Vpcs"]
+    assert [v["CidrBlock"] for v in dr_vpcs] == ["10.43.0.0/16"]
 
 
 def test_destroy_of_the_prodlike_stack_finishes_and_leaves_nothing(stack):

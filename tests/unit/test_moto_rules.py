@@ -93,6 +93,7 @@ def test_registry_names_every_rule():
         "wafv2_logging_destination",
         "logs_retention_values",
         "cloudtrail_delivery_policies",
+        "elbv2_access_logs_region",
         "route53_record_sets",
         "rds_point_in_time_restore",
         "secrets_replica_kms_key",
@@ -1182,6 +1183,42 @@ def test_cloudtrail_refuses_a_key_without_its_policy(strict):
     _refused(lambda: update(Name=name, KmsKeyId=plain), "InsufficientEncryptionPolicyException")
     strict("s3").delete_bucket_policy(Bucket=bucket)
     _refused(lambda: update(Name=name, EnableLogFileValidation=True), "InsufficientS3BucketPolicyException")
+
+
+def _alb_in(factory, region: str) -> str:
+    ec2, elb = factory("ec2", region), factory("elbv2", region)
+    vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.8.{i}.0/24", AvailabilityZone=f"{region}{az}")["Subnet"]["SubnetId"]
+        for i, az in enumerate("ab")
+    ]
+    return elb.create_load_balancer(Name=_name("logs")[:30], Subnets=subnets, Type="application")["LoadBalancers"][0][
+        "LoadBalancerArn"
+    ]
+
+
+def _access_logs(bucket: str) -> list[dict]:
+    return [{"Key": "access_logs.s3.enabled", "Value": "true"}, {"Key": "access_logs.s3.bucket", "Value": bucket}]
+
+
+def test_alb_access_logs_go_to_a_bucket_in_its_own_region(strict, lenient):
+    here, there = _name("logs-here")[:40], _name("logs-there")[:40]
+    strict("s3").create_bucket(Bucket=here, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+    strict("s3").create_bucket(Bucket=there, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    elb = strict("elbv2", "eu-central-1")
+    arn = _alb_in(strict, "eu-central-1")
+    for bucket in (there, "no-such-bucket-" + uuid.uuid4().hex[:8]):
+        _refused(
+            lambda bucket=bucket: elb.modify_load_balancer_attributes(
+                LoadBalancerArn=arn, Attributes=_access_logs(bucket)
+            ),
+            "InvalidConfigurationRequest",
+        )
+    elb.modify_load_balancer_attributes(LoadBalancerArn=arn, Attributes=_access_logs(here))
+    loose = lenient("elbv2", "eu-central-1")
+    loose.modify_load_balancer_attributes(
+        LoadBalancerArn=_alb_in(lenient, "eu-central-1"), Attributes=_access_logs("anywhere")
+    )
 
 
 def _zone_and_alias(make):
