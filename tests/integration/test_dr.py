@@ -3,7 +3,8 @@ regions. ``provision.yml --tags network,storage,identity,database,ecs_service,dr
 ``tests/integration/inventories/dr`` (primary eu-west-1, DR eu-central-1) provisions in the DR region the
 network (derived, non-overlapping CIDR, same layout), its DB subnet group, the ECS cluster with every service
 at 0 tasks, the load balancer, and the database replica in the DR network with the DR key; a second run
-changes nothing, nor does a check-mode run.
+changes nothing, nor does a check-mode run. The app's name in the operator's hosted zone gets the Route 53 health
+check of the primary ALB and the failover records PRIMARY (primary ALB) and SECONDARY (DR ALB).
 
 The module-scoped stack is the ``dr_stack`` fixture; the failover tests (tests/integration/dr_failover_cases.py,
 imported at the end) run on it after these.
@@ -27,7 +28,8 @@ PRIMARY_CIDR = "10.60.0.0/16"
 DR_CIDR = "10.61.0.0/16"
 SERVICES = ("web", "worker")
 TAG = "2026.12.04-dr01"
-TAGS = "network,storage,identity,database,ecs_service,dr"
+TAGS = "network,storage,identity,database,ecs_service,dr,dns"
+ZONE, NAME = "drill.example.org", "app.drill.example.org"
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dr")]
 
 
@@ -41,6 +43,8 @@ def dr_endpoint(tmp_path_factory):
 @pytest.fixture(scope="module")
 def dr_stack(dr_endpoint):
     local = LocalStack(dr_endpoint, inventory=INVENTORY, region=REGION)
+    # The operator's hosted zone (the platform never creates or deletes it).
+    local.client("route53").create_hosted_zone(Name=ZONE, CallerReference="drill-zone")
     try:
         yield local
     finally:
@@ -142,6 +146,43 @@ def test_the_replica_is_in_the_dr_network_with_the_dr_key(dr_stack):
         GroupIds=[g["VpcSecurityGroupId"] for g in replica["VpcSecurityGroups"]]
     )["SecurityGroups"]
     assert {g["VpcId"] for g in dr_sgs} == {_vpc(dr_stack, DR_REGION)["VpcId"]}
+
+
+def _zone_id(stack: LocalStack) -> str:
+    zones = stack.client("route53").list_hosted_zones_by_name(DNSName=ZONE)["HostedZones"]
+    return next(z["Id"] for z in zones if z["Name"] == f"{ZONE}.")
+
+
+def alias_targets(stack: LocalStack) -> dict[str, str]:
+    """{failover role or SIMPLE: the ALB DNS name it aliases} of the app's A records."""
+    records = stack.client("route53").list_resource_record_sets(HostedZoneId=_zone_id(stack))["ResourceRecordSets"]
+    return {
+        r.get("Failover", "SIMPLE"): r["AliasTarget"]["DNSName"].rstrip(".").lower()
+        for r in records
+        if r["Name"] == f"{NAME}." and r["Type"] == "A"
+    }
+
+
+def alb_dns_name(stack: LocalStack, region: str) -> str:
+    (alb,) = [
+        lb
+        for lb in stack.client("elbv2", region).describe_load_balancers()["LoadBalancers"]
+        if lb["LoadBalancerName"].startswith(STACK)
+    ]
+    return alb["DNSName"].lower()
+
+
+def test_the_zone_has_the_failover_records_and_the_health_check(dr_stack):
+    assert alias_targets(dr_stack) == {
+        "PRIMARY": alb_dns_name(dr_stack, REGION),
+        "SECONDARY": alb_dns_name(dr_stack, DR_REGION),
+    }
+    route53 = dr_stack.client("route53")
+    records = route53.list_resource_record_sets(HostedZoneId=_zone_id(dr_stack))["ResourceRecordSets"]
+    (primary,) = [r for r in records if r.get("Failover") == "PRIMARY"]
+    check = route53.get_health_check(HealthCheckId=primary["HealthCheckId"])["HealthCheck"]["HealthCheckConfig"]
+    assert check["ResourcePath"] == "/health"
+    assert check["FullyQualifiedDomainName"].lower() == alb_dns_name(dr_stack, REGION)
 
 
 def test_a_second_run_changes_nothing(dr_stack):
