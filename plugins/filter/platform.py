@@ -432,6 +432,7 @@ def platform_config_errors(config, known_buckets=None, bucket_suffix=None):
         errors.append(f"platform_env {env!r} must be one of {', '.join(ENVIRONMENTS)}")
     region = config.get("platform_region")
     errors.extend(rules.region_errors(region, config.get("platform_dr_region") or ""))
+    errors.extend(rules.dr_errors(config))
     az_count = config.get("platform_az_count")
     if az_count not in (2, 3) or isinstance(az_count, bool):
         errors.append(f"platform_az_count {az_count!r} must be 2 or 3")

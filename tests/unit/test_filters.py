@@ -13,6 +13,7 @@ VALID = {
     "platform_env": "prod",
     "platform_region": "eu-central-1",
     "platform_dr_region": "eu-west-1",
+    "platform_dr_certificate_arn": "arn:aws:acm:eu-west-1:111122223333:certificate/00000000-0000-0000-0000-000000000000",
     "platform_vpc_cidr": "172.20.0.0/18",
     "platform_az_count": 3,
     "platform_tags": {"CostCenter": "x"},

@@ -312,3 +312,76 @@ def test_bucket_names_from_the_storage_facts():
     facts = {"documents": {"name": "caseapp-prod-documents-1", "arn": "arn:aws:s3:::caseapp-prod-documents-1"}}
     env = rules.service_environment({"name": "api", "buckets": ["documents"]}, {"region": "r", "buckets": facts})
     assert env["S3_BUCKET_DOCUMENTS"] == "caseapp-prod-documents-1"
+
+
+# --- disaster recovery (issue 14) ------------------------------------------------------------------
+
+DR_BASE = {
+    "platform_env": "prod",
+    "platform_region": "eu-west-1",
+    "platform_dr_region": "eu-central-1",
+    "platform_vpc_cidr": "10.60.0.0/16",
+    "platform_dr_certificate_arn": "arn:aws:acm:eu-central-1:111122223333:certificate/x",
+}
+
+
+def test_dr_errors_accepts_a_complete_dr_setup():
+    assert rules.dr_errors(DR_BASE) == []
+    assert rules.dr_errors({**DR_BASE, "platform_dr_vpc_cidr": "10.61.0.0/16"}) == []
+    assert rules.dr_errors({**DR_BASE, "platform_dns_zone": "example.org", "platform_dns_name": "app.example.org"}) == []
+
+
+def test_dr_errors_without_dr_region_needs_nothing():
+    assert rules.dr_errors({"platform_env": "prod", "platform_vpc_cidr": "10.60.0.0/16"}) == []
+
+
+@pytest.mark.parametrize(
+    ("cidr", "message"),
+    [
+        ("10.60.128.0/17", "overlaps platform_vpc_cidr"),
+        ("10.0.0.0/8", "/16 to /24"),
+        ("10.61.0.0/25", "/16 to /24"),
+        ("8.8.0.0/16", "private"),
+        ("10.61.0.1/16", "must be a /16 to /24"),
+        ("nonsense", "must be a /16 to /24"),
+    ],
+)
+def test_dr_errors_refuses_a_bad_dr_cidr(cidr, message):
+    errors = rules.dr_errors({**DR_BASE, "platform_dr_vpc_cidr": cidr})
+    assert len(errors) == 1
+    assert "platform_dr_vpc_cidr" in errors[0]
+    assert message in errors[0]
+
+
+def test_dr_errors_refuses_an_underivable_dr_cidr():
+    (error,) = rules.dr_errors({**DR_BASE, "platform_vpc_cidr": "10.255.0.0/16"})
+    assert "cannot be derived" in error
+    assert rules.dr_errors({**DR_BASE, "platform_vpc_cidr": "10.255.0.0/16", "platform_dr_vpc_cidr": "10.1.0.0/16"}) == []
+    # without the pilot light there is no DR network
+    assert rules.dr_errors({**DR_BASE, "platform_vpc_cidr": "10.255.0.0/16", "platform_dr_pilot_light": False}) == []
+
+
+def test_dr_errors_pilot_light_needs_a_dr_region_and_a_certificate_in_staging_and_prod():
+    (error,) = rules.dr_errors({**DR_BASE, "platform_dr_region": "", "platform_dr_pilot_light": True})
+    assert "platform_dr_region is empty" in error
+    for env in ("staging", "prod"):
+        (error,) = rules.dr_errors({**DR_BASE, "platform_env": env, "platform_dr_certificate_arn": ""})
+        assert "platform_dr_certificate_arn is empty" in error
+    assert rules.dr_errors({**DR_BASE, "platform_env": "dev", "platform_dr_certificate_arn": ""}) == []
+    assert rules.dr_errors({**DR_BASE, "platform_dr_certificate_arn": "", "platform_dr_pilot_light": "false"}) == []
+
+
+@pytest.mark.parametrize(
+    ("zone", "name", "message"),
+    [
+        ("example.org", "", "go together"),
+        ("", "app.example.org", "go together"),
+        ("example.org", "app.example.com", "not inside platform_dns_zone"),
+        ("example.org", "example.org", "not inside platform_dns_zone"),
+        ("example.org", "app..example.org", "is not a DNS name"),
+        ("example", "app.example", "is not a DNS zone name"),
+    ],
+)
+def test_dr_errors_dns_name_inside_its_zone(zone, name, message):
+    errors = rules.dr_errors({**DR_BASE, "platform_dns_zone": zone, "platform_dns_name": name})
+    assert any(message in e for e in errors), errors
