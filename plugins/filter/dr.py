@@ -94,6 +94,68 @@ def dr_host_vars(primary_vars, primary_host, dr_region, dr_cidr, dr_certificate_
     return result
 
 
+def dr_secret_arn(arn, primary_region, dr_region):
+    """The ARN of a secret's replica in ``dr_region``: the same name and suffix, the region swapped
+    (Secrets Manager replica regions). Empty stays empty."""
+    arn = str(arn or "")
+    parts = arn.split(":")
+    if len(parts) < 7 or parts[2] != "secretsmanager":
+        return arn
+    if parts[3] == primary_region:
+        parts[3] = dr_region
+    return ":".join(parts)
+
+
+DR_SECRET_KEYS = {
+    "platform_identity": ("jwt_secret_arn",),
+    "platform_database": ("url_secret_arn", "master_secret_arn", "app_secret_arn"),
+    "platform_cache": ("url_secret_arn", "auth_token_secret_arn"),
+}
+
+
+def dr_role_facts(primary, primary_region, dr_region, replicated_buckets=None):
+    """The DR host's ``platform_storage``, ``platform_identity``, ``platform_database``, ``platform_cache``
+    and ``platform_search`` from the primary's (``primary``: its hostvars or a dict of those facts).
+
+    Storage: the DR key as ``kms_key_arn``, the ``{bucket}-dr`` replicas of ``replicated_buckets`` (default
+    the storage role's ``storage_replicated_buckets``), the DR logs bucket ``{logs}-dr``. Secrets: their
+    replica ARNs. IAM roles, Cognito ids, endpoints: the primary's (IAM is global; no Cognito, search or
+    cache in the pilot light)."""
+    storage = dict(primary.get("platform_storage") or {})
+    if not storage.get("dr_kms_key_arn"):
+        raise AnsibleFilterError(
+            "dr_role_facts: platform_storage.dr_kms_key_arn is empty: run the storage role with platform_dr_region "
+            f"{dr_region} first (it creates the DR region's key)"
+        )
+    if replicated_buckets is None:
+        from ansible_collections.platform_ops.aws.plugins.filter.platform import _storage_default  # noqa: PLC0415
+
+        replicated_buckets = _storage_default("storage_replicated_buckets") or []
+    buckets = {}
+    for purpose, bucket in (storage.get("buckets") or {}).items():
+        if purpose in replicated_buckets:
+            bucket = {"name": f"{bucket['name']}-dr", "arn": f"{bucket['arn']}-dr"}
+        buckets[purpose] = bucket
+    key = storage["dr_kms_key_arn"]
+    storage.update(
+        {
+            "kms_key_arn": key,
+            "kms_key_id": key.rsplit("/", 1)[-1],
+            "dr_kms_key_arn": "",
+            "buckets": buckets,
+            "logs_bucket": f"{storage['logs_bucket']}-dr" if storage.get("logs_bucket") else "",
+        }
+    )
+    result = {"platform_storage": storage, "platform_search": dict(primary.get("platform_search") or {})}
+    for fact, keys in DR_SECRET_KEYS.items():
+        value = dict(primary.get(fact) or {})
+        for secret in keys:
+            if value.get(secret):
+                value[secret] = dr_secret_arn(value[secret], primary_region, dr_region)
+        result[fact] = value
+    return result
+
+
 def ecs_desired_count_override(services, active="primary"):
     """The service specs for the DR region: every count 0 (desired, min and max, so autoscaling never
     scales the pilot light up), unchanged while the DR region is the active one (``active == 'secondary'``)."""
@@ -111,5 +173,7 @@ class FilterModule:
         return {
             "dr_vpc_cidr": dr_vpc_cidr,
             "dr_host_vars": dr_host_vars,
+            "dr_secret_arn": dr_secret_arn,
+            "dr_role_facts": dr_role_facts,
             "ecs_desired_count_override": ecs_desired_count_override,
         }
