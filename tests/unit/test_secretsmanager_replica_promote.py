@@ -57,3 +57,30 @@ def test_a_missing_secret_fails_before_promoting_anything_unless_ignored(run_mod
 
 def test_an_empty_entry_is_refused(run_module):
     assert run_module(MODULE, {"secrets": [""]}).failed
+
+
+def test_replicated_makes_promoted_copies_replicas_of_the_primary_again(run_module, aws):
+    name = f"promote-{uuid.uuid4().hex[:8]}/DATABASE_URL"
+    _replicated(aws, name, "primary value")
+    assert run_module(MODULE, {"region": DR, "secrets": [name]}).changed
+    dr = aws("secretsmanager", DR)
+    dr.put_secret_value(SecretId=name, SecretString="dr value")
+    args = {"region": DR, "secrets": [name], "state": "replicated", "primary_region": "us-east-1"}
+
+    check = run_module(MODULE, args, check_mode=True, diff=True)
+    assert check.changed and check["replicated"] == [name]
+    assert check["diff"]["after"] == {name: "us-east-1"}
+    assert dr.get_secret_value(SecretId=name)["SecretString"] == "dr value"
+
+    result = run_module(MODULE, args)
+    assert not result.failed, result
+    assert result.changed and result["replicated"] == [name]
+    assert dr.describe_secret(SecretId=name)["PrimaryRegion"] == "us-east-1"
+    assert dr.get_secret_value(SecretId=name)["SecretString"] == "primary value"
+    assert not run_module(MODULE, args).changed
+
+
+def test_replicated_needs_another_primary_region(run_module):
+    assert "primary_region" in run_module(MODULE, {"secrets": ["x"], "state": "replicated"})["msg"]
+    same = run_module(MODULE, {"secrets": ["x"], "state": "replicated", "primary_region": "us-east-1"})
+    assert same.failed and "own region" in same["msg"]
