@@ -10,7 +10,7 @@ version_added: 0.1.0
 short_description: Set the desired count and autoscaling bounds of a set of ECS services
 description:
   - Ensures that each ECS service of O(services) has the given desired count (UpdateService with
-    C(desiredCount) only: the task definition, network and load balancers are left as they are) and,
+    C(desiredCount) only; the task definition, network and load balancers are left as they are) and,
     when O(services[].min_count) and O(services[].max_count) are given, that its Application Auto
     Scaling scalable target (C(ecs:service:DesiredCount)) has those bounds (RegisterScalableTarget;
     the scaling policies are kept).

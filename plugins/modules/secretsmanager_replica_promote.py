@@ -18,7 +18,7 @@ description:
     DR region's secrets are promoted with this module and can then be rewritten.
   - A secret that is already standalone is left alone (idempotent). One call converges the whole set.
   - With O(state=replicated), ensures that each secret of O(secrets) in the module's region is again a replica
-    of the secret of the same name in O(primary_region): for a standalone one, ReplicateSecretToRegions is
+    of the secret of the same name in O(primary_region); for a standalone one, ReplicateSecretToRegions is
     called on the primary secret with C(ForceOverwriteReplicaSecret) (the standalone copy in the module's
     region is replaced by the replica, its value by the primary's). The DR failback uses it once the
     primary region's secrets are current again.
