@@ -11,11 +11,15 @@ with a new replica; a provision afterwards changes nothing.
 
 from __future__ import annotations
 
+import http.server
 import json
 import re
+import threading
 
 import pytest
 from botocore.exceptions import ClientError
+
+from tests.helpers import push_images
 
 STACK = "drill-local"
 PRIMARY = "eu-west-1"
@@ -23,6 +27,35 @@ DR = "eu-central-1"
 DR_TAGS = "network,storage,identity,database,ecs_service,dr"
 DB_SECRETS = (f"{STACK}/database/url", f"{STACK}/database/master", f"{STACK}/database/app")
 PROD_COUNTS = {f"{STACK}-web": (2, 2, 4), f"{STACK}-worker": (1, 1, 2)}
+TAG = "2026.12.04-dr01"
+
+
+class _Health(http.server.BaseHTTPRequestHandler):
+    """The reference app's /health answer, healthy (test_dr provisions only: the local app is not wired)."""
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        body = json.dumps({"status": "ok", "components": {"database": {"status": "ok"}}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    """A stand-in for the stack's app answering healthy on loopback: the health checks of the failover
+    (the primary's, the DR region's) and of the failback poll it through healthcheck_base_url."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Health)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def _dr(stack, playbook: str, app_url: str, *args: str):
+    return stack.run(playbook, "-e", f"healthcheck_base_url={app_url}", *args)
 
 
 def _db(stack, region: str, identifier: str) -> dict | None:
@@ -72,10 +105,12 @@ def _secret(stack, region: str, name: str) -> str:
     return stack.client("secretsmanager", region).get_secret_value(SecretId=name)["SecretString"]
 
 
-def _ensure_dr_secret_replicas(stack) -> None:
-    """The services' database secrets are replicated to the DR region by the roles once branch dr-sec
-    (secretsmanager_generated_secret replica_regions) is merged; until then, replicate them here the way
-    those roles do (ReplicateSecretToRegions, the DR key), so that the failover has replicas to promote."""
+def _ensure_dr_copies(stack) -> None:
+    """The services' database secrets and images reach the DR region through the roles once branch dr-sec
+    (secretsmanager_generated_secret replica_regions, ECR replication) is merged; until then, copy them here
+    the way those roles do (ReplicateSecretToRegions with the DR key; the image pushed to the DR repositories),
+    so that the failover has replicas to promote and images to start."""
+    push_images(stack.endpoint, [f"{STACK}/web", f"{STACK}/worker"], TAG, region=DR)
     dr = stack.client("secretsmanager", DR)
     key = stack.client("kms", DR).describe_key(KeyId="alias/drill-local")["KeyMetadata"]["Arn"]
     names = (
@@ -100,9 +135,9 @@ def test_failover_is_refused_without_confirmation(dr_stack):
     assert _db(dr_stack, DR, f"{STACK}-db-dr").get("ReadReplicaSourceDBInstanceIdentifier")
 
 
-def test_failover_is_refused_while_the_primary_is_healthy(dr_stack):
-    _ensure_dr_secret_replicas(dr_stack)
-    run = dr_stack.run("playbooks/dr_failover.yml", "-e", f"confirm_failover={STACK}")
+def test_failover_is_refused_while_the_primary_is_healthy(dr_stack, app_url):
+    _ensure_dr_copies(dr_stack)
+    run = _dr(dr_stack, "playbooks/dr_failover.yml", app_url, "-e", f"confirm_failover={STACK}")
     assert run.returncode != 0, run.tail(80)
     assert f"Refusing to fail {STACK} over: the primary in {PRIMARY} is healthy" in run.output, run.tail(80)
     assert _db(dr_stack, DR, f"{STACK}-db-dr").get("ReadReplicaSourceDBInstanceIdentifier")
@@ -110,8 +145,8 @@ def test_failover_is_refused_while_the_primary_is_healthy(dr_stack):
     assert {name: c[0] for name, c in _counts(dr_stack, DR).items()} == dict.fromkeys(PROD_COUNTS, 0)
 
 
-def test_forced_failover_promotes_points_scales_and_records(dr_stack):
-    run = dr_stack.run("playbooks/dr_failover.yml", "-e", f"confirm_failover={STACK}", "-e", "dr_force=true")
+def test_forced_failover_promotes_points_scales_and_records(dr_stack, app_url):
+    run = _dr(dr_stack, "playbooks/dr_failover.yml", app_url, "-e", f"confirm_failover={STACK}", "-e", "dr_force=true")
     assert run.returncode == 0, run.tail(200)
     for step in ("preflight", "promote", "secrets", "scale", "healthcheck", "state"):
         assert re.search(rf"Step {step}: [0-9.]+ s", run.output), step
@@ -138,8 +173,8 @@ def test_forced_failover_promotes_points_scales_and_records(dr_stack):
     assert state["rto_seconds"] > 0
 
 
-def test_a_second_failover_is_a_noop(dr_stack):
-    run = dr_stack.run("playbooks/dr_failover.yml", "-e", f"confirm_failover={STACK}")
+def test_a_second_failover_is_a_noop(dr_stack, app_url):
+    run = _dr(dr_stack, "playbooks/dr_failover.yml", app_url, "-e", f"confirm_failover={STACK}")
     assert run.returncode == 0, run.tail(100)
     assert "has already failed over" in run.output
     assert run.changed_tasks() == [], run.changed_tasks()
@@ -154,8 +189,8 @@ def test_a_provision_while_failed_over_changes_nothing(dr_stack):
     assert _state(dr_stack)["active"] == "secondary"
 
 
-def test_failback_rebuilds_the_primary_and_the_pilot_light(dr_stack):
-    run = dr_stack.run("playbooks/dr_failback.yml", "-e", f"confirm_failback={STACK}")
+def test_failback_rebuilds_the_primary_and_the_pilot_light(dr_stack, app_url):
+    run = _dr(dr_stack, "playbooks/dr_failback.yml", app_url, "-e", f"confirm_failback={STACK}")
     assert run.returncode == 0, run.tail(250)
     for step in ("rebuild", "database", "rollout", "healthcheck", "scale", "retire", "secrets", "state", "replica"):
         assert re.search(rf"Step {step}: [0-9.]+ s", run.output), step
