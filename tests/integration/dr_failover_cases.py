@@ -113,19 +113,18 @@ def _ensure_dr_copies(stack) -> None:
     push_images(stack.endpoint, [f"{STACK}/web", f"{STACK}/worker"], TAG, region=DR)
     dr = stack.client("secretsmanager", DR)
     key = stack.client("kms", DR).describe_key(KeyId="alias/drill-local")["KeyMetadata"]["Arn"]
-    names = (
-        *DB_SECRETS,
-        f"{STACK}/database/master-password",
-        f"{STACK}/database/app-password-a",
-        f"{STACK}/database/app-password-b",
-    )
+    primary = stack.client("secretsmanager")
+    names = [
+        secret["Name"]
+        for page in primary.get_paginator("list_secrets").paginate()
+        for secret in page["SecretList"]
+        if secret["Name"].startswith(f"{STACK}/")
+    ]
     for name in names:
         try:
             dr.describe_secret(SecretId=name)
         except ClientError:
-            stack.client("secretsmanager").replicate_secret_to_regions(
-                SecretId=name, AddReplicaRegions=[{"Region": DR, "KmsKeyId": key}]
-            )
+            primary.replicate_secret_to_regions(SecretId=name, AddReplicaRegions=[{"Region": DR, "KmsKeyId": key}])
 
 
 def test_failover_is_refused_without_confirmation(dr_stack):
