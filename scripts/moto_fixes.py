@@ -1237,9 +1237,91 @@ def _patch_ecr_replication() -> None:
     ECRBackend.put_image = put_image
 
 
+def _patch_dr_promotion() -> None:
+    """Promotion of the DR copies (playbooks/dr_failover.yml, dr_failback.yml).
+
+    1. RDS DescribeDBInstances: AWS reports ``StatusInfos`` (``read replication``) on a read replica
+       only; moto never does, and amazon.aws.rds_instance promotes (``read_replica: false``) only an
+       instance that has them. PromoteReadReplica: AWS makes the instance standalone (no
+       ``ReadReplicaSourceDBInstanceIdentifier``; the source no longer lists it), enables automated
+       backups (``BackupRetentionPeriod`` default 1); moto keeps both links and backups off.
+    2. Secrets Manager StopReplicationToReplica (called in the replica's region): AWS turns the replica
+       into a standalone secret of that region (same name and ARN, same versions) and removes that
+       region from the primary's replication; moto does not implement the action.
+    """
+    import copy  # noqa: PLC0415
+
+    from moto.rds import models as rds  # noqa: PLC0415
+    from moto.secretsmanager import models as sm  # noqa: PLC0415
+    from moto.secretsmanager.exceptions import InvalidRequestException, SecretNotFoundException  # noqa: PLC0415
+    from moto.secretsmanager.responses import SecretsManagerResponse  # noqa: PLC0415
+
+    def status_infos(self):
+        if getattr(self, "is_replica", False):
+            return [{"StatusType": "read replication", "Normal": True, "Status": "replicating"}]
+        return None
+
+    rds.DBInstance.status_infos = property(status_infos)
+
+    def _source_of(backend, replica):
+        source_id = replica.source_db_instance_identifier
+        if not source_id:
+            return None
+        for region_backend in rds.rds_backends[backend.account_id].values():
+            for database in region_backend.databases.values():
+                if source_id in (database.db_instance_identifier, database.db_instance_arn):
+                    return database
+        return None
+
+    def promote_read_replica(self, db_kwargs):
+        database = self.databases[db_kwargs["db_instance_identifier"]]
+        if database.is_replica:
+            source = _source_of(self, database)
+            if source is not None:
+                source.remove_replica(database)
+            database.is_replica = False
+            database.source_db_instance_identifier = None
+            if not db_kwargs.get("backup_retention_period"):
+                db_kwargs = {**db_kwargs, "backup_retention_period": 1}
+            database.update(**db_kwargs)
+        return database
+
+    rds.RDSBackend.promote_read_replica = promote_read_replica
+
+    def stop_replication_to_replica(self, secret_id):
+        if not self._is_valid_identifier(secret_id):
+            raise SecretNotFoundException()
+        replica = self.secrets[secret_id]
+        if not isinstance(replica, sm.ReplicaSecret):
+            raise InvalidRequestException(
+                "You can't perform this operation on the secret because it is not a replica secret."
+            )
+        source = replica.source
+        secret = copy.copy(source)
+        secret.region = self.region_name
+        secret.arn = replica.arn
+        secret.versions = copy.deepcopy(source.versions)
+        secret.tags = copy.deepcopy(source.tags)
+        secret.replicas = []
+        dict.pop(self.secrets, replica.arn, None)
+        dict.pop(self.secrets, replica.name, None)
+        self.secrets[secret.name] = secret
+        source.replicas = [r for r in source.replicas if r.region != self.region_name]
+        return secret.arn
+
+    sm.SecretsManagerBackend.stop_replication_to_replica = stop_replication_to_replica
+
+    def stop_replication_response(self):
+        arn = self.backend.stop_replication_to_replica(self._get_param("SecretId"))
+        return json.dumps({"ARN": arn})
+
+    SecretsManagerResponse.stop_replication_to_replica = stop_replication_response
+
+
 def patch_moto() -> None:
     _patch_rds_point_in_time_restore()
     _patch_ecr_replication()
+    _patch_dr_promotion()
     _patch_cloudtrail_describe_trails_names()
     _patch_backup()
     _patch_prefix_list_rule_descriptions()

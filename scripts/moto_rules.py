@@ -1271,6 +1271,40 @@ def secrets_replica_kms_key() -> None:
     _wrap(FakeSecret, "create_replicas", create_replicas)
 
 
+# --------------------------------------------------------------------------- RDS replica sources
+
+
+@rule("rds_replica_source_backups")
+def rds_replica_source_backups() -> None:
+    """CreateDBInstanceReadReplica needs a source with automated backups.
+
+    AWS (RDS user guide, "Working with DB instance read replicas": "automatic backups must be enabled
+    on the source DB instance by setting the backup retention period to a value other than 0"): a
+    source with ``BackupRetentionPeriod`` 0 - a replica that was just created, or an instance promoted
+    with backups off - fails with 400 ``InvalidDBInstanceState`` "Automated backups are not enabled for
+    this database instance. To enable automated backups, use ModifyDBInstance to set the backup retention
+    period to a non-zero value." The DR failover promotes the DR replica (backups on) before the failback
+    replicates from it. moto creates the replica from any source.
+    """
+    from moto.rds.exceptions import RDSClientError  # noqa: PLC0415
+    from moto.rds.models import RDSBackend  # noqa: PLC0415
+
+    def replica(original):
+        def create_db_instance_read_replica(self, db_kwargs, *args, **kwargs):
+            source = self.find_db_from_id(db_kwargs["source_db_instance_identifier"])
+            if not int(getattr(source, "backup_retention_period", 0) or 0):
+                raise RDSClientError(
+                    "InvalidDBInstanceState",
+                    "Automated backups are not enabled for this database instance. To enable automated backups, "
+                    "use ModifyDBInstance to set the backup retention period to a non-zero value.",
+                )
+            return original(self, db_kwargs, *args, **kwargs)
+
+        return create_db_instance_read_replica
+
+    _wrap(RDSBackend, "create_db_instance_read_replica", replica)
+
+
 def apply(selection: str | None) -> list[str]:
     """Apply the rules named by a ``PLATFORM_LOCAL_RULES`` value; returns their names.
 

@@ -97,6 +97,7 @@ def test_registry_names_every_rule():
         "route53_record_sets",
         "rds_point_in_time_restore",
         "secrets_replica_kms_key",
+        "rds_replica_source_backups",
     }
     for name, fn in moto_rules.RULES.items():
         assert callable(fn), name
@@ -625,6 +626,27 @@ def test_rds_read_replica_keeps_the_source_version(strict):
         DBInstanceIdentifier=_name("replica"), SourceDBInstanceIdentifier=source
     )
     assert replica["DBInstance"]["EngineVersion"] == "16.6"
+
+
+def test_rds_replica_needs_a_source_with_backups(strict):
+    rds = strict("rds")
+    source = _name("db")
+    rds.create_db_instance(
+        DBInstanceIdentifier=source,
+        Engine="postgres",
+        EngineVersion="16",
+        DBInstanceClass="db.t4g.micro",
+        AllocatedStorage=20,
+        MasterUsername="dbadmin",
+        MasterUserPassword="x" * 16,
+        BackupRetentionPeriod=0,
+    )
+    with pytest.raises(ClientError) as err:
+        rds.create_db_instance_read_replica(DBInstanceIdentifier=_name("replica"), SourceDBInstanceIdentifier=source)
+    assert err.value.response["Error"]["Code"] == "InvalidDBInstanceState"
+    assert "Automated backups are not enabled" in err.value.response["Error"]["Message"]
+    rds.modify_db_instance(DBInstanceIdentifier=source, BackupRetentionPeriod=1, ApplyImmediately=True)
+    rds.create_db_instance_read_replica(DBInstanceIdentifier=_name("replica"), SourceDBInstanceIdentifier=source)
 
 
 def test_moto_alone_creates_any_version(lenient):
