@@ -19,12 +19,10 @@ import threading
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers import push_images
-
 STACK = "drill-local"
 PRIMARY = "eu-west-1"
 DR = "eu-central-1"
-DR_TAGS = "network,storage,identity,database,ecs_service,dr"
+DR_TAGS = "network,storage,identity,database,ecs_service,dr,dns"
 DB_SECRETS = (f"{STACK}/database/url", f"{STACK}/database/master", f"{STACK}/database/app")
 PROD_COUNTS = {f"{STACK}-web": (2, 2, 4), f"{STACK}-worker": (1, 1, 2)}
 TAG = "2026.12.04-dr01"
@@ -105,26 +103,25 @@ def _secret(stack, region: str, name: str) -> str:
     return stack.client("secretsmanager", region).get_secret_value(SecretId=name)["SecretString"]
 
 
-def _ensure_dr_copies(stack) -> None:
-    """The services' database secrets and images reach the DR region through the roles once branch dr-sec
-    (secretsmanager_generated_secret replica_regions, ECR replication) is merged; until then, copy them here
-    the way those roles do (ReplicateSecretToRegions with the DR key; the image pushed to the DR repositories),
-    so that the failover has replicas to promote and images to start."""
-    push_images(stack.endpoint, [f"{STACK}/web", f"{STACK}/worker"], TAG, region=DR)
+def _assert_dr_copies(stack) -> None:
+    """What the failover starts from, put there by the roles: the database secrets are replicas in the DR
+    region (Secrets Manager replica regions) and every service's image is in the DR region's repository
+    (ECR replication of the push after `--tags repositories`)."""
     dr = stack.client("secretsmanager", DR)
-    key = stack.client("kms", DR).describe_key(KeyId="alias/drill-local")["KeyMetadata"]["Arn"]
-    primary = stack.client("secretsmanager")
-    names = [
-        secret["Name"]
-        for page in primary.get_paginator("list_secrets").paginate()
-        for secret in page["SecretList"]
-        if secret["Name"].startswith(f"{STACK}/")
-    ]
-    for name in names:
-        try:
-            dr.describe_secret(SecretId=name)
-        except ClientError:
-            primary.replicate_secret_to_regions(SecretId=name, AddReplicaRegions=[{"Region": DR, "KmsKeyId": key}])
+    for name in DB_SECRETS:
+        assert dr.describe_secret(SecretId=name).get("PrimaryRegion") == PRIMARY, name
+    ecr = stack.client("ecr", DR)
+    for service in ("web", "worker"):
+        images = ecr.describe_images(repositoryName=f"{STACK}/{service}")["imageDetails"]
+        assert any(TAG in (i.get("imageTags") or []) for i in images), service
+
+
+def _dns(stack) -> dict[str, str]:
+    """{PRIMARY/SECONDARY: 'primary'|'dr'}: which load balancer each of the app's failover records aliases."""
+    from tests.integration.test_dr import alb_dns_name, alias_targets  # noqa: PLC0415 - test_dr imports this module
+
+    albs = {alb_dns_name(stack, PRIMARY): "primary", alb_dns_name(stack, DR): "dr"}
+    return {role: albs.get(target, target) for role, target in alias_targets(stack).items()}
 
 
 def test_failover_is_refused_without_confirmation(dr_stack):
@@ -135,7 +132,7 @@ def test_failover_is_refused_without_confirmation(dr_stack):
 
 
 def test_failover_is_refused_while_the_primary_is_healthy(dr_stack, app_url):
-    _ensure_dr_copies(dr_stack)
+    _assert_dr_copies(dr_stack)
     run = _dr(dr_stack, "playbooks/dr_failover.yml", app_url, "-e", f"confirm_failover={STACK}")
     assert run.returncode != 0, run.tail(80)
     assert f"Refusing to fail {STACK} over: the primary in {PRIMARY} is healthy" in run.output, run.tail(80)
@@ -169,6 +166,7 @@ def test_forced_failover_promotes_points_scales_and_records(dr_stack, app_url):
     assert _counts(dr_stack, DR) == PROD_COUNTS
     state = _state(dr_stack)
     assert state["active"] == "secondary" and state["by"] == "dr_failover"
+    assert _dns(dr_stack) == {"PRIMARY": "dr", "SECONDARY": "dr"}  # DNS serves the DR ALB
     assert state["rto_seconds"] > 0
 
 
@@ -186,6 +184,7 @@ def test_a_provision_while_failed_over_changes_nothing(dr_stack):
     assert _counts(dr_stack, DR) == PROD_COUNTS
     assert "ReadReplicaSourceDBInstanceIdentifier" not in _db(dr_stack, DR, f"{STACK}-db-dr")
     assert _state(dr_stack)["active"] == "secondary"
+    assert _dns(dr_stack) == {"PRIMARY": "dr", "SECONDARY": "dr"}
 
 
 def test_failback_rebuilds_the_primary_and_the_pilot_light(dr_stack, app_url):
@@ -218,6 +217,7 @@ def test_failback_rebuilds_the_primary_and_the_pilot_light(dr_stack, app_url):
 
     assert _counts(dr_stack, DR) == dict.fromkeys(PROD_COUNTS, (0, 0, 0))
     assert _state(dr_stack)["active"] == "primary"
+    assert _dns(dr_stack) == {"PRIMARY": "primary", "SECONDARY": "dr"}
 
 
 def test_a_second_failback_is_refused(dr_stack):
