@@ -36,7 +36,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dr")]
 @pytest.fixture(scope="module")
 def dr_endpoint(tmp_path_factory):
     log = tmp_path_factory.mktemp("moto-dr") / "moto.log"
-    with moto_server(log, PLATFORM_LOCAL_RULES="all", MOTO_ECS_SERVICE_RUNNING="1") as endpoint:
+    # Services report running min(2, desired): the failover waits for web at 2 tasks, worker at 1.
+    with moto_server(log, PLATFORM_LOCAL_RULES="all", MOTO_ECS_SERVICE_RUNNING="2") as endpoint:
         yield endpoint
 
 
