@@ -7,7 +7,13 @@ repositories (`--tags repositories`) and pushes the images into them as a first 
 `deploy.yml -i inventories/local` cold, then again as a no-op, and prints per run the wall time, the
 tasks run, what changed and the AWS API requests the launcher counted, then one line:
 
-    bench: cold_s=… noop_s=… noop_over_cold=… noop_api_calls=…
+    bench: cold_s=… noop_s=… noop_over_cold=… noop_api_calls=… noop_modules=… noop_latency_s=… rollout_noop_s=…
+           check_s=… api_latency_ms=…
+
+noop_modules counts module processes (benchmarks/callback_plugins/module_processes.py: set_fact, assert,
+debug, includes and other controller-side actions do not count). noop_latency_s is the no-op again with
+every AWS request answered --api-latency later (default 50 ms, as over the network to AWS);
+rollout_noop_s is `--tags rollout` with nothing to roll; check_s is `--check --diff` of the whole stack.
 
 Part 2 measures the data tier, twice, each time on another fresh launcher: `--tags
 network,storage,identity` first, then `--tags database,cache,search` is timed: once without latency
@@ -50,7 +56,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import local_ecr  # noqa: E402
 import local_postgres  # noqa: E402
 import local_stack as local_stack_script  # noqa: E402
-from moto_launcher import parse_latency  # noqa: E402
+from moto_launcher import parse_api_latency, parse_latency  # noqa: E402
 
 
 def free_port() -> int:
@@ -141,6 +147,10 @@ def playbook(moto: Launcher, name: str, args: list[str], env_extra: dict | None 
         PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
         ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
         ANSIBLE_NOCOLOR="1",
+        # module_processes (benchmarks/callback_plugins) counts the module processes beside profile_tasks.
+        ANSIBLE_CALLBACK_PLUGINS=str(ROOT / "benchmarks" / "callback_plugins"),
+        ANSIBLE_CALLBACKS_ENABLED="ansible.builtin.profile_tasks,module_processes",
+        PLATFORM_BENCH_MODULES_FILE=str(OUT / f"{name}-modules.json"),
         PLATFORM_AWS_ENDPOINT_URL=moto.url,
         AWS_ACCESS_KEY_ID="testing",
         AWS_SECRET_ACCESS_KEY="testing",  # noqa: S106 - the emulator's dummy key
@@ -156,6 +166,8 @@ def playbook(moto: Launcher, name: str, args: list[str], env_extra: dict | None 
     output = log.read_text(errors="replace")
     recap = [sum(map(int, groups)) for groups in zip(*RECAP.findall(output), strict=False)] or [0] * 5
     stats = moto.call("requests")
+    modules_file = OUT / f"{name}-modules.json"
+    modules = json.loads(modules_file.read_text()) if modules_file.exists() else {"total": 0, "by_role": {}}
     run = {
         "name": name,
         "rc": rc,
@@ -163,6 +175,8 @@ def playbook(moto: Launcher, name: str, args: list[str], env_extra: dict | None 
         "tasks": output.count("\nTASK ["),
         "runs": len(RESULT.findall(output)),
         "recap": dict(zip(("ok", "changed", "unreachable", "failed", "skipped"), recap, strict=True)),
+        "modules": modules["total"],
+        "modules_by_role": modules["by_role"],
         "api": stats["total"],
         "top": sorted(stats["by_operation"].items(), key=lambda kv: (-kv[1], kv[0]))[:8],
         "slowest": PROFILE.findall(output)[:3],
@@ -174,6 +188,10 @@ def playbook(moto: Launcher, name: str, args: list[str], env_extra: dict | None 
         f'{pad}tasks {run["tasks"]} ("TASK [" banners; skipped tasks are not shown), module runs {run["runs"]} '
         "(task result lines; every loop item counts)"
     )
+    print(
+        f"{pad}module processes {run['modules']}; by role: "
+        + ", ".join(f"{role} {n}" for role, n in list(run["modules_by_role"].items())[:8])
+    )
     print(f"{pad}recap ok={r['ok']} changed={r['changed']} failed={r['failed']} skipped={r['skipped']}")
     print(f"{pad}AWS API requests {run['api']}; top: " + ", ".join(f"{op} {n}" for op, n in run["top"]))
     if run["slowest"]:
@@ -184,7 +202,7 @@ def playbook(moto: Launcher, name: str, args: list[str], env_extra: dict | None 
     return run
 
 
-def bench_deploy(inventory: str, deploy: str) -> None:
+def bench_deploy(inventory: str, deploy: str, api_latency: float, mitogen: str | None = None) -> None:
     with contextlib.ExitStack() as stack:
         moto, env, extra = local_stack(stack)
         print(f"fresh local stack: moto {moto.url}, app port {env['PLATFORM_LOCAL_APP_PORT']}, logs {OUT}")
@@ -194,11 +212,27 @@ def bench_deploy(inventory: str, deploy: str) -> None:
         print(f"{'push':<10} " + "; ".join(local_ecr.push_images(moto.url, region, repositories, tag)))
         cold = playbook(moto, "cold", [deploy, "-i", inventory, *extra], env)
         noop = playbook(moto, "noop", [deploy, "-i", inventory, *extra], env)
-    if noop["recap"]["changed"]:
-        print(f"warning: the no-op run changed {noop['recap']['changed']} task(s); see {noop['log']}")
+        # The same no-op with every AWS request answered api_latency later, as over the network to AWS.
+        moto.call("api_latency", {"seconds": api_latency})
+        slow = playbook(moto, "noop-latency", [deploy, "-i", inventory, *extra], env)
+        moto.call("api_latency", {"seconds": 0})
+        rollout = playbook(moto, "rollout-noop", [deploy, "-i", inventory, "--tags", "rollout", *extra], env)
+        check = playbook(moto, "check-diff", [deploy, "-i", inventory, "--check", "--diff", *extra], env)
+        if mitogen:  # interpreter reuse: the same no-op under mitogen's strategy (benchmarks/README.md)
+            strategy = Path(mitogen).resolve() / "ansible_mitogen" / "plugins" / "strategy"
+            if not strategy.is_dir():
+                raise SystemExit(f"bench: --mitogen {mitogen}: no ansible_mitogen/plugins/strategy there")
+            mitogen_env = dict(env, ANSIBLE_STRATEGY_PLUGINS=str(strategy), ANSIBLE_STRATEGY="mitogen_linear")
+            reuse = playbook(moto, "noop-mitogen", [deploy, "-i", inventory, *extra], mitogen_env)
+            print(f"bench-mitogen: noop_s={noop['wall']:.2f} noop_mitogen_s={reuse['wall']:.2f}")
+    for run in (noop, slow, rollout, check):
+        if run["recap"]["changed"]:
+            print(f"warning: the {run['name']} run changed {run['recap']['changed']} task(s); see {run['log']}")
     print(
         f"bench: cold_s={cold['wall']:.2f} noop_s={noop['wall']:.2f} "
-        f"noop_over_cold={noop['wall'] / cold['wall']:.2f} noop_api_calls={noop['api']}"
+        f"noop_over_cold={noop['wall'] / cold['wall']:.2f} noop_api_calls={noop['api']} "
+        f"noop_modules={noop['modules']} noop_latency_s={slow['wall']:.2f} rollout_noop_s={rollout['wall']:.2f} "
+        f"check_s={check['wall']:.2f} api_latency_ms={api_latency * 1000:.0f}"
     )
 
 
@@ -254,8 +288,20 @@ def main(argv: list[str] | None = None) -> int:
         default="rds=12,elasticache=9,opensearch=15,nat=3",
         help="creation latency of the data-tier run, seconds per resource type (moto_launcher.py --latency syntax)",
     )
+    parser.add_argument(
+        "--api-latency",
+        type=float,
+        default=0.05,
+        help="seconds per AWS API request in the noop-latency run (default 0.05, as over the network to AWS)",
+    )
+    parser.add_argument(
+        "--mitogen",
+        metavar="DIR",
+        help="also time the no-op under mitogen's strategy, installed in DIR (pip install --target DIR mitogen)",
+    )
     args = parser.parse_args(argv)
     try:
+        parse_api_latency(args.api_latency)
         latency = parse_latency(args.latency)
     except ValueError as exc:
         parser.error(str(exc))
@@ -265,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     OUT.mkdir(parents=True)
     print(f"bench: {time.strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} cores, playbook {args.playbook}")
     if args.part in ("all", "deploy"):
-        bench_deploy(args.inventory, args.playbook)
+        bench_deploy(args.inventory, args.playbook, args.api_latency, args.mitogen)
     if args.part in ("all", "data-tier"):
         bench_data_tier(args.inventory, args.playbook, latency)
     return 0

@@ -41,6 +41,12 @@ Extra endpoints (never reached by AWS SDKs):
 * ``POST /_platform_ops/latency``         -> body ``{"rds": 12, "nat": 3}`` (or ``"rds=12,nat=3"``) replaces
   the configured latencies; ``{}`` switches them off. Windows already open keep their length.
 
+* ``GET  /_platform_ops/api_latency``     -> ``{"seconds": 0.05}``
+* ``POST /_platform_ops/api_latency``     -> body ``{"seconds": 0.05}`` (or ``0.05``): every AWS API request
+  is answered that much later, as over the network to a real AWS endpoint (tens of ms), so that request
+  counts show in wall time; ``0`` switches it off. Start value: ``--api-latency`` or
+  ``PLATFORM_LOCAL_API_LATENCY`` (default 0). Concurrent requests wait side by side (threaded server).
+
 ``POST /moto-api/reset`` (moto's own) also forgets the open creation windows.
 
 AWS rules (``--rules`` or ``PLATFORM_LOCAL_RULES``; default ``all``): ``all``, ``none`` or a comma
@@ -393,6 +399,17 @@ def parse_latency(spec) -> dict[str, float]:
     return dict(sorted(latency.items()))
 
 
+def parse_api_latency(value) -> float:
+    """Seconds per AWS API request: a number (or numeric string) from 0 to 5."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"api latency must be a number of seconds, got {value!r}") from None
+    if not 0 <= seconds <= 5:  # noqa: PLR2004 - a sanity bound, not an AWS figure
+        raise ValueError(f"api latency must be between 0 and 5 seconds, got {seconds}")
+    return seconds
+
+
 def available_rules() -> dict:
     """Every named rule: moto_rules.RULES (H1) and moto_faults.RULES, name -> function."""
     import moto_faults  # noqa: PLC0415
@@ -435,13 +452,18 @@ class CountingMiddleware:
     def __init__(
         self,
         app,
+        *,
         latency: dict[str, float] | None = None,
         clock=time.monotonic,
         faults=None,
         rules: dict | None = None,
+        api_latency: float = 0.0,
+        sleep=time.sleep,
     ):
         self.app = app
         self.clock = clock
+        self.sleep = sleep
+        self.api_latency = parse_api_latency(api_latency)  # seconds added to every AWS API request
         self.faults = faults  # moto_faults.Faults, or None: no fault injection possible
         self.rules = rules or {"enabled": [], "available": {}}
         self.lock = threading.Lock()
@@ -501,6 +523,16 @@ class CountingMiddleware:
                 with self.lock:
                     self.latency = latency
             return self._json(start_response, {"latency": dict(self.latency)})
+        if path == "api_latency":
+            if method == "POST":
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                raw = environ["wsgi.input"].read(length) if length else b"0"
+                try:
+                    value = json.loads(raw or b"0")
+                    self.api_latency = parse_api_latency(value.get("seconds") if isinstance(value, dict) else value)
+                except ValueError as exc:
+                    return self._json(start_response, {"error": str(exc)}, "400 Bad Request")
+            return self._json(start_response, {"seconds": self.api_latency})
         if path == "rules":
             return self._json(start_response, self.rules)
         if path == "faults" and self.faults is not None:
@@ -600,6 +632,8 @@ class CountingMiddleware:
         key = f"{service}.{operation}"
         with self.lock:
             self.counts[key] += 1
+        if self.api_latency:
+            self.sleep(self.api_latency)
         if self.faults is not None and self.faults.active:
             import moto_faults  # noqa: PLC0415
 
@@ -655,7 +689,12 @@ def _summary(rule) -> str:
     return paragraph.split(". ")[0].rstrip(".") + "." if paragraph else ""
 
 
-def build_app(latency: dict[str, float] | None = None, rules: list[str] | None = None, faults: dict | None = None):
+def build_app(
+    latency: dict[str, float] | None = None,
+    rules: list[str] | None = None,
+    faults: dict | None = None,
+    api_latency: float = 0.0,
+):
     """moto's app behind the middleware, with moto_fixes, moto_faults' fixes and the named rules applied."""
     import moto_faults  # noqa: PLC0415
     from moto.server import DomainDispatcherApplication, create_backend_app  # noqa: PLC0415
@@ -673,6 +712,7 @@ def build_app(latency: dict[str, float] | None = None, rules: list[str] | None =
         latency=latency,
         faults=moto_faults.Faults(faults or {}),
         rules={"enabled": selected, "available": summaries},
+        api_latency=api_latency,
     )
     moto_faults.set_latency_source(lambda kind: app.latency.get(kind, 0.0))
     import moto_ecr_scan  # noqa: PLC0415 - ECR basic scanning + /_platform_ops/ecr_findings
@@ -692,6 +732,12 @@ def main(argv: list[str] | None = None) -> int:
         f"cloudfront=10 (env PLATFORM_LOCAL_LATENCY; default off; types: {', '.join(KINDS)})",
     )
     parser.add_argument(
+        "--api-latency",
+        default=os.environ.get("PLATFORM_LOCAL_API_LATENCY", "0"),
+        help="seconds added to every AWS API request, e.g. 0.05 as over the network to AWS "
+        "(env PLATFORM_LOCAL_API_LATENCY; default 0)",
+    )
+    parser.add_argument(
         "--rules",
         default=os.environ.get("PLATFORM_LOCAL_RULES", "all"),
         help="AWS rules to enforce: all, none or a comma list of names (env PLATFORM_LOCAL_RULES; default all)",
@@ -707,6 +753,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("the local stack binds to loopback only")
     try:
         latency = parse_latency(args.latency)
+        api_latency = parse_api_latency(args.api_latency)
         rules = parse_rules(args.rules)
         import moto_faults  # noqa: PLC0415
 
@@ -723,11 +770,15 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if latency:
         print(f"moto launcher: scaled creation latency {latency}", flush=True)
+    if api_latency:
+        print(f"moto launcher: {api_latency * 1000:.0f} ms per AWS API request", flush=True)
     if rules:
         print(f"moto launcher: AWS rules {', '.join(rules)}", flush=True)
     if faults:
         print(f"moto launcher: faults {json.dumps(faults)}", flush=True)
-    run_simple(args.host, args.port, build_app(latency, rules=rules, faults=faults), threaded=True)
+    run_simple(
+        args.host, args.port, build_app(latency, rules=rules, faults=faults, api_latency=api_latency), threaded=True
+    )
     return 0
 
 

@@ -407,3 +407,44 @@ def test_parse_latency():
     for bad in ("rds", "rds=", "rds=x", "redis=1", "rds=-2"):
         with pytest.raises(ValueError, match="latency|unknown"):
             launcher.parse_latency(bad)
+
+
+def test_api_latency_delays_every_aws_request_not_the_control_endpoints():
+    slept = []
+    app = launcher.CountingMiddleware(_fake_app(b"<ok/>"), api_latency=0.05, sleep=slept.append)
+    assert _call(app, "Action=DescribeDBInstances&Version=2014-10-31")[0] == "200 OK"
+    assert _call(app, "Action=DescribeDBInstances&Version=2014-10-31")[0] == "200 OK"
+    assert slept == [0.05, 0.05]
+    app.stats()  # the control side never waits
+    assert slept == [0.05, 0.05]
+
+
+def test_api_latency_is_set_at_runtime_and_bad_values_are_refused():
+    proc, url = _start("--api-latency", "0.02")
+    try:
+        assert _get(f"{url}/_platform_ops/api_latency") == {"seconds": 0.02}
+        ec2 = boto3.client("ec2", region_name=REGION, endpoint_url=url)
+        started = time.monotonic()
+        for _ in range(5):
+            ec2.describe_vpcs()
+        assert time.monotonic() - started >= 5 * 0.02
+        assert _post(f"{url}/_platform_ops/api_latency", {"seconds": 0}) == {"seconds": 0.0}
+        assert _post(f"{url}/_platform_ops/api_latency", 0.05) == {"seconds": 0.05}
+        for bad in ({"seconds": "soon"}, {"seconds": -1}, 9):
+            with pytest.raises(urllib.error.HTTPError) as err:
+                _post(f"{url}/_platform_ops/api_latency", bad)
+            assert err.value.code == 400
+            assert "api latency" in json.load(err.value)["error"]
+        assert _get(f"{url}/_platform_ops/api_latency") == {"seconds": 0.05}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    bad = subprocess.run(
+        [sys.executable, str(LAUNCHER), "--port", "1", "--api-latency", "fast"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert "api latency must be a number" in bad.stderr
