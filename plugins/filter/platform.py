@@ -522,12 +522,63 @@ def service_spec_errors(services, prefix):
     return errors
 
 
+# amazon.aws 10.1's backup_plan fills these rule options with defaults before comparing.
+_BACKUP_RULE_DEFAULTS = {
+    "schedule_expression": "cron(0 5 ? * * *)",
+    "start_window_minutes": 480,
+    "completion_window_minutes": 10080,
+    "schedule_expression_timezone": "Etc/UTC",
+    "enable_continuous_backup": False,
+}
+
+
+def _scrub_none(value):
+    if isinstance(value, dict):
+        return {k: _scrub_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_scrub_none(v) for v in value]
+    return value
+
+
+def backup_plan_differs(found, rules, tags=None, purge_tags=True):
+    """Whether amazon.aws.backup_plan would change the existing plan ``found`` (an item of backup_plan_info's
+    ``backup_plans``) given ``rules`` and ``tags``: the module's own comparison (the rules, rule_id left out,
+    after its defaults; the advanced settings; the tags), for check mode, where the module reports every plan
+    with tags as changed."""
+    import json  # noqa: PLC0415
+
+    if not found:
+        return True
+    plan = found.get("backup_plan") or {}
+    existing = [{k: v for k, v in rule.items() if k != "rule_id"} for rule in plan.get("rules") or []]
+    wanted = []
+    for rule in rules or []:
+        merged = dict(_BACKUP_RULE_DEFAULTS)
+        merged.update({k: v for k, v in rule.items() if v is not None})
+        for key in ("start_window_minutes", "completion_window_minutes"):
+            merged[key] = int(merged[key])
+        lifecycles = [merged] + [c for c in merged.get("copy_actions") or [] if isinstance(c, dict)]
+        for holder in lifecycles:
+            if isinstance(holder.get("lifecycle"), dict):
+                holder["lifecycle"] = {k: int(v) for k, v in holder["lifecycle"].items() if v is not None}
+        wanted.append(_scrub_none(merged))
+    if json.dumps(existing, sort_keys=True) != json.dumps(wanted, sort_keys=True):
+        return True
+    if plan.get("advanced_backup_settings"):
+        return True
+    current, desired = dict(found.get("tags") or {}), dict(tags or {})
+    if any(current.get(k) != str(v) for k, v in desired.items()):
+        return True
+    return bool(purge_tags) and bool(set(current) - set(desired))
+
+
 class FilterModule:
     """platform_ops.aws filters."""
 
     def filters(self):
         return {
             "resource_name": resource_name,
+            "backup_plan_differs": backup_plan_differs,
             "standard_tags": standard_tags,
             "tag_filters": tag_filters,
             "subnet_layout": subnet_layout,
