@@ -35,7 +35,11 @@ OPENSEARCH_LOG_POLICY = "compliance-audit-opensearch-logs"
 BASELINE = set(compliance.BASELINE_SWITCHES)
 # Account/region-wide controls: other tests on the shared moto server may change their state.
 ACCOUNT_LEVEL = {"EC2.EBS_DEFAULT_ENCRYPTION"} | BASELINE
-TODAY = datetime.date.today()
+
+
+def today():
+    """The audit's own date: UTC, read when asked (a session may run across midnight)."""
+    return datetime.datetime.now(datetime.timezone.utc).date()  # noqa: UP017
 
 
 @pytest.fixture
@@ -1438,7 +1442,7 @@ def test_untagged_and_foreign_resources_are_never_evaluated(run_module, aws, sta
 # --------------------------------------------------------------------------------------------------
 def test_waiver_turns_fail_into_waived(run_module, stack, platform):
     arn = _with_logs(stack, versioning=False)
-    expires = (TODAY + datetime.timedelta(days=30)).isoformat()
+    expires = (today() + datetime.timedelta(days=30)).isoformat()
     waiver = {
         "control": "S3.VERSIONING",
         "resource": arn,
@@ -1457,13 +1461,17 @@ def test_waiver_turns_fail_into_waived(run_module, stack, platform):
 
 def test_wildcard_waiver_and_today_is_still_valid(run_module, stack, platform):
     arn = _with_logs(stack, versioning=False)
-    waiver = {
-        "control": "s3.versioning",
-        "resource": "*",
-        "reason": "Accepted until the migration",
-        "expires": TODAY.isoformat(),
-    }
-    res = audit(run_module, platform, waivers=[waiver])
+    for _attempt in range(2):  # once more if the audit ran across midnight UTC
+        day = today()
+        waiver = {
+            "control": "s3.versioning",
+            "resource": "*",
+            "reason": "Accepted until the migration",
+            "expires": day.isoformat(),
+        }
+        res = audit(run_module, platform, waivers=[waiver])
+        if today() == day:
+            break
     assert not res.failed, res.get("msg")
     statuses = {f["resource"]: f["status"] for f in by_control(res, "S3.VERSIONING")}
     assert statuses == {arn: "WAIVED", f"arn:aws:s3:::{stack.prefix}-logs": "PASS"}
@@ -1471,7 +1479,7 @@ def test_wildcard_waiver_and_today_is_still_valid(run_module, stack, platform):
 
 def test_expired_waiver_does_not_apply_and_is_reported(run_module, stack, platform):
     arn = _with_logs(stack, versioning=False)
-    expired = (TODAY - datetime.timedelta(days=1)).isoformat()
+    expired = (today() - datetime.timedelta(days=1)).isoformat()
     waiver = {"control": "S3.VERSIONING", "resource": arn, "reason": "Was accepted last quarter", "expires": expired}
     res = audit(run_module, platform, waivers=[waiver])
     assert res.failed
@@ -1997,7 +2005,7 @@ def test_baseline_missing_fails_high_naming_each_control(run_module, account, pl
 
 
 def test_baseline_waived_when_the_organisation_provides_it(run_module, account, platform):
-    expires = (TODAY + datetime.timedelta(days=90)).isoformat()
+    expires = (today() + datetime.timedelta(days=90)).isoformat()
     waivers = [
         {"control": control, "resource": f"{service}:{REGION}", "reason": "organisation (SEC-1)", "expires": expires}
         for control, service in BASELINE_SERVICES.items()
