@@ -52,7 +52,7 @@ options:
         type: str
       missing_ok:
         description:
-          - Error codes that mean "does not exist" for this call, for example V(NoSuchEntity): the response is
+          - Error codes that mean "does not exist" for this call, for example V(NoSuchEntity). The response is
             then null and the id is listed in RV(missing). Any other error fails the module.
         type: list
         elements: str
