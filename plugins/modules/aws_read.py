@@ -1,0 +1,238 @@
+#!/usr/bin/python
+
+# Copyright: Platform Ops Maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: aws_read
+version_added: 0.3.0
+short_description: Read a role's AWS state in one module run, the describe calls made concurrently
+description:
+  - Makes the read-only AWS API calls a role needs to plan (describe, list, get and head operations), concurrently,
+    in one module run, and returns each response under its O(reads[].id). A role reads its whole state once with it,
+    compares it with what it wants in its plan, and calls the writing modules only for what differs.
+  - Only read operations are allowed, and never one that returns a secret (such as C(get_secret_value),
+    C(get_parameter) with decryption, C(get_object) or C(get_password_data)). A write or a secret-reading operation
+    fails before any AWS call.
+  - A response keeps boto3's shape (CamelCase keys) without C(ResponseMetadata); dates are ISO 8601 strings.
+author: Platform Ops Maintainers (@platform-ops)
+options:
+  reads:
+    description:
+      - The calls to make. Each O(reads[].id) is unique.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      id:
+        description: The key of this call's response in RV(results).
+        type: str
+        required: true
+      service:
+        description: The boto3 client name, for example V(ec2), V(iam), V(logs).
+        type: str
+        required: true
+      operation:
+        description:
+          - The boto3 method, snake_case, for example V(describe_vpcs). It must start with C(describe_), C(list_),
+            C(get_) or C(head_).
+        type: str
+        required: true
+      params:
+        description: The operation's parameters, as boto3 takes them (CamelCase).
+        type: dict
+        default: {}
+      paginate:
+        description: Read every page (boto3's paginator, C(build_full_result)); the operation must have one.
+        type: bool
+        default: false
+      region:
+        description: The region of this call, when not the module's (a DR region, or V(us-east-1) for a global one).
+        type: str
+      missing_ok:
+        description:
+          - Error codes that mean "does not exist" for this call, for example V(NoSuchEntity). The response is
+            then null and the id is listed in RV(missing). Any other error fails the module.
+        type: list
+        elements: str
+        default: []
+  max_workers:
+    description: How many calls run at once.
+    type: int
+    default: 8
+notes:
+  - Supports C(check_mode) (it only reads).
+  - Each call is retried with jittered backoff on throttling and transient errors.
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Read the network's state in one run
+  platform_ops.aws.aws_read:
+    reads:
+      - id: vpcs
+        service: ec2
+        operation: describe_vpcs
+        params: {Filters: [{Name: "tag:Project", Values: [caseapp]}]}
+        paginate: true
+      - id: flow_role_policy
+        service: iam
+        operation: get_role_policy
+        params: {RoleName: caseapp-prod-flow-logs, PolicyName: flow-logs}
+        missing_ok: [NoSuchEntity]
+  register: network_state
+"""
+
+RETURN = r"""
+results:
+  description: Each call's response by its id (null for a missing one), without ResponseMetadata.
+  returned: always
+  type: dict
+  sample: {"vpcs": {"Vpcs": [{"VpcId": "vpc-0abc", "CidrBlock": "10.20.0.0/16"}]}, "flow_role_policy": null}
+missing:
+  description: The ids whose call answered one of their O(reads[].missing_ok) codes.
+  returned: always
+  type: list
+  elements: str
+  sample: ["flow_role_policy"]
+"""
+
+import datetime
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+try:
+    import botocore
+except ImportError:
+    pass  # AnsibleAWSModule reports the missing botocore
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+READ_PREFIXES = ("describe_", "list_", "get_", "head_")
+# Reads that return secret material or object content: never through this module.
+SECRET_READS = {
+    "get_secret_value",
+    "batch_get_secret_value",
+    "get_parameter",
+    "get_parameters",
+    "get_parameters_by_path",
+    "get_parameter_history",
+    "get_object",
+    "get_password_data",
+    "get_session_token",
+    "get_federation_token",
+    "get_credentials_for_identity",
+    "get_authorization_token",
+    "get_login_password",
+    "get_random_password",
+    "get_data_key",
+    "get_public_key",
+}
+OPERATION_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def validate(module):
+    seen = set()
+    for index, read in enumerate(module.params["reads"]):
+        rid, operation = read["id"], read["operation"]
+        if not rid or rid in seen:
+            module.fail_json(msg=f"reads[{index}]: id {rid!r} is empty or used twice")
+        seen.add(rid)
+        if not OPERATION_RE.match(operation or ""):
+            module.fail_json(msg=f"reads[{index}] ({rid}): operation {operation!r} is not a boto3 method name")
+        if not operation.startswith(READ_PREFIXES):
+            module.fail_json(
+                msg=f"reads[{index}] ({rid}): {read['service']}.{operation} is not a read (describe_, list_, get_, head_)"
+            )
+        if operation in SECRET_READS:
+            module.fail_json(msg=f"reads[{index}] ({rid}): {read['service']}.{operation} returns secrets: not allowed")
+    if module.params["max_workers"] < 1:
+        module.fail_json(msg="max_workers must be at least 1")
+
+
+def plain(value):
+    """A response made JSON-able: ISO dates, no ResponseMetadata, bytes as text."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items() if k != "ResponseMetadata"}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+@AWSRetry.jittered_backoff()
+def _call(client, operation, params, paginate):
+    if paginate:
+        return client.get_paginator(operation).paginate(**params).build_full_result()
+    return getattr(client, operation)(**params)
+
+
+def main():
+    argument_spec = dict(
+        reads=dict(
+            type="list",
+            elements="dict",
+            required=True,
+            options=dict(
+                id=dict(type="str", required=True),
+                service=dict(type="str", required=True),
+                operation=dict(type="str", required=True),
+                params=dict(type="dict", default={}),
+                paginate=dict(type="bool", default=False),
+                region=dict(type="str"),
+                missing_ok=dict(type="list", elements="str", default=[]),
+            ),
+        ),
+        max_workers=dict(type="int", default=8),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    validate(module)
+    reads = module.params["reads"]
+
+    # boto3 clients are thread-safe; they are made here, one per service and region, before the threads start.
+    clients = {}
+    for read in reads:
+        key = (read["service"], read["region"] or module.region)
+        if key not in clients:
+            clients[key] = module.client(read["service"], region=key[1])
+        client = clients[key]
+        if not hasattr(client, read["operation"]):
+            module.fail_json(msg=f"{read['id']}: {read['service']} has no operation {read['operation']}")
+        if read["paginate"] and not client.can_paginate(read["operation"]):
+            module.fail_json(msg=f"{read['id']}: {read['service']}.{read['operation']} has no paginator")
+
+    def one(read):
+        client = clients[(read["service"], read["region"] or module.region)]
+        try:
+            return plain(_call(client, read["operation"], read["params"], read["paginate"])), None
+        except is_boto3_error_code(read["missing_ok"] or ["__none__"]):
+            return None, read["id"]
+
+    try:
+        with ThreadPoolExecutor(max_workers=min(module.params["max_workers"], max(len(reads), 1))) as pool:
+            answers = list(pool.map(one, reads))
+    except botocore.exceptions.ParamValidationError as e:
+        module.fail_json(msg=f"Bad parameters for a read: {e}")
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg="Failed to read the AWS state")
+
+    results, missing = {}, []
+    for index, read in enumerate(reads):
+        response, missed = answers[index]
+        results[read["id"]] = response
+        if missed:
+            missing.append(missed)
+    module.exit_json(changed=False, results=results, missing=missing)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""platform_ops.aws.aws_read against the moto server: real responses, concurrency, refusals before any call."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from tests.conftest import api_operations, operations_delta
+
+MODULE = "aws_read"
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
+
+
+def test_reads_a_state_in_one_run(run_module, aws, moto_endpoint):
+    tag = f"read-{uuid.uuid4().hex[:8]}"
+    ec2 = aws("ec2")
+    vpc = ec2.create_vpc(
+        CidrBlock="10.77.0.0/16",
+        TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Project", "Value": tag}]}],
+    )
+    role = f"{tag}-role"
+    aws("iam").create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(TRUST))
+    before = api_operations(moto_endpoint)
+    result = run_module(
+        MODULE,
+        {
+            "reads": [
+                {
+                    "id": "vpcs",
+                    "service": "ec2",
+                    "operation": "describe_vpcs",
+                    "paginate": True,
+                    "params": {"Filters": [{"Name": "tag:Project", "Values": [tag]}]},
+                },
+                {"id": "role", "service": "iam", "operation": "get_role", "params": {"RoleName": role}},
+                {
+                    "id": "policy",
+                    "service": "iam",
+                    "operation": "get_role_policy",
+                    "params": {"RoleName": role, "PolicyName": "absent"},
+                    "missing_ok": ["NoSuchEntity"],
+                },
+                {
+                    "id": "dr_vpcs",
+                    "service": "ec2",
+                    "operation": "describe_vpcs",
+                    "region": "us-west-2",
+                    "params": {"Filters": [{"Name": "tag:Project", "Values": [tag]}]},
+                },
+            ]
+        },
+        check_mode=True,
+    )
+    assert not result.failed and not result.changed, result
+    assert [v["VpcId"] for v in result["results"]["vpcs"]["Vpcs"]] == [vpc["Vpc"]["VpcId"]]
+    assert result["results"]["role"]["Role"]["RoleName"] == role
+    assert isinstance(result["results"]["role"]["Role"]["CreateDate"], str)  # dates as ISO text
+    assert "ResponseMetadata" not in result["results"]["role"]
+    assert result["results"]["policy"] is None and result["missing"] == ["policy"]
+    assert result["results"]["dr_vpcs"]["Vpcs"] == []
+    assert operations_delta(before, api_operations(moto_endpoint)) == {
+        "ec2.DescribeVpcs": 2,
+        "iam.GetRole": 1,
+        "iam.GetRolePolicy": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    ("read", "message"),
+    [
+        ({"service": "ec2", "operation": "create_vpc"}, "is not a read"),
+        ({"service": "secretsmanager", "operation": "get_secret_value"}, "returns secrets"),
+        ({"service": "ssm", "operation": "get_parameters_by_path"}, "returns secrets"),
+        ({"service": "s3", "operation": "get_object"}, "returns secrets"),
+        ({"service": "ec2", "operation": "DescribeVpcs"}, "not a boto3 method name"),
+    ],
+)
+def test_writes_and_secret_reads_are_refused_before_any_call(run_module, moto_endpoint, read, message):
+    before = api_operations(moto_endpoint)
+    result = run_module(MODULE, {"reads": [{"id": "x", **read}]})
+    assert result.failed and message in result["msg"], result
+    assert operations_delta(before, api_operations(moto_endpoint)) == {}
+
+
+def test_an_unknown_operation_a_missing_paginator_and_a_real_error_fail_clearly(run_module):
+    unknown = run_module(MODULE, {"reads": [{"id": "x", "service": "ec2", "operation": "describe_nothing"}]})
+    assert unknown.failed and "has no operation describe_nothing" in unknown["msg"], unknown
+    pages = run_module(
+        MODULE,
+        {
+            "reads": [
+                {"id": "x", "service": "iam", "operation": "get_role", "paginate": True, "params": {"RoleName": "r"}}
+            ]
+        },
+    )
+    assert pages.failed and "has no paginator" in pages["msg"], pages
+    error = run_module(
+        MODULE,
+        {"reads": [{"id": "x", "service": "iam", "operation": "get_role", "params": {"RoleName": "no-such-role-q"}}]},
+    )
+    assert error.failed and "Failed to read the AWS state" in error["msg"], error
+    twice = run_module(MODULE, {"reads": [{"id": "x", "service": "iam", "operation": "list_roles"}] * 2})
+    assert twice.failed and "used twice" in twice["msg"], twice
