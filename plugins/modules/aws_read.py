@@ -50,6 +50,15 @@ options:
       region:
         description: The region of this call, when not the module's (a DR region, or V(us-east-1) for a global one).
         type: str
+      params_from:
+        description:
+          - Parameters taken from an earlier read's response, as C(<id>.<path>), the path dotted, list indexes as
+            numbers, for example V(key.KeyMetadata.KeyId) or V(detectors.DetectorIds.0). The read runs after the
+            reads it names. When one of them is missing, or the path is not in its response, this read is not made:
+            its response is null and its id is listed in RV(missing) (what it would describe does not exist).
+          - Each name must be of a read listed before this one.
+        type: dict
+        default: {}
       missing_ok:
         description:
           - Error codes that mean "does not exist" for this call, for example V(NoSuchEntity). The response is
@@ -84,6 +93,17 @@ EXAMPLES = r"""
         operation: get_role_policy
         params: {RoleName: caseapp-prod-flow-logs, PolicyName: flow-logs}
         missing_ok: [NoSuchEntity]
+      - id: key
+        service: kms
+        operation: describe_key
+        params: {KeyId: alias/caseapp-prod}
+        missing_ok: [NotFoundException]
+      # GetKeyPolicy takes a key id or ARN, not an alias: the id comes from the read above.
+      - id: key_policy
+        service: kms
+        operation: get_key_policy
+        params: {PolicyName: default}
+        params_from: {KeyId: key.KeyMetadata.KeyId}
   register: network_state
 """
 
@@ -94,7 +114,9 @@ results:
   type: dict
   sample: {"vpcs": {"Vpcs": [{"VpcId": "vpc-0abc", "CidrBlock": "10.20.0.0/16"}]}, "flow_role_policy": null}
 missing:
-  description: The ids whose call answered one of their O(reads[].missing_ok) codes.
+  description:
+    - The ids whose call answered one of their O(reads[].missing_ok) codes, or that were not made because a read
+      their O(reads[].params_from) names is missing.
   returned: always
   type: list
   elements: str
@@ -143,6 +165,11 @@ def validate(module):
         rid, operation = read["id"], read["operation"]
         if not rid or rid in seen:
             module.fail_json(msg=f"reads[{index}]: id {rid!r} is empty or used twice")
+        for param, source in read["params_from"].items():
+            if not isinstance(source, str) or source.split(".")[0] not in seen:
+                module.fail_json(
+                    msg=f"reads[{index}] ({rid}): params_from {param}={source!r} must name a read listed before this one"
+                )
         seen.add(rid)
         if not OPERATION_RE.match(operation or ""):
             module.fail_json(msg=f"reads[{index}] ({rid}): operation {operation!r} is not a boto3 method name")
@@ -169,6 +196,34 @@ def plain(value):
     return value
 
 
+_ABSENT = object()
+
+
+def lookup(results, source):
+    """The value at ``<id>.<path>`` in the responses read so far; _ABSENT when the read or the path is missing."""
+    rid, _, path = source.partition(".")
+    value = results.get(rid)
+    for part in path.split(".") if path else []:
+        if isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        elif isinstance(value, dict) and part in value:
+            value = value[part]
+        else:
+            return _ABSENT
+    return _ABSENT if value is None else value
+
+
+def waves(reads):
+    """The reads in rounds: each round's reads name (params_from) only reads of earlier rounds."""
+    done, pending, rounds = set(), list(reads), []
+    while pending:
+        ready = [r for r in pending if all(s.split(".")[0] in done for s in r["params_from"].values())]
+        rounds.append(ready)
+        done.update(r["id"] for r in ready)
+        pending = [r for r in pending if r["id"] not in done]
+    return rounds
+
+
 @AWSRetry.jittered_backoff()
 def _call(client, operation, params, paginate):
     if paginate:
@@ -190,6 +245,7 @@ def main():
                 paginate=dict(type="bool", default=False),
                 region=dict(type="str"),
                 missing_ok=dict(type="list", elements="str", default=[]),
+                params_from=dict(type="dict", default={}),
             ),
         ),
         max_workers=dict(type="int", default=8),
@@ -210,27 +266,35 @@ def main():
         if read["paginate"] and not client.can_paginate(read["operation"]):
             module.fail_json(msg=f"{read['id']}: {read['service']}.{read['operation']} has no paginator")
 
+    results, missing = {}, set()
+
     def one(read):
+        params = dict(read["params"])
+        for param, source in read["params_from"].items():
+            value = lookup(results, source)
+            if value is _ABSENT:
+                return None, read["id"]
+            params[param] = value
         client = clients[(read["service"], read["region"] or module.region)]
         try:
-            return plain(_call(client, read["operation"], read["params"], read["paginate"])), None
+            return plain(_call(client, read["operation"], params, read["paginate"])), None
         except is_boto3_error_code(read["missing_ok"] or ["__none__"]):
             return None, read["id"]
 
     try:
         with ThreadPoolExecutor(max_workers=min(module.params["max_workers"], max(len(reads), 1))) as pool:
-            answers = list(pool.map(one, reads))
+            for batch in waves(reads):
+                for read, (response, missed) in zip(batch, pool.map(one, batch)):
+                    results[read["id"]] = response
+                    if missed:
+                        missing.add(missed)
     except botocore.exceptions.ParamValidationError as e:
         module.fail_json(msg=f"Bad parameters for a read: {e}")
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
         module.fail_json_aws(e, msg="Failed to read the AWS state")
 
-    results, missing = {}, []
-    for index, read in enumerate(reads):
-        response, missed = answers[index]
-        results[read["id"]] = response
-        if missed:
-            missing.append(missed)
+    results = {read["id"]: results.get(read["id"]) for read in reads}
+    missing = [read["id"] for read in reads if read["id"] in missing]
     module.exit_json(changed=False, results=results, missing=missing)
 
 

@@ -106,3 +106,76 @@ def test_an_unknown_operation_a_missing_paginator_and_a_real_error_fail_clearly(
     assert error.failed and "Failed to read the AWS state" in error["msg"], error
     twice = run_module(MODULE, {"reads": [{"id": "x", "service": "iam", "operation": "list_roles"}] * 2})
     assert twice.failed and "used twice" in twice["msg"], twice
+
+
+def test_a_read_takes_parameters_from_an_earlier_one_and_is_not_made_when_it_is_missing(run_module, aws, moto_endpoint):
+    alias = f"alias/read-{uuid.uuid4().hex[:8]}"
+    kms = aws("kms")
+    key_id = kms.create_key(Description="aws_read params_from")["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName=alias, TargetKeyId=key_id)
+    reads = [
+        {
+            "id": "key",
+            "service": "kms",
+            "operation": "describe_key",
+            "params": {"KeyId": alias},
+            "missing_ok": ["NotFoundException"],
+        },
+        {
+            "id": "policy",
+            "service": "kms",
+            "operation": "get_key_policy",
+            "params": {"PolicyName": "default"},
+            "params_from": {"KeyId": "key.KeyMetadata.KeyId"},
+        },
+        {
+            "id": "rotation",
+            "service": "kms",
+            "operation": "get_key_rotation_status",
+            "params_from": {"KeyId": "key.KeyMetadata.KeyId"},
+        },
+        {
+            "id": "first_alias",
+            "service": "kms",
+            "operation": "list_aliases",
+            "params_from": {"KeyId": "key.KeyMetadata.Arn"},
+        },
+    ]
+    before = api_operations(moto_endpoint)
+    found = run_module(MODULE, {"reads": reads}, check_mode=True)
+    assert not found.failed, found
+    assert found["results"]["key"]["KeyMetadata"]["KeyId"] == key_id
+    assert json.loads(found["results"]["policy"]["Policy"])["Statement"]
+    assert found["results"]["rotation"]["KeyRotationEnabled"] is False
+    assert [a["AliasName"] for a in found["results"]["first_alias"]["Aliases"]] == [alias]
+    assert found["missing"] == []
+    assert operations_delta(before, api_operations(moto_endpoint)) == {
+        "kms.DescribeKey": 1,
+        "kms.GetKeyPolicy": 1,
+        "kms.GetKeyRotationStatus": 1,
+        "kms.ListAliases": 1,
+    }
+
+    # The alias does not exist: the key's reads are not made, and all four are missing.
+    reads[0]["params"] = {"KeyId": alias + "-gone"}
+    before = api_operations(moto_endpoint)
+    gone = run_module(MODULE, {"reads": reads}, check_mode=True)
+    assert not gone.failed, gone
+    assert gone["missing"] == ["key", "policy", "rotation", "first_alias"]
+    assert set(gone["results"].values()) == {None}
+    assert operations_delta(before, api_operations(moto_endpoint)) == {"kms.DescribeKey": 1}
+
+
+def test_params_from_must_name_an_earlier_read(run_module, moto_endpoint):
+    before = api_operations(moto_endpoint)
+    result = run_module(
+        MODULE,
+        {
+            "reads": [
+                {"id": "a", "service": "kms", "operation": "get_key_policy", "params_from": {"KeyId": "b.KeyId"}},
+                {"id": "b", "service": "kms", "operation": "describe_key", "params": {"KeyId": "alias/x"}},
+            ]
+        },
+    )
+    assert result.failed and "must name a read listed before this one" in result["msg"], result
+    assert operations_delta(before, api_operations(moto_endpoint)) == {}
