@@ -8,6 +8,12 @@ from __future__ import annotations
 
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.platform_ops.aws.plugins.module_utils import ec2_flow_logs
+from ansible_collections.platform_ops.aws.plugins.module_utils.elasticache import current_port, endpoints
+from ansible_collections.platform_ops.aws.plugins.module_utils.secretsmanager import (
+    current_version_id,
+    replica_arn,
+    tags_of,
+)
 
 
 def _has_tags(current, wanted):
@@ -77,6 +83,76 @@ def flow_logs_plan(state, wanted):
     return {"converge": converge, "role_arn": role_arn}
 
 
+def secret_metadata(described, region):
+    """A secret's metadata from its DescribeSecret answer (aws_read), as secretsmanager_generated_secret's
+    check mode reports it without a value: arn, version_id (AWSCURRENT), tags, replica_arns by region.
+    A missing secret (null) gives arn and version_id None. Never a value: DescribeSecret has none."""
+    if not described:
+        return {"arn": None, "version_id": None, "tags": {}, "replica_arns": {}}
+    arn = described.get("ARN")
+    regions = sorted({r.get("Region") for r in described.get("ReplicationStatus") or [] if r.get("Region")})
+    return {
+        "name": described.get("Name"),
+        "arn": arn,
+        "version_id": current_version_id(described),
+        "tags": tags_of(described),
+        "replica_arns": {r: replica_arn(arn, region, r) for r in regions},
+    }
+
+
+def cache_group_view(described):
+    """The replication group of a DescribeReplicationGroups answer (aws_read), with the keys
+    elasticache_replication_group returns and roles/cache/tasks/publish.yml reads: arn, primary_endpoint and
+    reader_endpoint ({address, port}), port, member_clusters, status. {} when the answer holds no group."""
+    groups = (described or {}).get("ReplicationGroups") or []
+    if not groups:
+        return {}
+    group = groups[0]
+    primary, reader, configuration = endpoints(group)
+    return {
+        "replication_group_id": group.get("ReplicationGroupId"),
+        "arn": group.get("ARN"),
+        "status": group.get("Status"),
+        "primary_endpoint": primary,
+        "reader_endpoint": reader,
+        "configuration_endpoint": configuration,
+        "port": current_port(group),
+        "member_clusters": list(group.get("MemberClusters") or []),
+        "node_groups": group.get("NodeGroups") or [],
+    }
+
+
+def network_found(results):
+    """What the network role's facts.yml read with aws_read, in the shape platform.network_facts takes (the
+    info modules' keys it reads): vpc (id, cidr_block), subnets (id, availability_zone, tags), route_tables
+    (id, tags), nat_gateways (subnet_id, nat_gateway_id), security_groups (group_name, group_id)."""
+    results = results or {}
+    vpcs = (results.get("vpc") or {}).get("Vpcs") or []
+    vpc = vpcs[0] if vpcs else {}
+    return {
+        "vpcs": [
+            {"id": v.get("VpcId"), "cidr_block": v.get("CidrBlock"), "tags": _tag_dict(v.get("Tags"))} for v in vpcs
+        ],
+        "vpc": {"id": vpc.get("VpcId"), "cidr_block": vpc.get("CidrBlock")},
+        "subnets": [
+            {"id": s.get("SubnetId"), "availability_zone": s.get("AvailabilityZone"), "tags": _tag_dict(s.get("Tags"))}
+            for s in (results.get("subnets") or {}).get("Subnets") or []
+        ],
+        "route_tables": [
+            {"id": t.get("RouteTableId"), "tags": _tag_dict(t.get("Tags"))}
+            for t in (results.get("route_tables") or {}).get("RouteTables") or []
+        ],
+        "nat_gateways": [
+            {"subnet_id": n.get("SubnetId"), "nat_gateway_id": n.get("NatGatewayId")}
+            for n in (results.get("nat_gateways") or {}).get("NatGateways") or []
+        ],
+        "security_groups": [
+            {"group_name": g.get("GroupName"), "group_id": g.get("GroupId")}
+            for g in (results.get("security_groups") or {}).get("SecurityGroups") or []
+        ],
+    }
+
+
 class FilterModule:
     """Read-once plans."""
 
@@ -85,4 +161,7 @@ class FilterModule:
             "log_group_state": log_group_state,
             "log_group_converges": log_group_converges,
             "flow_logs_plan": flow_logs_plan,
+            "secret_metadata": secret_metadata,
+            "cache_group_view": cache_group_view,
+            "network_found": network_found,
         }

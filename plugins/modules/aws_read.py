@@ -26,7 +26,7 @@ options:
     required: true
     suboptions:
       id:
-        description: The key of this call's response in RV(results).
+        description: The key of this call's response in RV(responses).
         type: str
         required: true
       service:
@@ -56,6 +56,9 @@ options:
             numbers, for example V(key.KeyMetadata.KeyId) or V(detectors.DetectorIds.0). The read runs after the
             reads it names. When one of them is missing, or the path is not in its response, this read is not made:
             its response is null and its id is listed in RV(missing) (what it would describe does not exist).
+          - A key with dots names a place inside O(reads[].params), list indexes as numbers, which O(reads[].params)
+            must already hold, for example V(Filters.0.Values.0) with O(reads[].params) C({Filters: [{Name: vpc-id,
+            Values: [""]}]}).
           - Each name must be of a read listed before this one.
         type: dict
         default: {}
@@ -108,7 +111,7 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-results:
+responses:
   description: Each call's response by its id (null for a missing one), without ResponseMetadata.
   returned: always
   type: dict
@@ -123,6 +126,7 @@ missing:
   sample: ["flow_role_policy"]
 """
 
+import copy
 import datetime
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -170,6 +174,8 @@ def validate(module):
                 module.fail_json(
                     msg=f"reads[{index}] ({rid}): params_from {param}={source!r} must name a read listed before this one"
                 )
+            if "." in param and _place(read["params"], param) is None:
+                module.fail_json(msg=f"reads[{index}] ({rid}): params_from {param!r} is not a place in its params")
         seen.add(rid)
         if not OPERATION_RE.match(operation or ""):
             module.fail_json(msg=f"reads[{index}] ({rid}): operation {operation!r} is not a boto3 method name")
@@ -211,6 +217,30 @@ def lookup(results, source):
         else:
             return _ABSENT
     return _ABSENT if value is None else value
+
+
+def _place(params, path):
+    """(container, key) of the dotted ``path`` inside ``params``, which must exist; None otherwise."""
+    parts = path.split(".")
+    container = params
+    for part in parts[:-1]:
+        container = _step(container, part)
+        if container is None:
+            return None
+    last = parts[-1]
+    if isinstance(container, dict) and last in container:
+        return container, last
+    if isinstance(container, list) and last.isdigit() and int(last) < len(container):
+        return container, int(last)
+    return None
+
+
+def _step(container, part):
+    if isinstance(container, dict):
+        return container.get(part)
+    if isinstance(container, list) and part.isdigit() and int(part) < len(container):
+        return container[int(part)]
+    return None
 
 
 def waves(reads):
@@ -269,12 +299,13 @@ def main():
     results, missing = {}, set()
 
     def one(read):
-        params = dict(read["params"])
+        params = copy.deepcopy(read["params"])
         for param, source in read["params_from"].items():
             value = lookup(results, source)
             if value is _ABSENT:
                 return None, read["id"]
-            params[param] = value
+            container, key = _place(params, param) if "." in param else (params, param)
+            container[key] = value
         client = clients[(read["service"], read["region"] or module.region)]
         try:
             return plain(_call(client, read["operation"], params, read["paginate"])), None
@@ -295,7 +326,7 @@ def main():
 
     results = {read["id"]: results.get(read["id"]) for read in reads}
     missing = [read["id"] for read in reads if read["id"] in missing]
-    module.exit_json(changed=False, results=results, missing=missing)
+    module.exit_json(changed=False, responses=results, missing=missing)
 
 
 if __name__ == "__main__":

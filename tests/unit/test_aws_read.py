@@ -57,12 +57,12 @@ def test_reads_a_state_in_one_run(run_module, aws, moto_endpoint):
         check_mode=True,
     )
     assert not result.failed and not result.changed, result
-    assert [v["VpcId"] for v in result["results"]["vpcs"]["Vpcs"]] == [vpc["Vpc"]["VpcId"]]
-    assert result["results"]["role"]["Role"]["RoleName"] == role
-    assert isinstance(result["results"]["role"]["Role"]["CreateDate"], str)  # dates as ISO text
-    assert "ResponseMetadata" not in result["results"]["role"]
-    assert result["results"]["policy"] is None and result["missing"] == ["policy"]
-    assert result["results"]["dr_vpcs"]["Vpcs"] == []
+    assert [v["VpcId"] for v in result["responses"]["vpcs"]["Vpcs"]] == [vpc["Vpc"]["VpcId"]]
+    assert result["responses"]["role"]["Role"]["RoleName"] == role
+    assert isinstance(result["responses"]["role"]["Role"]["CreateDate"], str)  # dates as ISO text
+    assert "ResponseMetadata" not in result["responses"]["role"]
+    assert result["responses"]["policy"] is None and result["missing"] == ["policy"]
+    assert result["responses"]["dr_vpcs"]["Vpcs"] == []
     assert operations_delta(before, api_operations(moto_endpoint)) == {
         "ec2.DescribeVpcs": 2,
         "iam.GetRole": 1,
@@ -144,10 +144,10 @@ def test_a_read_takes_parameters_from_an_earlier_one_and_is_not_made_when_it_is_
     before = api_operations(moto_endpoint)
     found = run_module(MODULE, {"reads": reads}, check_mode=True)
     assert not found.failed, found
-    assert found["results"]["key"]["KeyMetadata"]["KeyId"] == key_id
-    assert json.loads(found["results"]["policy"]["Policy"])["Statement"]
-    assert found["results"]["rotation"]["KeyRotationEnabled"] is False
-    assert [a["AliasName"] for a in found["results"]["first_alias"]["Aliases"]] == [alias]
+    assert found["responses"]["key"]["KeyMetadata"]["KeyId"] == key_id
+    assert json.loads(found["responses"]["policy"]["Policy"])["Statement"]
+    assert found["responses"]["rotation"]["KeyRotationEnabled"] is False
+    assert [a["AliasName"] for a in found["responses"]["first_alias"]["Aliases"]] == [alias]
     assert found["missing"] == []
     assert operations_delta(before, api_operations(moto_endpoint)) == {
         "kms.DescribeKey": 1,
@@ -162,7 +162,7 @@ def test_a_read_takes_parameters_from_an_earlier_one_and_is_not_made_when_it_is_
     gone = run_module(MODULE, {"reads": reads}, check_mode=True)
     assert not gone.failed, gone
     assert gone["missing"] == ["key", "policy", "rotation", "first_alias"]
-    assert set(gone["results"].values()) == {None}
+    assert set(gone["responses"].values()) == {None}
     assert operations_delta(before, api_operations(moto_endpoint)) == {"kms.DescribeKey": 1}
 
 
@@ -179,3 +179,39 @@ def test_params_from_must_name_an_earlier_read(run_module, moto_endpoint):
     )
     assert result.failed and "must name a read listed before this one" in result["msg"], result
     assert operations_delta(before, api_operations(moto_endpoint)) == {}
+
+
+def test_params_from_sets_a_place_inside_the_params(run_module, aws):
+    tag = f"read-{uuid.uuid4().hex[:8]}"
+    ec2 = aws("ec2")
+    vpc = ec2.create_vpc(
+        CidrBlock="10.78.0.0/16",
+        TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": tag}]}],
+    )["Vpc"]
+    subnet = ec2.create_subnet(VpcId=vpc["VpcId"], CidrBlock="10.78.1.0/24")["Subnet"]
+    reads = [
+        {
+            "id": "vpc",
+            "service": "ec2",
+            "operation": "describe_vpcs",
+            "params": {"Filters": [{"Name": "tag:Name", "Values": [tag]}]},
+        },
+        {
+            "id": "subnets",
+            "service": "ec2",
+            "operation": "describe_subnets",
+            "paginate": True,
+            "params": {"Filters": [{"Name": "vpc-id", "Values": [""]}]},
+            "params_from": {"Filters.0.Values.0": "vpc.Vpcs.0.VpcId"},
+        },
+    ]
+    found = run_module(MODULE, {"reads": reads}, check_mode=True)
+    assert not found.failed, found
+    assert [s["SubnetId"] for s in found["responses"]["subnets"]["Subnets"]] == [subnet["SubnetId"]]
+    # No such VPC: Vpcs is empty, the path Vpcs.0 is not there, the subnets are not read.
+    reads[0]["params"]["Filters"][0]["Values"] = [tag + "-gone"]
+    gone = run_module(MODULE, {"reads": reads}, check_mode=True)
+    assert not gone.failed and gone["missing"] == ["subnets"], gone
+    reads[1]["params_from"] = {"Filters.1.Values.0": "vpc.Vpcs.0.VpcId"}
+    bad = run_module(MODULE, {"reads": reads})
+    assert bad.failed and "is not a place in its params" in bad["msg"], bad

@@ -78,7 +78,7 @@ def _read(run_module, group, role, vpc_id):
         },
     )
     assert not result.failed, result
-    return result["results"]
+    return result["responses"]
 
 
 def test_flow_logs_plans_answer_each_drift(run_module, aws):
@@ -154,3 +154,163 @@ def test_flow_logs_plans_answer_each_drift(run_module, aws):
     assert plans.flow_logs_plan(state, other_role)["converge"] == ["flow_log"]
     iam.put_role_policy(RoleName=role, PolicyName="deliver-flow-logs", PolicyDocument=json.dumps(_policy("/x")))
     assert plans.flow_logs_plan(_read(run_module, group, role, vpc_id), wanted)["converge"] == ["policy"]
+
+
+def test_secret_metadata_is_what_the_generated_secret_module_reports_in_check_mode(run_module, aws):
+    name = f"plans/{uuid.uuid4().hex[:8]}/DATABASE_URL"
+    aws("secretsmanager").create_secret(
+        Name=name, SecretString="postgresql://never-shown", Tags=[{"Key": "Project", "Value": "caseapp"}]
+    )
+    module = run_module("secretsmanager_generated_secret", {"name": name}, check_mode=True)
+    assert not module.failed, module
+    read = run_module(
+        "aws_read",
+        {
+            "reads": [
+                {"id": "s", "service": "secretsmanager", "operation": "describe_secret", "params": {"SecretId": name}},
+                {
+                    "id": "gone",
+                    "service": "secretsmanager",
+                    "operation": "describe_secret",
+                    "params": {"SecretId": name + "-gone"},
+                    "missing_ok": ["ResourceNotFoundException"],
+                },
+            ]
+        },
+    )
+    meta = plans.secret_metadata(read["responses"]["s"], "us-east-1")
+    assert meta["arn"] == module["arn"] and meta["version_id"] == module["version_id"] and meta["version_id"]
+    assert meta["tags"] == module["tags"] == {"Project": "caseapp"}
+    assert meta["replica_arns"] == (module.get("replica_arns") or {})
+    assert "never-shown" not in json.dumps(read["responses"])
+    assert plans.secret_metadata(read["responses"]["gone"], "us-east-1") == {
+        "arn": None,
+        "version_id": None,
+        "tags": {},
+        "replica_arns": {},
+    }
+    replicated = dict(
+        read["responses"]["s"], ReplicationStatus=[{"Region": "us-west-2", "Status": "InSync", "KmsKeyId": "k"}]
+    )
+    assert plans.secret_metadata(replicated, "us-east-1")["replica_arns"] == {
+        "us-west-2": meta["arn"].replace(":us-east-1:", ":us-west-2:")
+    }
+
+
+def test_cache_group_view_has_the_keys_the_cache_role_publishes(run_module, aws):
+    group_id = f"plans-{uuid.uuid4().hex[:8]}"
+    aws("elasticache").create_replication_group(
+        ReplicationGroupId=group_id,
+        ReplicationGroupDescription="plans test",
+        Engine="redis",
+        CacheNodeType="cache.t4g.micro",
+        NumCacheClusters=2,
+    )
+    read = run_module(
+        "aws_read",
+        {
+            "reads": [
+                {
+                    "id": "g",
+                    "service": "elasticache",
+                    "operation": "describe_replication_groups",
+                    "params": {"ReplicationGroupId": group_id},
+                },
+                {
+                    "id": "gone",
+                    "service": "elasticache",
+                    "operation": "describe_replication_groups",
+                    "params": {"ReplicationGroupId": group_id + "-gone"},
+                    "missing_ok": ["ReplicationGroupNotFoundFault"],
+                },
+            ]
+        },
+    )
+    assert not read.failed and read["missing"] == ["gone"], read
+    view = plans.cache_group_view(read["responses"]["g"])
+    described = read["responses"]["g"]["ReplicationGroups"][0]
+    assert view["arn"] == described["ARN"] and view["replication_group_id"] == group_id
+    assert view["member_clusters"] == described["MemberClusters"]
+    if described.get("NodeGroups") and described["NodeGroups"][0].get("PrimaryEndpoint"):
+        assert view["primary_endpoint"]["address"] == described["NodeGroups"][0]["PrimaryEndpoint"]["Address"]
+        assert view["port"] == described["NodeGroups"][0]["PrimaryEndpoint"]["Port"]
+    assert plans.cache_group_view(read["responses"]["gone"]) == {}
+    assert plans.cache_group_view({"ReplicationGroups": []}) == {}
+
+
+def test_network_found_gives_network_facts_what_the_info_modules_gave(run_module, amazon, aws):
+    """platform_network from one aws_read equals platform_network from the five info modules it replaced."""
+    from ansible_collections.platform_ops.aws.plugins.filter.platform import network_facts, tag_filters
+
+    name, env = f"net{uuid.uuid4().hex[:6]}", "dev"
+    prefix = f"{name}-{env}"
+    ec2 = aws("ec2")
+
+    def tags(kind, extra):
+        base = {"Project": name, "Environment": env, "ManagedBy": "ansible", **extra}
+        return [{"ResourceType": kind, "Tags": [{"Key": k, "Value": v} for k, v in base.items()]}]
+
+    vpc = ec2.create_vpc(CidrBlock="10.91.0.0/16", TagSpecifications=tags("vpc", {"Name": f"{prefix}-vpc"}))["Vpc"]
+    subnets = {}
+    for index, (tier, az) in enumerate(
+        [("public", "us-east-1a"), ("public", "us-east-1b"), ("private", "us-east-1a"), ("database", "us-east-1b")]
+    ):
+        subnets[(tier, az)] = ec2.create_subnet(
+            VpcId=vpc["VpcId"],
+            CidrBlock=f"10.91.{index}.0/24",
+            AvailabilityZone=az,
+            TagSpecifications=tags("subnet", {"Name": f"{prefix}-{tier}-{az}", "Tier": tier}),
+        )["Subnet"]["SubnetId"]
+    for table in (f"{prefix}-private-us-east-1a", f"{prefix}-database"):
+        ec2.create_route_table(VpcId=vpc["VpcId"], TagSpecifications=tags("route-table", {"Name": table}))
+    for tier in ("alb", "app", "database"):
+        ec2.create_security_group(VpcId=vpc["VpcId"], GroupName=f"{prefix}-{tier}", Description=tier)
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    ec2.create_nat_gateway(SubnetId=subnets[("public", "us-east-1a")], AllocationId=allocation)
+
+    filters = dict(tag_filters(name, env), **{"tag:Name": f"{prefix}-vpc"})
+    vpc_info = amazon("ec2_vpc_net_info", {"filters": filters})
+    by_vpc = {"vpc-id": vpc["VpcId"]}
+    upstream = network_facts(
+        {
+            "vpc": vpc_info["vpcs"][0],
+            "subnets": amazon("ec2_vpc_subnet_info", {"filters": by_vpc})["subnets"],
+            "nat_gateways": amazon("ec2_vpc_nat_gateway_info", {"filters": {**by_vpc, "state": ["available"]}})[
+                "result"
+            ],
+            "route_tables": amazon("ec2_vpc_route_table_info", {"filters": by_vpc})["route_tables"],
+            "security_groups": amazon("ec2_security_group_info", {"filters": by_vpc})["security_groups"],
+        },
+        prefix,
+    )
+
+    def by_vpc_id(rid, operation, key="Filters", extra=()):
+        return {
+            "id": rid,
+            "service": "ec2",
+            "operation": operation,
+            "paginate": True,
+            "params": {key: [{"Name": "vpc-id", "Values": [""]}, *extra]},
+            "params_from": {f"{key}.0.Values.0": "vpc.Vpcs.0.VpcId"},
+        }
+
+    reads = [
+        {
+            "id": "vpc",
+            "service": "ec2",
+            "operation": "describe_vpcs",
+            "params": {"Filters": [{"Name": k, "Values": [v]} for k, v in filters.items()]},
+        },
+        by_vpc_id("subnets", "describe_subnets"),
+        by_vpc_id("nat_gateways", "describe_nat_gateways", "Filter", [{"Name": "state", "Values": ["available"]}]),
+        by_vpc_id("route_tables", "describe_route_tables"),
+        by_vpc_id("security_groups", "describe_security_groups"),
+    ]
+    read = run_module("aws_read", {"reads": reads}, check_mode=True)
+    assert not read.failed, read
+    found = plans.network_found(read["responses"])
+    assert len(found["vpcs"]) == 1
+    assert network_facts(found, prefix) == upstream
+    assert upstream["public_subnet_ids"] == [subnets[("public", "us-east-1a")], subnets[("public", "us-east-1b")]]
+    assert set(upstream["security_groups"]) == {"alb", "app", "database"}
+    assert plans.network_found({})["vpcs"] == []
