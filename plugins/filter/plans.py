@@ -6,6 +6,9 @@ module itself would converge, no less: a difference the module would fix must pu
 
 from __future__ import annotations
 
+import json
+
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict, snake_dict_to_camel_dict
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.platform_ops.aws.plugins.module_utils import ec2_flow_logs
 from ansible_collections.platform_ops.aws.plugins.module_utils.elasticache import current_port, endpoints
@@ -28,23 +31,32 @@ def _tag_dict(tags):
     return {t["Key"]: t["Value"] for t in tags or []}
 
 
-def log_group_state(state, name):
-    """The log group ``name`` as aws_read found it ({} when missing), with its tags."""
-    groups = ((state or {}).get("groups") or {}).get("logGroups") or []
+def log_group_state(state, name, groups_id="groups", tags_id="group_tags"):
+    """The log group ``name`` as aws_read found it ({} when missing), with its tags: ``groups_id`` is the id of
+    the DescribeLogGroups read, ``tags_id`` the id of the ListTagsLogGroup read."""
+    groups = ((state or {}).get(groups_id) or {}).get("logGroups") or []
     found = next((g for g in groups if g.get("logGroupName") == name), None)
     if not found:
         return {}
-    return dict(found, tags=((state.get("group_tags") or {}).get("tags")) or {})
+    return dict(found, tags=((state.get(tags_id) or {}).get("tags")) or {})
 
 
-def log_group_converges(found, retention, tags):
+def log_group_differences(found, retention, tags):
     """What amazon.aws.cloudwatchlogs_log_group would change: a missing group, the retention, missing tags
     (purge_tags false). Its KMS key is set only when it creates a group, so a key is not compared here."""
     if not found:
-        return True
+        return ["missing"]
+    differs = []
     if int(found.get("retentionInDays") or 0) != int(retention):
-        return True
-    return not _has_tags(found.get("tags"), tags)
+        differs.append(f"retention {found.get('retentionInDays')} -> {int(retention)} days")
+    if not _has_tags(found.get("tags"), tags):
+        differs.append("tags")
+    return differs
+
+
+def log_group_converges(found, retention, tags):
+    """Whether amazon.aws.cloudwatchlogs_log_group would change the group (log_group_differences)."""
+    return bool(log_group_differences(found, retention, tags))
 
 
 def flow_logs_plan(state, wanted):
@@ -153,6 +165,89 @@ def network_found(results):
     }
 
 
+def ecs_cluster_plan(described, wanted):
+    """Which of the ECS cluster's three writing tasks would change it, from a DescribeClusters answer with
+    ``include: [SETTINGS, TAGS]``.
+
+    ``wanted``: name, capacity_providers, strategy (snake_case, as the task passes it), container_insights, tags.
+    Compared as the modules compare: community.aws.ecs_cluster with purge_capacity_providers (the providers as a
+    list, the strategy entry by entry both ways, ``base`` defaulting to 0), platform_ops.aws.ecs_cluster_settings
+    (containerInsights, "disabled" when unset) and community.aws.ecs_tag (purge_tags false).
+    Returns exists, cluster, insights, tags (booleans: run that task) and current_tags."""
+    clusters = [c for c in (described or {}).get("clusters") or [] if c.get("clusterName") == wanted["name"]]
+    found = clusters[0] if clusters else {}
+    if found.get("status") != "ACTIVE":
+        return {"exists": False, "cluster": True, "insights": True, "tags": True, "current_tags": {}}
+    requested = []
+    for given in wanted.get("strategy") or []:
+        entry = dict(given, base=int(given.get("base") or 0))
+        if entry.get("weight") is not None:
+            entry["weight"] = int(entry["weight"])
+        requested.append(entry)
+    existing_cps = found.get("defaultCapacityProviderStrategy") or []
+    strategy_differs = any(snake_dict_to_camel_dict(e) not in existing_cps for e in requested) or any(
+        camel_dict_to_snake_dict(e) not in requested for e in existing_cps
+    )
+    cluster = strategy_differs or list(wanted.get("capacity_providers") or []) != (found.get("capacityProviders") or [])
+    settings = {s.get("name"): s.get("value") for s in found.get("settings") or []}
+    current_tags = {t.get("key"): t.get("value") for t in found.get("tags") or []}
+    return {
+        "exists": True,
+        "cluster": cluster,
+        "insights": settings.get("containerInsights", "disabled") != wanted["container_insights"],
+        "tags": not _has_tags(current_tags, wanted.get("tags")),
+        "current_tags": current_tags,
+    }
+
+
+def ecr_repositories_plan(responses, wanted):
+    """Which services' ECR repositories community.aws.ecs_ecr would change, and whether
+    platform_ops.aws.ecr_repository_tags would, from aws_read's answers ``<id_prefix>repo_<service>``
+    (DescribeRepositories of that one repository), ``<id_prefix>lifecycle_<service>`` (GetLifecyclePolicy) and
+    ``<id_prefix>repo_tags_<service>`` (ListTagsForResource).
+
+    ``wanted``: services, id_prefix ("" or "dr_"), kms_key, lifecycle (dict), tags, check_mode. Compared as
+    ecs_ecr compares: a missing repository, its tag mutability (IMMUTABLE), scan on push (true), its encryption
+    (KMS with that key: ecs_ecr refuses to change it, and running it reports that), the lifecycle policy
+    (compare_policies; the task leaves it out in check mode, and so does this plan). Tags: purge_tags false.
+    Returns {"converge": [services], "tags": bool, "reasons": {service: [what differs]}}."""
+    responses = responses or {}
+    prefix = wanted.get("id_prefix") or ""
+    converge, tags, reasons = [], False, {}
+    encryption = {"encryptionType": "KMS", "kmsKey": wanted["kms_key"]}
+    for service in wanted["services"]:
+        repos = (responses.get(f"{prefix}repo_{service}") or {}).get("repositories") or []
+        if not repos:
+            converge.append(service)
+            reasons[service] = ["missing"]
+            tags = True
+            continue
+        repo = repos[0]
+        lifecycle = responses.get(f"{prefix}lifecycle_{service}") or {}
+        text = lifecycle.get("lifecyclePolicyText")
+        current_lifecycle = json.loads(text) if text else None
+        why = [
+            reason
+            for reason, differs in (
+                ("image tag mutability", repo.get("imageTagMutability") != "IMMUTABLE"),
+                ("scan on push", (repo.get("imageScanningConfiguration") or {}).get("scanOnPush") is not True),
+                ("encryption (cannot be changed in place)", repo.get("encryptionConfiguration") != encryption),
+                (
+                    "lifecycle policy",
+                    not wanted.get("check_mode") and compare_policies(current_lifecycle, wanted["lifecycle"]),
+                ),
+            )
+            if differs
+        ]
+        if why:
+            converge.append(service)
+            reasons[service] = why
+        current_tags = _tag_dict((responses.get(f"{prefix}repo_tags_{service}") or {}).get("tags"))
+        if not _has_tags(current_tags, wanted.get("tags")):
+            tags = True
+    return {"converge": converge, "tags": tags, "reasons": reasons}
+
+
 class FilterModule:
     """Read-once plans."""
 
@@ -160,8 +255,11 @@ class FilterModule:
         return {
             "log_group_state": log_group_state,
             "log_group_converges": log_group_converges,
+            "log_group_differences": log_group_differences,
             "flow_logs_plan": flow_logs_plan,
             "secret_metadata": secret_metadata,
             "cache_group_view": cache_group_view,
             "network_found": network_found,
+            "ecs_cluster_plan": ecs_cluster_plan,
+            "ecr_repositories_plan": ecr_repositories_plan,
         }

@@ -314,3 +314,164 @@ def test_network_found_gives_network_facts_what_the_info_modules_gave(run_module
     assert upstream["public_subnet_ids"] == [subnets[("public", "us-east-1a")], subnets[("public", "us-east-1b")]]
     assert set(upstream["security_groups"]) == {"alb", "app", "database"}
     assert plans.network_found({})["vpcs"] == []
+
+
+def _read_cluster(run_module, name):
+    read = run_module(
+        "aws_read",
+        {
+            "reads": [
+                {
+                    "id": "cluster",
+                    "service": "ecs",
+                    "operation": "describe_clusters",
+                    "params": {"clusters": [name], "include": ["SETTINGS", "TAGS"]},
+                }
+            ]
+        },
+    )
+    assert not read.failed, read
+    return read["responses"]["cluster"]
+
+
+def test_ecs_cluster_plan_finds_each_kind_of_drift(run_module, aws):
+    name = f"plans-{uuid.uuid4().hex[:8]}"
+    wanted = {
+        "name": name,
+        "capacity_providers": ["FARGATE", "FARGATE_SPOT"],
+        "strategy": [{"capacity_provider": "FARGATE", "base": "1", "weight": 1}],
+        "container_insights": "enabled",
+        "tags": {"Project": "caseapp", "Name": name},
+    }
+    assert plans.ecs_cluster_plan(_read_cluster(run_module, name), wanted) == {
+        "exists": False,
+        "cluster": True,
+        "insights": True,
+        "tags": True,
+        "current_tags": {},
+    }
+    try:  # ECS needs its service-linked role (the emulator enforces it, as AWS does)
+        aws("iam").create_service_linked_role(AWSServiceName="ecs.amazonaws.com")
+    except ClientError as e:
+        assert e.response["Error"]["Code"] == "InvalidInput", e
+    ecs = aws("ecs")
+    arn = ecs.create_cluster(
+        clusterName=name,
+        settings=[{"name": "containerInsights", "value": "enabled"}],
+        tags=[{"key": "Project", "value": "caseapp"}, {"key": "Name", "value": name}, {"key": "Other", "value": "x"}],
+    )["cluster"]["clusterArn"]
+    for _attempt in range(30):  # a new service-linked role is usable after IAM propagated it (emulated too)
+        try:
+            ecs.put_cluster_capacity_providers(
+                cluster=name,
+                capacityProviders=["FARGATE", "FARGATE_SPOT"],
+                defaultCapacityProviderStrategy=[{"capacityProvider": "FARGATE", "base": 1, "weight": 1}],
+            )
+            break
+        except ClientError as e:
+            assert "service linked role" in str(e), e
+            time.sleep(1)
+    same = plans.ecs_cluster_plan(_read_cluster(run_module, name), wanted)
+    assert same["exists"] and not (same["cluster"] or same["insights"] or same["tags"]), same
+    assert same["current_tags"]["Other"] == "x"  # purge_tags false: others are kept, not a difference
+
+    ecs.put_cluster_capacity_providers(
+        cluster=name,
+        capacityProviders=["FARGATE", "FARGATE_SPOT"],
+        defaultCapacityProviderStrategy=[{"capacityProvider": "FARGATE_SPOT", "weight": 1, "base": 0}],
+    )
+    ecs.update_cluster(cluster=name, settings=[{"name": "containerInsights", "value": "disabled"}])
+    ecs.untag_resource(resourceArn=arn, tagKeys=["Project"])
+    drifted = plans.ecs_cluster_plan(_read_cluster(run_module, name), wanted)
+    assert drifted["cluster"] and drifted["insights"] and drifted["tags"], drifted
+    assert (
+        plans.ecs_cluster_plan(_read_cluster(run_module, name), dict(wanted, container_insights="disabled"))["insights"]
+        is False
+    )
+
+
+def _read_repositories(run_module, prefix, services):
+    reads = []
+    for service in services:
+        repo = f"{prefix}/{service}"
+        reads += [
+            {
+                "id": f"repo_{service}",
+                "service": "ecr",
+                "operation": "describe_repositories",
+                "params": {"repositoryNames": [repo]},
+                "missing_ok": ["RepositoryNotFoundException"],
+            },
+            {
+                "id": f"lifecycle_{service}",
+                "service": "ecr",
+                "operation": "get_lifecycle_policy",
+                "params": {"repositoryName": repo},
+                "missing_ok": ["LifecyclePolicyNotFoundException", "RepositoryNotFoundException"],
+            },
+            {
+                "id": f"repo_tags_{service}",
+                "service": "ecr",
+                "operation": "list_tags_for_resource",
+                "params_from": {"resourceArn": f"repo_{service}.repositories.0.repositoryArn"},
+                "missing_ok": ["RepositoryNotFoundException"],
+            },
+        ]
+    read = run_module("aws_read", {"reads": reads})
+    assert not read.failed, read
+    return read["responses"]
+
+
+def test_ecr_repositories_plan_finds_each_kind_of_drift(run_module, aws):
+    from ansible_collections.platform_ops.aws.plugins.filter.ecs import ecs_lifecycle_policy
+
+    prefix = f"plans-{uuid.uuid4().hex[:8]}"
+    key = aws("kms").create_key()["KeyMetadata"]["Arn"]
+    lifecycle = ecs_lifecycle_policy(30)
+    wanted = {"services": ["api", "worker"], "kms_key": key, "lifecycle": lifecycle, "tags": TAGS, "check_mode": False}
+    assert plans.ecr_repositories_plan(_read_repositories(run_module, prefix, ["api", "worker"]), wanted) == {
+        "converge": ["api", "worker"],
+        "tags": True,
+        "reasons": {"api": ["missing"], "worker": ["missing"]},
+    }
+    ecr = aws("ecr")
+    for service in ("api", "worker"):
+        ecr.create_repository(
+            repositoryName=f"{prefix}/{service}",
+            imageTagMutability="IMMUTABLE",
+            imageScanningConfiguration={"scanOnPush": True},
+            encryptionConfiguration={"encryptionType": "KMS", "kmsKey": key},
+            tags=[{"Key": k, "Value": v} for k, v in TAGS.items()],
+        )
+        ecr.put_lifecycle_policy(repositoryName=f"{prefix}/{service}", lifecyclePolicyText=json.dumps(lifecycle))
+    assert plans.ecr_repositories_plan(_read_repositories(run_module, prefix, ["api", "worker"]), wanted) == {
+        "converge": [],
+        "tags": False,
+        "reasons": {},
+    }
+    # One drift per kind, each on its own repository state.
+    ecr.put_image_tag_mutability(repositoryName=f"{prefix}/api", imageTagMutability="MUTABLE")
+    ecr.put_lifecycle_policy(repositoryName=f"{prefix}/worker", lifecyclePolicyText=json.dumps(ecs_lifecycle_policy(5)))
+    plan = plans.ecr_repositories_plan(_read_repositories(run_module, prefix, ["api", "worker"]), wanted)
+    assert plan == {
+        "converge": ["api", "worker"],
+        "tags": False,
+        "reasons": {"api": ["image tag mutability"], "worker": ["lifecycle policy"]},
+    }, plan
+    # The task leaves the lifecycle policy out in check mode; so does the plan.
+    assert plans.ecr_repositories_plan(
+        _read_repositories(run_module, prefix, ["worker"]), dict(wanted, services=["worker"], check_mode=True)
+    ) == {"converge": [], "tags": False, "reasons": {}}
+    ecr.put_image_scanning_configuration(
+        repositoryName=f"{prefix}/worker", imageScanningConfiguration={"scanOnPush": False}
+    )
+    arn = ecr.describe_repositories(repositoryNames=[f"{prefix}/worker"])["repositories"][0]["repositoryArn"]
+    ecr.untag_resource(resourceArn=arn, tagKeys=["Environment"])
+    plan = plans.ecr_repositories_plan(
+        _read_repositories(run_module, prefix, ["worker"]), dict(wanted, services=["worker"], check_mode=True)
+    )
+    assert plan == {"converge": ["worker"], "tags": True, "reasons": {"worker": ["scan on push"]}}, plan
+    other_key = aws("kms").create_key()["KeyMetadata"]["Arn"]
+    assert plans.ecr_repositories_plan(
+        _read_repositories(run_module, prefix, ["api"]), dict(wanted, services=["api"], kms_key=other_key)
+    )["converge"] == ["api"]
