@@ -53,7 +53,9 @@ options:
       params_from:
         description:
           - Parameters taken from an earlier read's response, as C(<id>.<path>), the path dotted, list indexes as
-            numbers, for example V(key.KeyMetadata.KeyId) or V(detectors.DetectorIds.0). The read runs after the
+            numbers, for example V(key.KeyMetadata.KeyId) or V(detectors.DetectorIds.0); a part C(<Key>=<value>) picks
+            the first item of a list whose C(<Key>) is C(<value>) (the value without dots), for example
+            V(plans.BackupPlansList.BackupPlanName=daily.BackupPlanId). The read runs after the
             reads it names. When one of them is missing, or the path is not in its response, this read is not made:
             its response is null and its id is listed in RV(missing) (what it would describe does not exist).
           - A key with dots names a place inside O(reads[].params), list indexes as numbers, which O(reads[].params)
@@ -206,12 +208,18 @@ _ABSENT = object()
 
 
 def lookup(results, source):
-    """The value at ``<id>.<path>`` in the responses read so far; _ABSENT when the read or the path is missing."""
+    """The value at ``<id>.<path>`` in the responses read so far; _ABSENT when the read or the path is missing.
+    A part ``Key=value`` picks the first item of a list whose ``Key`` is ``value``."""
     rid, _, path = source.partition(".")
     value = results.get(rid)
     for part in path.split(".") if path else []:
         if isinstance(value, list) and part.isdigit() and int(part) < len(value):
             value = value[int(part)]
+        elif isinstance(value, list) and "=" in part:
+            key, _, wanted = part.partition("=")
+            value = next((v for v in value if isinstance(v, dict) and str(v.get(key)) == wanted), None)
+            if value is None:
+                return _ABSENT
         elif isinstance(value, dict) and part in value:
             value = value[part]
         else:
