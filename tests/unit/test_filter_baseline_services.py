@@ -41,7 +41,7 @@ def amazon(moto_endpoint):
 def _read(run_module, reads, region):
     result = run_module("aws_read", {"region": region, "reads": reads})
     assert not result.failed, result
-    return result["results"]
+    return result["responses"]
 
 
 def _rule(name, present=True):
@@ -692,5 +692,5 @@ def test_aws_read_picks_a_list_item_by_key(run_module, aws):
     ]
     result = run_module("aws_read", {"reads": reads})
     assert not result.failed, result
-    assert result["results"]["b"]["BackupPlanId"] == ids[f"b-{suffix}"]
-    assert result["results"]["none"] is None and result["missing"] == ["none"]
+    assert result["responses"]["b"]["BackupPlanId"] == ids[f"b-{suffix}"]
+    assert result["responses"]["none"] is None and result["missing"] == ["none"]
