@@ -295,7 +295,8 @@ def baseline_trail_plan(state, wanted):
     enable_logging, tags and the amazon.aws.cloudtrail options the role passes: s3_bucket_name,
     is_multi_region_trail, include_global_events, enable_log_file_validation, kms_key_id,
     cloudwatch_logs_log_group_arn, cloudwatch_logs_role_arn). The log group as cloudwatchlogs_log_group compares
-    it (existence, retention, tags; its key is set only at creation); the role as iam_role (trust with
+    it (existence, retention, tags; its key is set only at creation; differs names "retention" and "tags" apart,
+    for the module puts a retention even in check mode); the role as iam_role (trust with
     compare_policies, description, tags: no managed policies, path, duration or boundary are given); the policy as
     iam_policy (compare_policies); the trail as cloudtrail (each option given against the trail's field, the key
     ARN as given, logging per get_trail_status, tags with purge_tags false; an S3 key prefix or SNS topic is not
@@ -307,8 +308,16 @@ def baseline_trail_plan(state, wanted):
     found = log_group_state(
         {"groups": state.get("trail_groups"), "group_tags": state.get("trail_group_tags")}, log_group["name"]
     )
-    if log_group_converges(found, log_group["retention"], log_group.get("tags")):
-        differs["log_group"] = ["missing"] if not found else ["retention or tags"]
+    if not found:
+        differs["log_group"] = ["missing"]
+    elif log_group_converges(found, log_group["retention"], log_group.get("tags")):
+        # which of the two: cloudwatchlogs_log_group puts a retention even in check mode (the role reports it instead)
+        group_differs = []
+        if log_group_converges(found, log_group["retention"], {}):
+            group_differs.append("retention")
+        if log_group_converges(found, found.get("retentionInDays") or 0, log_group.get("tags")):
+            group_differs.append("tags")
+        differs["log_group"] = group_differs
     role = (state.get("trail_role") or {}).get("Role")
     if not role:
         differs["role"] = ["missing"]

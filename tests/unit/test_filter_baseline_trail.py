@@ -473,8 +473,11 @@ def test_trail_plan_answers_each_drift(run_module, aws):
     def plan_with(part, **change):
         return bt.baseline_trail_plan(state, {**wanted, part: {**wanted[part], **change}})
 
-    assert plan_with("log_group", retention=365)["converge"] == ["log_group"]
-    assert plan_with("log_group", tags={**TAGS, "Owner": "ops"})["converge"] == ["log_group"]
+    assert plan_with("log_group", retention=365)["differs"] == {"log_group": ["retention"]}
+    assert plan_with("log_group", tags={**TAGS, "Owner": "ops"})["differs"] == {"log_group": ["tags"]}
+    assert plan_with("log_group", retention=365, tags={"Owner": "ops"})["differs"] == {
+        "log_group": ["retention", "tags"]
+    }
     assert plan_with("role", description="other")["differs"] == {"role": ["description"]}
     assert plan_with("role", trust=_trust(names["trail_arn"] + "-x"))["differs"] == {"role": ["trust"]}
     assert plan_with("role", tags={"Owner": "ops"})["differs"] == {"role": ["tags"]}
@@ -521,10 +524,12 @@ def test_trail_plan_answers_each_drift(run_module, aws):
     assert drifted()["differs"] == {"trail": ["tags"]}
     cloudtrail.add_tags(ResourceId=names["trail_arn"], TagsList=[{"Key": "Environment", "Value": "dev"}])
     logs.put_retention_policy(logGroupName=names["log_group"], retentionInDays=30)
-    assert drifted()["converge"] == ["log_group"]
+    assert drifted()["differs"] == {"log_group": ["retention"]}
+    logs.delete_retention_policy(logGroupName=names["log_group"])
+    assert drifted()["differs"] == {"log_group": ["retention"]}
     logs.put_retention_policy(logGroupName=names["log_group"], retentionInDays=90)
     logs.untag_log_group(logGroupName=names["log_group"], tags=["Project"])
-    assert drifted()["converge"] == ["log_group"]
+    assert drifted()["differs"] == {"log_group": ["tags"]}
     logs.tag_log_group(logGroupName=names["log_group"], tags={"Project": "caseapp"})
     iam.untag_role(RoleName=names["role"], TagKeys=["Project"])
     assert drifted()["differs"] == {"role": ["tags"]}
