@@ -32,6 +32,8 @@ ROLE = f"{PREFIX}-cloudtrail-logs"
 TRAIL = f"{PREFIX}-trail"
 ROLE_NAME = "platform_ops.aws.security_baseline : "
 READ = "Read the trail's state (baseline key, trail bucket, log group, delivery role and policy, trail)"
+KEY_READ = "Read the baseline key's state (its policy, rotation and tags; the trail bucket's when AWS Config uses it)"
+BUCKET_READ = "Read the trail bucket's state (settings, policy, tags, lifecycle)"
 KEY = "Ensure the baseline KMS key exists with rotation and a least-privilege key policy"
 BUCKET_TASK = "Ensure the trail bucket is versioned, encrypted with the baseline key, private, TLS-only and tagged"
 LIFECYCLE = "Ensure the trail bucket moves its logs to Glacier and expires them per environment"
@@ -49,7 +51,7 @@ def emulator(tmp_path_factory):
         yield endpoint
 
 
-def _run(endpoint, tmp_path, name, *args):
+def _run(endpoint, tmp_path, name, *args, playbook_path="molecule/security_baseline/converge.yml"):
     modules = tmp_path / f"{name}-modules.json"
     env = {
         "ANSIBLE_CALLBACK_PLUGINS": str(ROOT / "benchmarks" / "callback_plugins"),
@@ -57,7 +59,7 @@ def _run(endpoint, tmp_path, name, *args):
         "PLATFORM_BENCH_MODULES_FILE": str(modules),
     }
     before = api_operations(endpoint)
-    run = playbook(endpoint, "molecule/security_baseline/converge.yml", *args, env=env, timeout=900)
+    run = playbook(endpoint, playbook_path, *args, env=env, timeout=900)
     assert run.returncode == 0, run.tail(120)
     run.modules = json.loads(modules.read_text())["by_task"]
     run.operations = operations_delta(before, api_operations(endpoint))
@@ -66,7 +68,13 @@ def _run(endpoint, tmp_path, name, *args):
 
 def _mine(names):
     """The tasks of the key, bucket and trail among ``names`` (changed tasks or module counts), unprefixed."""
-    ours = [READ, *WRITES, *(f"{w} (check mode)" for w in (BUCKET_TASK, LIFECYCLE, LOG_GROUP_TASK))]
+    ours = [
+        READ,
+        KEY_READ,
+        BUCKET_READ,
+        *WRITES,
+        *(f"{w} (check mode)" for w in (BUCKET_TASK, LIFECYCLE, LOG_GROUP_TASK)),
+    ]
     found = {}
     for name in names:
         short = name.split(ROLE_NAME)[-1]
@@ -195,3 +203,39 @@ def test_trail_key_and_bucket_are_written_only_where_they_drift(emulator, tmp_pa
     final = _run(emulator, tmp_path, "final")
     assert final.recap["changed"] == 0, final.changed_tasks()
     assert _mine(final.modules) == {READ: 1}, final.modules
+
+
+def test_without_the_trail_the_key_reads_the_bucket_for_aws_config(tmp_path_factory, tmp_path):
+    """security_baseline_cloudtrail false, AWS Config on: key.yml reads the key and the bucket in one run and
+    bucket.yml plans from it; the key and the bucket drift and are reverted the same way."""
+    no_trail = "tests/integration/playbooks/baseline_no_trail.yml"
+    with moto_server(tmp_path_factory.mktemp("baseline-no-trail") / "moto.log") as endpoint:
+        aws = _clients(endpoint)
+        converge = _run(endpoint, tmp_path, "converge", playbook_path=no_trail)
+        assert set(_mine(converge.changed_tasks())) == {KEY, BUCKET_TASK, LIFECYCLE}, converge.changed_tasks()
+        assert aws("cloudtrail").describe_trails()["trailList"] == []
+
+        noop = _run(endpoint, tmp_path, "noop", playbook_path=no_trail)
+        assert noop.recap["changed"] == 0, noop.changed_tasks()
+        assert _mine(noop.modules) == {KEY_READ: 1}, noop.modules
+
+        kms, s3 = aws("kms"), aws("s3")
+        key_id = kms.describe_key(KeyId=ALIAS)["KeyMetadata"]["KeyId"]
+        kms.update_key_description(KeyId=key_id, Description="edited by hand")
+        s3.put_bucket_tagging(Bucket=BUCKET, Tagging={"TagSet": [{"Key": "Owner", "Value": "someone"}]})
+        check = _run(endpoint, tmp_path, "check", "--check", "--diff", playbook_path=no_trail)
+        assert set(check.changed_tasks()) == {ROLE_NAME + KEY, ROLE_NAME + f"{BUCKET_TASK} (check mode)"}, (
+            check.changed_tasks()
+        )
+        assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["Description"] == "edited by hand"
+
+        fix = _run(endpoint, tmp_path, "fix", playbook_path=no_trail)
+        assert set(fix.changed_tasks()) == {ROLE_NAME + KEY, ROLE_NAME + BUCKET_TASK}, fix.changed_tasks()
+        assert (
+            kms.describe_key(KeyId=key_id)["KeyMetadata"]["Description"]
+            == f"{PREFIX} security baseline: CloudTrail logs, AWS Config deliveries"
+        )
+        tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=BUCKET)["TagSet"]}
+        assert tags["SecurityBaseline"] == "trail" and tags["Purpose"] == "audit-trail"
+        final = _run(endpoint, tmp_path, "final", playbook_path=no_trail)
+        assert final.recap["changed"] == 0, final.changed_tasks()
