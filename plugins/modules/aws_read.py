@@ -323,7 +323,9 @@ def main():
     try:
         with ThreadPoolExecutor(max_workers=min(module.params["max_workers"], max(len(reads), 1))) as pool:
             for batch in waves(reads):
-                for read, (response, missed) in zip(batch, pool.map(one, batch)):
+                answers = list(pool.map(one, batch))
+                for index, read in enumerate(batch):
+                    response, missed = answers[index]
                     results[read["id"]] = response
                     if missed:
                         missing.add(missed)

@@ -25,7 +25,7 @@ LIFECYCLE = {
 def _read(run_module, reads):
     result = run_module("aws_read", {"reads": reads})
     assert not result.failed, result
-    return result["results"]
+    return result["responses"]
 
 
 def _suffix():
