@@ -5,37 +5,13 @@ detector, the hub and the recorder are one per account and region), plus edge ca
 from __future__ import annotations
 
 import datetime
-import importlib
-import io
 import json
 import uuid
-from contextlib import redirect_stdout
 
-import pytest
-from ansible.module_utils.common import warnings as ansible_warnings
-from ansible.module_utils.testing import patch_module_args
 from ansible_collections.platform_ops.aws.plugins.filter import baseline_services as bs
 
 ACCOUNT = "123456789012"
 TAGS = {"Project": "caseapp", "Environment": "dev"}
-
-
-@pytest.fixture
-def amazon(moto_endpoint):
-    """Run an amazon.aws module in-process against the moto server (check mode by default): what it decides."""
-
-    def run(name: str, args: dict, check_mode: bool = True) -> dict:
-        module = importlib.import_module(f"ansible_collections.amazon.aws.plugins.modules.{name}")
-        full = {"region": "us-east-1", "endpoint_url": moto_endpoint, "access_key": "testing", "secret_key": "testing"}
-        full.update(args, _ansible_check_mode=check_mode)
-        ansible_warnings._global_warnings.clear()
-        ansible_warnings._global_deprecations.clear()
-        out = io.StringIO()
-        with patch_module_args(full), redirect_stdout(out), pytest.raises(SystemExit):
-            module.main()
-        return json.loads(out.getvalue())
-
-    return run
 
 
 def _read(run_module, reads, region):
@@ -637,9 +613,12 @@ def test_backup_plan_answers_each_drift(run_module, aws, amazon):
     same_selection = amazon(
         "backup_selection",
         {"backup_plan_name": plan_name, "selection_name": selection, **wanted["selection"]},
+        check_mode=True,
     )
     assert not same_selection["changed"], same_selection
-    same_vault = amazon("backup_vault", {"backup_vault_name": vault, "tags": wanted["vault_tags"], "purge_tags": False})
+    same_vault = amazon(
+        "backup_vault", {"backup_vault_name": vault, "tags": wanted["vault_tags"], "purge_tags": False}, check_mode=True
+    )
     assert not same_vault["changed"], same_vault
     # what the role would ask otherwise
     assert bs.backup_plan(state, {**wanted, "policy": {"present": False, "policy": None}})["policy_regions"] == [
