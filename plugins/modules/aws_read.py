@@ -56,11 +56,11 @@ options:
             numbers, for example V(key.KeyMetadata.KeyId) or V(detectors.DetectorIds.0); a part C(<Key>=<value>) picks
             the first item of a list whose C(<Key>) is C(<value>) (the value without dots), for example
             V(plans.BackupPlansList.BackupPlanName=daily.BackupPlanId). The read runs after the
-            reads it names. When one of them is missing, or the path is not in its response, this read is not made:
+            reads it names. When one of them is missing, or the path is not in its response, this read is not made;
             its response is null and its id is listed in RV(missing) (what it would describe does not exist).
           - A key with dots names a place inside O(reads[].params), list indexes as numbers, which O(reads[].params)
-            must already hold, for example V(Filters.0.Values.0) with O(reads[].params) C({Filters: [{Name: vpc-id,
-            Values: [""]}]}).
+            must already hold, for example V(Filters.0.Values.0) when O(reads[].params) holds a C(vpc-id) filter whose
+            one value is a placeholder.
           - Each name must be of a read listed before this one.
         type: dict
         default: {}
