@@ -285,7 +285,18 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
         RoleName=f"{STACK}-flow-logs",
         PolicyName="deliver-flow-logs",
         PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}]}
+            # Not a wildcard (that would add an IAM.NO_WILDCARD_ACTIONS finding to the audit's blocking line):
+            # a policy scoped to another log group, which the plan must still see as different.
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Resource": "arn:aws:logs:us-east-1:123456789012:log-group:/somewhere/else:*",
+                    }
+                ],
+            }
         ),
     )
     drifted = _drift_state(stack)
