@@ -13,8 +13,9 @@ description:
     in one module run, and returns each response under its O(reads[].id). A role reads its whole state once with it,
     compares it with what it wants in its plan, and calls the writing modules only for what differs.
   - Only read operations are allowed, and never one that returns a secret (such as C(get_secret_value),
-    C(get_parameter) with decryption, C(get_object) or C(get_password_data)). A write or a secret-reading operation
-    fails before any AWS call.
+    C(get_object) or C(get_password_data)). A write or a secret-reading operation fails before any AWS call.
+  - SSM parameters may be read only without decryption (C(WithDecryption) absent or false), so a C(SecureString)
+    comes back as its ciphertext.
   - A response keeps boto3's shape (CamelCase keys) without C(ResponseMetadata); dates are ISO 8601 strings.
 author: Platform Ops Maintainers (@platform-ops)
 options:
@@ -147,10 +148,6 @@ READ_PREFIXES = ("describe_", "list_", "get_", "head_")
 SECRET_READS = {
     "get_secret_value",
     "batch_get_secret_value",
-    "get_parameter",
-    "get_parameters",
-    "get_parameters_by_path",
-    "get_parameter_history",
     "get_object",
     "get_password_data",
     "get_session_token",
@@ -162,6 +159,10 @@ SECRET_READS = {
     "get_data_key",
     "get_public_key",
 }
+# SSM parameter reads return a SecureString's plain value only when asked to decrypt it.
+DECRYPTING_READS = {"get_parameter", "get_parameters", "get_parameters_by_path", "get_parameter_history"}
+# AWSRetry's own list lacks the JSON protocol's throttling code (SSM, ECS, ECR, KMS, CloudWatch Logs, ...).
+RETRY_CODES = ["ThrottlingException", "ServiceUnavailableException", "InternalServerError"]
 OPERATION_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -187,6 +188,10 @@ def validate(module):
             )
         if operation in SECRET_READS:
             module.fail_json(msg=f"reads[{index}] ({rid}): {read['service']}.{operation} returns secrets: not allowed")
+        if operation in DECRYPTING_READS and (read["params"] or {}).get("WithDecryption"):
+            module.fail_json(
+                msg=f"reads[{index}] ({rid}): {read['service']}.{operation} with WithDecryption returns secrets: not allowed"
+            )
     if module.params["max_workers"] < 1:
         module.fail_json(msg="max_workers must be at least 1")
 
@@ -262,7 +267,7 @@ def waves(reads):
     return rounds
 
 
-@AWSRetry.jittered_backoff()
+@AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
 def _call(client, operation, params, paginate):
     if paginate:
         return client.get_paginator(operation).paginate(**params).build_full_result()

@@ -75,7 +75,11 @@ def test_reads_a_state_in_one_run(run_module, aws, moto_endpoint):
     [
         ({"service": "ec2", "operation": "create_vpc"}, "is not a read"),
         ({"service": "secretsmanager", "operation": "get_secret_value"}, "returns secrets"),
-        ({"service": "ssm", "operation": "get_parameters_by_path"}, "returns secrets"),
+        (
+            {"service": "ssm", "operation": "get_parameters_by_path", "params": {"WithDecryption": True}},
+            "returns secrets",
+        ),
+        ({"service": "ssm", "operation": "get_parameter", "params": {"WithDecryption": True}}, "returns secrets"),
         ({"service": "s3", "operation": "get_object"}, "returns secrets"),
         ({"service": "ec2", "operation": "DescribeVpcs"}, "not a boto3 method name"),
     ],
@@ -215,3 +219,35 @@ def test_params_from_sets_a_place_inside_the_params(run_module, aws):
     reads[1]["params_from"] = {"Filters.1.Values.0": "vpc.Vpcs.0.VpcId"}
     bad = run_module(MODULE, {"reads": reads})
     assert bad.failed and "is not a place in its params" in bad["msg"], bad
+
+
+def test_an_ssm_parameter_is_read_without_decryption(run_module, aws):
+    """A String parameter's value is read; a SecureString's comes back as its ciphertext, never its value."""
+    ssm = aws("ssm")
+    ssm.put_parameter(Name="/read-test/plain", Value='{"active": "primary"}', Type="String")
+    ssm.put_parameter(Name="/read-test/secure", Value="s3cr3t-value", Type="SecureString")
+    result = run_module(
+        MODULE,
+        {
+            "reads": [
+                {"id": "plain", "service": "ssm", "operation": "get_parameter", "params": {"Name": "/read-test/plain"}},
+                {
+                    "id": "secure",
+                    "service": "ssm",
+                    "operation": "get_parameter",
+                    "params": {"Name": "/read-test/secure"},
+                },
+                {
+                    "id": "gone",
+                    "service": "ssm",
+                    "operation": "get_parameter",
+                    "params": {"Name": "/read-test/none"},
+                    "missing_ok": ["ParameterNotFound"],
+                },
+            ]
+        },
+    )
+    assert not result.failed, result.get("msg")
+    assert result["responses"]["plain"]["Parameter"]["Value"] == '{"active": "primary"}'
+    assert result["responses"]["secure"]["Parameter"]["Value"] != "s3cr3t-value"
+    assert result["responses"]["gone"] is None
