@@ -205,6 +205,16 @@ def _drift_state(stack: LocalStack) -> dict:
         bucket_policy = ""
     domain = stack.client("opensearch").describe_domain(DomainName=f"{STACK}-search")["DomainStatus"]
     (service,) = ecs.describe_services(cluster=STACK, services=[f"{STACK}-backend"])["services"]
+    (cluster,) = ecs.describe_clusters(clusters=[STACK], include=["SETTINGS", "TAGS"])["clusters"]
+    ecr, logs = stack.client("ecr"), stack.client("logs")
+    (repo,) = ecr.describe_repositories(repositoryNames=[f"{STACK}/backend"])["repositories"]
+
+    def retention(name):
+        (group,) = [
+            g for g in logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"] if g["logGroupName"] == name
+        ]
+        return group.get("retentionInDays")
+
     return {
         "db_sg": db_sg["GroupId"],
         "db_open_to_world": any(
@@ -218,12 +228,27 @@ def _drift_state(stack: LocalStack) -> dict:
             for p in iam.list_attached_role_policies(RoleName=f"{STACK}-task-backend")["AttachedPolicies"]
         ],
         "circuit_breaker": service["deploymentConfiguration"].get("deploymentCircuitBreaker", {}),
+        # Read once and planned (issue 15): each kind must still be seen and reverted.
+        "container_insights": {x["name"]: x["value"] for x in cluster.get("settings") or []}.get("containerInsights"),
+        "cluster_tags": {t["key"]: t["value"] for t in cluster.get("tags") or []},
+        "repo_mutability": repo["imageTagMutability"],
+        "repo_arn": repo["repositoryArn"],
+        "repo_tags": {
+            t["Key"]: t["Value"] for t in ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"])["tags"]
+        },
+        "waf_log_retention": retention(f"aws-waf-logs-{STACK}"),
+        "flow_log_retention": retention(f"/platform/{STACK}/vpc-flow-logs"),
+        "flow_log_policy": iam.get_role_policy(RoleName=f"{STACK}-flow-logs", PolicyName="deliver-flow-logs")[
+            "PolicyDocument"
+        ],
     }
 
 
 def test_check_reports_drift_and_deploy_reverts_it(stack):
-    """Five changes made behind the collection's back: --check --diff names each, a deploy reverts each."""
+    """Changes made behind the collection's back: --check --diff names each, a deploy reverts each. The second
+    half are resources the roles read once and plan (issue 15): the plan must see each kind of drift."""
     before = _drift_state(stack)
+    assert before["container_insights"] == "enabled" and before["repo_mutability"] == "IMMUTABLE", before
     assert not before["db_open_to_world"] and before["documents_tls_only"] and not before["task_role_managed"]
     assert before["circuit_breaker"].get("enable") is True, before["circuit_breaker"]
     domain_arn = stack.client("opensearch").describe_domain(DomainName=f"{STACK}-search")["DomainStatus"]["ARN"]
@@ -248,6 +273,32 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
         service=f"{STACK}-backend",
         deploymentConfiguration={"deploymentCircuitBreaker": {"enable": False, "rollback": False}},
     )
+    ecs, ecr, logs = (stack.client(s) for s in ("ecs", "ecr", "logs"))
+    ecs.update_cluster(cluster=STACK, settings=[{"name": "containerInsights", "value": "disabled"}])
+    cluster_arn = ecs.describe_clusters(clusters=[STACK])["clusters"][0]["clusterArn"]
+    ecs.untag_resource(resourceArn=cluster_arn, tagKeys=["Environment"])
+    ecr.put_image_tag_mutability(repositoryName=f"{STACK}/backend", imageTagMutability="MUTABLE")
+    ecr.untag_resource(resourceArn=before["repo_arn"], tagKeys=["Environment"])
+    logs.put_retention_policy(logGroupName=f"aws-waf-logs-{STACK}", retentionInDays=1)
+    logs.put_retention_policy(logGroupName=f"/platform/{STACK}/vpc-flow-logs", retentionInDays=1)
+    stack.client("iam").put_role_policy(
+        RoleName=f"{STACK}-flow-logs",
+        PolicyName="deliver-flow-logs",
+        PolicyDocument=json.dumps(
+            # Not a wildcard (that would add an IAM.NO_WILDCARD_ACTIONS finding to the audit's blocking line):
+            # a policy scoped to another log group, which the plan must still see as different.
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Resource": "arn:aws:logs:us-east-1:123456789012:log-group:/somewhere/else:*",
+                    }
+                ],
+            }
+        ),
+    )
     drifted = _drift_state(stack)
     assert drifted["db_open_to_world"] and not drifted["documents_tls_only"], drifted
     assert drifted["task_role_managed"] and drifted["circuit_breaker"].get("enable") is False, drifted
@@ -268,6 +319,13 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
         "Ensure the access policy lets only the platform's task roles use the HTTP API",
         "Ensure each role exists, assumable by ECS tasks of this account only, without managed policies",
         "Ensure each ECS service runs its task definition in the private subnets with the circuit breaker",
+        "Ensure Container Insights is set on the ECS cluster",
+        "Ensure the ECS cluster carries the platform tags",
+        "Report the ECR repositories that would change (check mode)",
+        "Ensure the ECR repositories carry the standard tags",
+        "Ensure the WAF log group exists, encrypted with the platform key, with the log retention",
+        "Ensure the flow log group exists with a retention period, encrypted with the platform key",
+        "Ensure the flow log delivery role's policy is scoped to the log group",
     ):
         assert any(task in name for name in changed), f"--check does not report {task!r}: {changed}"
     # Nothing else is reported: in check mode the load balancer is read (elb_application_lb answers
@@ -289,6 +347,16 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
     assert after["search_policy"] == before["search_policy"], after["search_policy"]
     assert after["task_role_managed"] == [], after["task_role_managed"]
     assert after["circuit_breaker"] == before["circuit_breaker"], after["circuit_breaker"]
+    for key in (
+        "container_insights",
+        "cluster_tags",
+        "repo_mutability",
+        "repo_tags",
+        "waf_log_retention",
+        "flow_log_retention",
+        "flow_log_policy",
+    ):
+        assert after[key] == before[key], f"{key} was not reverted: {after[key]!r} (before {before[key]!r})"
     again = stack.run("deploy.yml")
     assert again.returncode == 0 and again.recap["changed"] == 0, again.changed_tasks()
 

@@ -308,3 +308,26 @@ def test_dr_without_the_pilot_light_still_needs_a_db_subnet_group(moto_endpoint)
         moto_endpoint, "-e", "platform_dr_region=us-west-2", "-e", "platform_dr_pilot_light=false", *PREFLIGHT_ONLY
     )
     assert "platform_dr_pilot_light is false, but" in output and "database_dr_subnet_group_name is empty" in output
+
+
+def test_the_dr_state_is_read_once_with_a_module_in_the_dr_region(moto_endpoint, aws):
+    """playbooks/include/dr_state.yml: one ssm.GetParameter in the DR region (aws_read, so module_defaults'
+    endpoint and retries apply); its JSON becomes platform_dr_state, and a missing parameter means {}."""
+    dr = ("-e", "platform_name=drstate", "-e", "platform_dr_region=us-west-2", "-e", "platform_dr_pilot_light=false")
+    dr += ("-e", "database_dr_subnet_group_name=preflight-dr-db", "-v", *PREFLIGHT_ONLY)
+    before = api_operations(moto_endpoint)
+    missing = playbook(moto_endpoint, "deploy.yml", *dr, timeout=300)
+    assert missing.returncode == 0, missing.tail()
+    assert "platform_dr_state: {}" in missing.output and "platform_dr_active: primary" in missing.output
+    assert operations_delta(before, api_operations(moto_endpoint)).get("ssm.GetParameter") == 1
+
+    state = {"active": "secondary", "changed_at": "2026-12-05T00:00:00Z", "by": "preflight"}
+    names = aws("ssm", "us-west-2")
+    name = "/platform/drstate-local/dr/state"  # platform_name-platform_env (inventories/local)
+    names.put_parameter(Name=name, Value=json.dumps(state), Type="String", Overwrite=True)
+    try:
+        active = playbook(moto_endpoint, "deploy.yml", *dr, timeout=300)
+    finally:
+        names.delete_parameter(Name=name)
+    assert active.returncode == 0, active.tail()
+    assert "platform_dr_active: secondary" in active.output and "by: preflight" in active.output

@@ -44,3 +44,22 @@ def run_module(moto_endpoint):
         return ModuleResult(json.loads(out.getvalue()))
 
     return run
+
+
+@pytest.fixture
+def amazon(moto_endpoint):
+    """``amazon('backup_plan_info', {...})``: an amazon.aws module's JSON result, run as run_module runs ours
+    (to compare a read-once plan or view with what the upstream module itself answers)."""
+
+    def run(name: str, args: dict, check_mode: bool = False) -> dict:
+        module = importlib.import_module(f"ansible_collections.amazon.aws.plugins.modules.{name}")
+        full = {"region": "us-east-1", "endpoint_url": moto_endpoint, "access_key": "testing", "secret_key": "testing"}
+        full.update(args, _ansible_check_mode=check_mode)
+        ansible_warnings._global_warnings.clear()
+        ansible_warnings._global_deprecations.clear()
+        out = io.StringIO()
+        with patch_module_args(full), redirect_stdout(out), pytest.raises(SystemExit):
+            module.main()
+        return json.loads(out.getvalue())
+
+    return run

@@ -3,32 +3,9 @@ server: the filter must answer what the module itself decides outside check mode
 
 from __future__ import annotations
 
-import importlib
-import io
-import json
 import uuid
-from contextlib import redirect_stdout
 
-import pytest
-from ansible.module_utils.common import warnings as ansible_warnings
-from ansible.module_utils.testing import patch_module_args
 from ansible_collections.platform_ops.aws.plugins.filter.platform import backup_plan_differs
-
-
-@pytest.fixture
-def amazon(moto_endpoint):
-    def run(name: str, args: dict, check_mode: bool = False) -> dict:
-        module = importlib.import_module(f"ansible_collections.amazon.aws.plugins.modules.{name}")
-        full = {"region": "us-east-1", "endpoint_url": moto_endpoint, "access_key": "testing", "secret_key": "testing"}
-        full.update(args, _ansible_check_mode=check_mode)
-        ansible_warnings._global_warnings.clear()
-        ansible_warnings._global_deprecations.clear()
-        out = io.StringIO()
-        with patch_module_args(full), redirect_stdout(out), pytest.raises(SystemExit):
-            module.main()
-        return json.loads(out.getvalue())
-
-    return run
 
 
 def _rules(vault: str, days=7, copy_to: str | None = None) -> list[dict]:

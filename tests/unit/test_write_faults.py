@@ -437,3 +437,19 @@ def test_every_write_succeeds_exactly_once_under_throttling(run, fault_endpoint,
     assert len(stack.revisions()) == 2
     assert len(stack.revisions(f"{stack.family}-migrate")) == 1
     assert [t["taskArn"] for t in stack.tasks(started_by)] == [task["task_arn"]]
+
+
+def test_aws_read_retries_the_json_protocols_throttling_code(run, fault_endpoint):
+    """AWSRetry's own list lacks ``ThrottlingException`` (SSM, ECS, ECR, KMS, CloudWatch Logs answer it):
+    aws_read retries it itself, also with botocore's retries off. The DR state (playbooks/include/dr_state.yml)
+    is read this way; as a lookup it failed under throttling ("reached max retries: 2")."""
+    name = unique("/faults/dr") + "/state"
+    client(fault_endpoint, "ssm").put_parameter(Name=name, Value='{"active": "primary"}', Type="String")
+    set_faults(fault_endpoint, throttle=0.3, seed=7, only=["ssm.*"])
+    reads = [
+        {"id": f"p{i}", "service": "ssm", "operation": "get_parameter", "params": {"Name": name}} for i in range(3)
+    ]
+    result = run("aws_read", {"reads": reads, "aws_config": {"retries": {"mode": "standard", "total_max_attempts": 1}}})
+    assert not result.failed, result.get("msg")
+    assert {r["Parameter"]["Value"] for r in result["responses"].values()} == {'{"active": "primary"}'}
+    assert throttled(fault_endpoint) > 0

@@ -1,0 +1,265 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read-once plans (issue 15): a role reads its state with one ``aws_read`` run, a filter here compares it with
+what the role wants, and the writing modules run only for what differs. Each plan compares what the writing
+module itself would converge, no less: a difference the module would fix must put the item in ``converge``."""
+
+from __future__ import annotations
+
+import json
+
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict, snake_dict_to_camel_dict
+from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
+from ansible_collections.platform_ops.aws.plugins.module_utils import ec2_flow_logs
+from ansible_collections.platform_ops.aws.plugins.module_utils.elasticache import current_port, endpoints
+from ansible_collections.platform_ops.aws.plugins.module_utils.secretsmanager import (
+    current_version_id,
+    replica_arn,
+    tags_of,
+)
+
+
+def _has_tags(current, wanted):
+    """Every wanted tag is set with its value (purge_tags: false: other tags are left alone)."""
+    current = current or {}
+    return all(current.get(key) == str(value) for key, value in (wanted or {}).items())
+
+
+def _tag_dict(tags):
+    if isinstance(tags, dict):
+        return tags
+    return {t["Key"]: t["Value"] for t in tags or []}
+
+
+def log_group_state(state, name, groups_id="groups", tags_id="group_tags"):
+    """The log group ``name`` as aws_read found it ({} when missing), with its tags: ``groups_id`` is the id of
+    the DescribeLogGroups read, ``tags_id`` the id of the ListTagsLogGroup read."""
+    groups = ((state or {}).get(groups_id) or {}).get("logGroups") or []
+    found = next((g for g in groups if g.get("logGroupName") == name), None)
+    if not found:
+        return {}
+    return dict(found, tags=((state.get(tags_id) or {}).get("tags")) or {})
+
+
+def log_group_differences(found, retention, tags):
+    """What amazon.aws.cloudwatchlogs_log_group would change: a missing group, the retention, missing tags
+    (purge_tags false). Its KMS key is set only when it creates a group, so a key is not compared here."""
+    if not found:
+        return ["missing"]
+    differs = []
+    if int(found.get("retentionInDays") or 0) != int(retention):
+        differs.append(f"retention {found.get('retentionInDays')} -> {int(retention)} days")
+    if not _has_tags(found.get("tags"), tags):
+        differs.append("tags")
+    return differs
+
+
+def log_group_converges(found, retention, tags):
+    """Whether amazon.aws.cloudwatchlogs_log_group would change the group (log_group_differences)."""
+    return bool(log_group_differences(found, retention, tags))
+
+
+def flow_logs_plan(state, wanted):
+    """Which of the flow logs' delivery role, its policy and the flow log differ.
+
+    ``wanted``: role_name, role_description, trust (dict), policy (dict), role_tags, flow_log (the
+    ec2_vpc_flow_log params: resource_id, traffic_type, log_destination_type, log_group_name,
+    deliver_logs_permission_arn) and flow_log_tags. Returns {"converge": [...], "role_arn": ...}.
+    """
+    state = state or {}
+    converge = []
+    role = (state.get("role") or {}).get("Role")
+    if (
+        not role
+        or compare_policies(role.get("AssumeRolePolicyDocument") or {}, wanted["trust"])
+        or (role.get("Description") or "") != wanted["role_description"]
+        or not _has_tags(_tag_dict(role.get("Tags")), wanted.get("role_tags"))
+    ):
+        converge.append("role")
+    policy = (state.get("policy") or {}).get("PolicyDocument")
+    if not policy or compare_policies(policy, wanted["policy"]):
+        converge.append("policy")
+    role_arn = (role or {}).get("Arn", "")
+    params = dict(
+        wanted["flow_log"],
+        deliver_logs_permission_arn=wanted["flow_log"].get("deliver_logs_permission_arn") or role_arn,
+    )
+    flow_logs = ((state.get("flow_logs") or {}).get("FlowLogs")) or []
+    matching = ec2_flow_logs.find_matching(flow_logs, params)
+    if (
+        len(matching) != 1
+        or ec2_flow_logs.setting_differences(matching[0], params)
+        or not _has_tags(ec2_flow_logs.tags_of(matching[0]), wanted.get("flow_log_tags"))
+    ):
+        converge.append("flow_log")
+    return {"converge": converge, "role_arn": role_arn}
+
+
+def secret_metadata(described, region):
+    """A secret's metadata from its DescribeSecret answer (aws_read), as secretsmanager_generated_secret's
+    check mode reports it without a value: arn, version_id (AWSCURRENT), tags, replica_arns by region.
+    A missing secret (null) gives arn and version_id None. Never a value: DescribeSecret has none."""
+    if not described:
+        return {"arn": None, "version_id": None, "tags": {}, "replica_arns": {}}
+    arn = described.get("ARN")
+    regions = sorted({r.get("Region") for r in described.get("ReplicationStatus") or [] if r.get("Region")})
+    return {
+        "name": described.get("Name"),
+        "arn": arn,
+        "version_id": current_version_id(described),
+        "tags": tags_of(described),
+        "replica_arns": {r: replica_arn(arn, region, r) for r in regions},
+    }
+
+
+def cache_group_view(described):
+    """The replication group of a DescribeReplicationGroups answer (aws_read), with the keys
+    elasticache_replication_group returns and roles/cache/tasks/publish.yml reads: arn, primary_endpoint and
+    reader_endpoint ({address, port}), port, member_clusters, status. {} when the answer holds no group."""
+    groups = (described or {}).get("ReplicationGroups") or []
+    if not groups:
+        return {}
+    group = groups[0]
+    primary, reader, configuration = endpoints(group)
+    return {
+        "replication_group_id": group.get("ReplicationGroupId"),
+        "arn": group.get("ARN"),
+        "status": group.get("Status"),
+        "primary_endpoint": primary,
+        "reader_endpoint": reader,
+        "configuration_endpoint": configuration,
+        "port": current_port(group),
+        "member_clusters": list(group.get("MemberClusters") or []),
+        "node_groups": group.get("NodeGroups") or [],
+    }
+
+
+def network_found(results):
+    """What the network role's facts.yml read with aws_read, in the shape platform.network_facts takes (the
+    info modules' keys it reads): vpc (id, cidr_block), subnets (id, availability_zone, tags), route_tables
+    (id, tags), nat_gateways (subnet_id, nat_gateway_id), security_groups (group_name, group_id)."""
+    results = results or {}
+    vpcs = (results.get("vpc") or {}).get("Vpcs") or []
+    vpc = vpcs[0] if vpcs else {}
+    return {
+        "vpcs": [
+            {"id": v.get("VpcId"), "cidr_block": v.get("CidrBlock"), "tags": _tag_dict(v.get("Tags"))} for v in vpcs
+        ],
+        "vpc": {"id": vpc.get("VpcId"), "cidr_block": vpc.get("CidrBlock")},
+        "subnets": [
+            {"id": s.get("SubnetId"), "availability_zone": s.get("AvailabilityZone"), "tags": _tag_dict(s.get("Tags"))}
+            for s in (results.get("subnets") or {}).get("Subnets") or []
+        ],
+        "route_tables": [
+            {"id": t.get("RouteTableId"), "tags": _tag_dict(t.get("Tags"))}
+            for t in (results.get("route_tables") or {}).get("RouteTables") or []
+        ],
+        "nat_gateways": [
+            {"subnet_id": n.get("SubnetId"), "nat_gateway_id": n.get("NatGatewayId")}
+            for n in (results.get("nat_gateways") or {}).get("NatGateways") or []
+        ],
+        "security_groups": [
+            {"group_name": g.get("GroupName"), "group_id": g.get("GroupId")}
+            for g in (results.get("security_groups") or {}).get("SecurityGroups") or []
+        ],
+    }
+
+
+def ecs_cluster_plan(described, wanted):
+    """Which of the ECS cluster's three writing tasks would change it, from a DescribeClusters answer with
+    ``include: [SETTINGS, TAGS]``.
+
+    ``wanted``: name, capacity_providers, strategy (snake_case, as the task passes it), container_insights, tags.
+    Compared as the modules compare: community.aws.ecs_cluster with purge_capacity_providers (the providers as a
+    list, the strategy entry by entry both ways, ``base`` defaulting to 0), platform_ops.aws.ecs_cluster_settings
+    (containerInsights, "disabled" when unset) and community.aws.ecs_tag (purge_tags false).
+    Returns exists, cluster, insights, tags (booleans: run that task) and current_tags."""
+    clusters = [c for c in (described or {}).get("clusters") or [] if c.get("clusterName") == wanted["name"]]
+    found = clusters[0] if clusters else {}
+    if found.get("status") != "ACTIVE":
+        return {"exists": False, "cluster": True, "insights": True, "tags": True, "current_tags": {}}
+    requested = []
+    for given in wanted.get("strategy") or []:
+        entry = dict(given, base=int(given.get("base") or 0))
+        if entry.get("weight") is not None:
+            entry["weight"] = int(entry["weight"])
+        requested.append(entry)
+    existing_cps = found.get("defaultCapacityProviderStrategy") or []
+    strategy_differs = any(snake_dict_to_camel_dict(e) not in existing_cps for e in requested) or any(
+        camel_dict_to_snake_dict(e) not in requested for e in existing_cps
+    )
+    cluster = strategy_differs or list(wanted.get("capacity_providers") or []) != (found.get("capacityProviders") or [])
+    settings = {s.get("name"): s.get("value") for s in found.get("settings") or []}
+    current_tags = {t.get("key"): t.get("value") for t in found.get("tags") or []}
+    return {
+        "exists": True,
+        "cluster": cluster,
+        "insights": settings.get("containerInsights", "disabled") != wanted["container_insights"],
+        "tags": not _has_tags(current_tags, wanted.get("tags")),
+        "current_tags": current_tags,
+    }
+
+
+def ecr_repositories_plan(responses, wanted):
+    """Which services' ECR repositories community.aws.ecs_ecr would change, and whether
+    platform_ops.aws.ecr_repository_tags would, from aws_read's answers ``<id_prefix>repo_<service>``
+    (DescribeRepositories of that one repository), ``<id_prefix>lifecycle_<service>`` (GetLifecyclePolicy) and
+    ``<id_prefix>repo_tags_<service>`` (ListTagsForResource).
+
+    ``wanted``: services, id_prefix ("" or "dr_"), kms_key, lifecycle (dict), tags, check_mode. Compared as
+    ecs_ecr compares: a missing repository, its tag mutability (IMMUTABLE), scan on push (true), its encryption
+    (KMS with that key: ecs_ecr refuses to change it, and running it reports that), the lifecycle policy
+    (compare_policies; the task leaves it out in check mode, and so does this plan). Tags: purge_tags false.
+    Returns {"converge": [services], "tags": bool, "reasons": {service: [what differs]}}."""
+    responses = responses or {}
+    prefix = wanted.get("id_prefix") or ""
+    converge, tags, reasons = [], False, {}
+    encryption = {"encryptionType": "KMS", "kmsKey": wanted["kms_key"]}
+    for service in wanted["services"]:
+        repos = (responses.get(f"{prefix}repo_{service}") or {}).get("repositories") or []
+        if not repos:
+            converge.append(service)
+            reasons[service] = ["missing"]
+            tags = True
+            continue
+        repo = repos[0]
+        lifecycle = responses.get(f"{prefix}lifecycle_{service}") or {}
+        text = lifecycle.get("lifecyclePolicyText")
+        current_lifecycle = json.loads(text) if text else None
+        why = [
+            reason
+            for reason, differs in (
+                ("image tag mutability", repo.get("imageTagMutability") != "IMMUTABLE"),
+                ("scan on push", (repo.get("imageScanningConfiguration") or {}).get("scanOnPush") is not True),
+                ("encryption (cannot be changed in place)", repo.get("encryptionConfiguration") != encryption),
+                (
+                    "lifecycle policy",
+                    not wanted.get("check_mode") and compare_policies(current_lifecycle, wanted["lifecycle"]),
+                ),
+            )
+            if differs
+        ]
+        if why:
+            converge.append(service)
+            reasons[service] = why
+        current_tags = _tag_dict((responses.get(f"{prefix}repo_tags_{service}") or {}).get("tags"))
+        if not _has_tags(current_tags, wanted.get("tags")):
+            tags = True
+    return {"converge": converge, "tags": tags, "reasons": reasons}
+
+
+class FilterModule:
+    """Read-once plans."""
+
+    def filters(self):
+        return {
+            "log_group_state": log_group_state,
+            "log_group_converges": log_group_converges,
+            "log_group_differences": log_group_differences,
+            "flow_logs_plan": flow_logs_plan,
+            "secret_metadata": secret_metadata,
+            "cache_group_view": cache_group_view,
+            "network_found": network_found,
+            "ecs_cluster_plan": ecs_cluster_plan,
+            "ecr_repositories_plan": ecr_repositories_plan,
+        }

@@ -1,0 +1,253 @@
+"""platform_ops.aws.aws_read against the moto server: real responses, concurrency, refusals before any call."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from tests.conftest import api_operations, operations_delta
+
+MODULE = "aws_read"
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
+
+
+def test_reads_a_state_in_one_run(run_module, aws, moto_endpoint):
+    tag = f"read-{uuid.uuid4().hex[:8]}"
+    ec2 = aws("ec2")
+    vpc = ec2.create_vpc(
+        CidrBlock="10.77.0.0/16",
+        TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Project", "Value": tag}]}],
+    )
+    role = f"{tag}-role"
+    aws("iam").create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(TRUST))
+    before = api_operations(moto_endpoint)
+    result = run_module(
+        MODULE,
+        {
+            "reads": [
+                {
+                    "id": "vpcs",
+                    "service": "ec2",
+                    "operation": "describe_vpcs",
+                    "paginate": True,
+                    "params": {"Filters": [{"Name": "tag:Project", "Values": [tag]}]},
+                },
+                {"id": "role", "service": "iam", "operation": "get_role", "params": {"RoleName": role}},
+                {
+                    "id": "policy",
+                    "service": "iam",
+                    "operation": "get_role_policy",
+                    "params": {"RoleName": role, "PolicyName": "absent"},
+                    "missing_ok": ["NoSuchEntity"],
+                },
+                {
+                    "id": "dr_vpcs",
+                    "service": "ec2",
+                    "operation": "describe_vpcs",
+                    "region": "us-west-2",
+                    "params": {"Filters": [{"Name": "tag:Project", "Values": [tag]}]},
+                },
+            ]
+        },
+        check_mode=True,
+    )
+    assert not result.failed and not result.changed, result
+    assert [v["VpcId"] for v in result["responses"]["vpcs"]["Vpcs"]] == [vpc["Vpc"]["VpcId"]]
+    assert result["responses"]["role"]["Role"]["RoleName"] == role
+    assert isinstance(result["responses"]["role"]["Role"]["CreateDate"], str)  # dates as ISO text
+    assert "ResponseMetadata" not in result["responses"]["role"]
+    assert result["responses"]["policy"] is None and result["missing"] == ["policy"]
+    assert result["responses"]["dr_vpcs"]["Vpcs"] == []
+    assert operations_delta(before, api_operations(moto_endpoint)) == {
+        "ec2.DescribeVpcs": 2,
+        "iam.GetRole": 1,
+        "iam.GetRolePolicy": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    ("read", "message"),
+    [
+        ({"service": "ec2", "operation": "create_vpc"}, "is not a read"),
+        ({"service": "secretsmanager", "operation": "get_secret_value"}, "returns secrets"),
+        (
+            {"service": "ssm", "operation": "get_parameters_by_path", "params": {"WithDecryption": True}},
+            "returns secrets",
+        ),
+        ({"service": "ssm", "operation": "get_parameter", "params": {"WithDecryption": True}}, "returns secrets"),
+        ({"service": "s3", "operation": "get_object"}, "returns secrets"),
+        ({"service": "ec2", "operation": "DescribeVpcs"}, "not a boto3 method name"),
+    ],
+)
+def test_writes_and_secret_reads_are_refused_before_any_call(run_module, moto_endpoint, read, message):
+    before = api_operations(moto_endpoint)
+    result = run_module(MODULE, {"reads": [{"id": "x", **read}]})
+    assert result.failed and message in result["msg"], result
+    assert operations_delta(before, api_operations(moto_endpoint)) == {}
+
+
+def test_an_unknown_operation_a_missing_paginator_and_a_real_error_fail_clearly(run_module):
+    unknown = run_module(MODULE, {"reads": [{"id": "x", "service": "ec2", "operation": "describe_nothing"}]})
+    assert unknown.failed and "has no operation describe_nothing" in unknown["msg"], unknown
+    pages = run_module(
+        MODULE,
+        {
+            "reads": [
+                {"id": "x", "service": "iam", "operation": "get_role", "paginate": True, "params": {"RoleName": "r"}}
+            ]
+        },
+    )
+    assert pages.failed and "has no paginator" in pages["msg"], pages
+    error = run_module(
+        MODULE,
+        {"reads": [{"id": "x", "service": "iam", "operation": "get_role", "params": {"RoleName": "no-such-role-q"}}]},
+    )
+    assert error.failed and "Failed to read the AWS state" in error["msg"], error
+    twice = run_module(MODULE, {"reads": [{"id": "x", "service": "iam", "operation": "list_roles"}] * 2})
+    assert twice.failed and "used twice" in twice["msg"], twice
+
+
+def test_a_read_takes_parameters_from_an_earlier_one_and_is_not_made_when_it_is_missing(run_module, aws, moto_endpoint):
+    alias = f"alias/read-{uuid.uuid4().hex[:8]}"
+    kms = aws("kms")
+    key_id = kms.create_key(Description="aws_read params_from")["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName=alias, TargetKeyId=key_id)
+    reads = [
+        {
+            "id": "key",
+            "service": "kms",
+            "operation": "describe_key",
+            "params": {"KeyId": alias},
+            "missing_ok": ["NotFoundException"],
+        },
+        {
+            "id": "policy",
+            "service": "kms",
+            "operation": "get_key_policy",
+            "params": {"PolicyName": "default"},
+            "params_from": {"KeyId": "key.KeyMetadata.KeyId"},
+        },
+        {
+            "id": "rotation",
+            "service": "kms",
+            "operation": "get_key_rotation_status",
+            "params_from": {"KeyId": "key.KeyMetadata.KeyId"},
+        },
+        {
+            "id": "first_alias",
+            "service": "kms",
+            "operation": "list_aliases",
+            "params_from": {"KeyId": "key.KeyMetadata.Arn"},
+        },
+    ]
+    before = api_operations(moto_endpoint)
+    found = run_module(MODULE, {"reads": reads}, check_mode=True)
+    assert not found.failed, found
+    assert found["responses"]["key"]["KeyMetadata"]["KeyId"] == key_id
+    assert json.loads(found["responses"]["policy"]["Policy"])["Statement"]
+    assert found["responses"]["rotation"]["KeyRotationEnabled"] is False
+    assert [a["AliasName"] for a in found["responses"]["first_alias"]["Aliases"]] == [alias]
+    assert found["missing"] == []
+    assert operations_delta(before, api_operations(moto_endpoint)) == {
+        "kms.DescribeKey": 1,
+        "kms.GetKeyPolicy": 1,
+        "kms.GetKeyRotationStatus": 1,
+        "kms.ListAliases": 1,
+    }
+
+    # The alias does not exist: the key's reads are not made, and all four are missing.
+    reads[0]["params"] = {"KeyId": alias + "-gone"}
+    before = api_operations(moto_endpoint)
+    gone = run_module(MODULE, {"reads": reads}, check_mode=True)
+    assert not gone.failed, gone
+    assert gone["missing"] == ["key", "policy", "rotation", "first_alias"]
+    assert set(gone["responses"].values()) == {None}
+    assert operations_delta(before, api_operations(moto_endpoint)) == {"kms.DescribeKey": 1}
+
+
+def test_params_from_must_name_an_earlier_read(run_module, moto_endpoint):
+    before = api_operations(moto_endpoint)
+    result = run_module(
+        MODULE,
+        {
+            "reads": [
+                {"id": "a", "service": "kms", "operation": "get_key_policy", "params_from": {"KeyId": "b.KeyId"}},
+                {"id": "b", "service": "kms", "operation": "describe_key", "params": {"KeyId": "alias/x"}},
+            ]
+        },
+    )
+    assert result.failed and "must name a read listed before this one" in result["msg"], result
+    assert operations_delta(before, api_operations(moto_endpoint)) == {}
+
+
+def test_params_from_sets_a_place_inside_the_params(run_module, aws):
+    tag = f"read-{uuid.uuid4().hex[:8]}"
+    ec2 = aws("ec2")
+    vpc = ec2.create_vpc(
+        CidrBlock="10.78.0.0/16",
+        TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": tag}]}],
+    )["Vpc"]
+    subnet = ec2.create_subnet(VpcId=vpc["VpcId"], CidrBlock="10.78.1.0/24")["Subnet"]
+    reads = [
+        {
+            "id": "vpc",
+            "service": "ec2",
+            "operation": "describe_vpcs",
+            "params": {"Filters": [{"Name": "tag:Name", "Values": [tag]}]},
+        },
+        {
+            "id": "subnets",
+            "service": "ec2",
+            "operation": "describe_subnets",
+            "paginate": True,
+            "params": {"Filters": [{"Name": "vpc-id", "Values": [""]}]},
+            "params_from": {"Filters.0.Values.0": "vpc.Vpcs.0.VpcId"},
+        },
+    ]
+    found = run_module(MODULE, {"reads": reads}, check_mode=True)
+    assert not found.failed, found
+    assert [s["SubnetId"] for s in found["responses"]["subnets"]["Subnets"]] == [subnet["SubnetId"]]
+    # No such VPC: Vpcs is empty, the path Vpcs.0 is not there, the subnets are not read.
+    reads[0]["params"]["Filters"][0]["Values"] = [tag + "-gone"]
+    gone = run_module(MODULE, {"reads": reads}, check_mode=True)
+    assert not gone.failed and gone["missing"] == ["subnets"], gone
+    reads[1]["params_from"] = {"Filters.1.Values.0": "vpc.Vpcs.0.VpcId"}
+    bad = run_module(MODULE, {"reads": reads})
+    assert bad.failed and "is not a place in its params" in bad["msg"], bad
+
+
+def test_an_ssm_parameter_is_read_without_decryption(run_module, aws):
+    """A String parameter's value is read; a SecureString's comes back as its ciphertext, never its value."""
+    ssm = aws("ssm")
+    ssm.put_parameter(Name="/read-test/plain", Value='{"active": "primary"}', Type="String")
+    ssm.put_parameter(Name="/read-test/secure", Value="s3cr3t-value", Type="SecureString")
+    result = run_module(
+        MODULE,
+        {
+            "reads": [
+                {"id": "plain", "service": "ssm", "operation": "get_parameter", "params": {"Name": "/read-test/plain"}},
+                {
+                    "id": "secure",
+                    "service": "ssm",
+                    "operation": "get_parameter",
+                    "params": {"Name": "/read-test/secure"},
+                },
+                {
+                    "id": "gone",
+                    "service": "ssm",
+                    "operation": "get_parameter",
+                    "params": {"Name": "/read-test/none"},
+                    "missing_ok": ["ParameterNotFound"],
+                },
+            ]
+        },
+    )
+    assert not result.failed, result.get("msg")
+    assert result["responses"]["plain"]["Parameter"]["Value"] == '{"active": "primary"}'
+    assert result["responses"]["secure"]["Parameter"]["Value"] != "s3cr3t-value"
+    assert result["responses"]["gone"] is None
