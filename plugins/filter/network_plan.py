@@ -400,7 +400,7 @@ def route_table_differences(wanted, route_tables):
         return differs + ["missing (lookup by tag without tags: the module creates a table each run)"]
     subnets = wanted.get("subnets")
     if subnets is not None:
-        by_other = [s for s in subnets if not _SUBNET_RE.match(s)]
+        by_other = [str(s) for s in subnets if not _SUBNET_RE.match(s or "")]
         if by_other:
             differs.append(f"not modelled: subnets given by name or CIDR ({', '.join(by_other)})")
     try:
