@@ -10,6 +10,8 @@ import json
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict, snake_dict_to_camel_dict
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
+from ansible_collections.platform_ops.aws.plugins.filter.network_plan import route_table_found
+from ansible_collections.platform_ops.aws.plugins.filter.security_groups import security_group_id
 from ansible_collections.platform_ops.aws.plugins.module_utils import ec2_flow_logs
 from ansible_collections.platform_ops.aws.plugins.module_utils.elasticache import current_port, endpoints
 from ansible_collections.platform_ops.aws.plugins.module_utils.secretsmanager import (
@@ -165,6 +167,28 @@ def network_found(results):
     }
 
 
+def ec2_info_view(response, key):
+    """The list under ``key`` of a describe answer read with aws_read, as the amazon.aws ``*_info`` modules return it
+    (ec2_vpc_subnet_info's ``subnets``, ec2_vpc_nat_gateway_info's ``result``): snake_case keys, tags as a dict."""
+    out = []
+    for item in (response or {}).get(key) or []:
+        view = camel_dict_to_snake_dict({k: v for k, v in item.items() if k != "Tags"})
+        view["tags"] = _tag_dict(item.get("Tags"))
+        out.append(view)
+    return out
+
+
+def route_table_id(tags, route_tables, vpc_id):
+    """The id of the VPC's one route table carrying every tag in ``tags`` ('' when none or several), as
+    ec2_vpc_route_table's ``lookup: tag`` finds it; ``tags`` first, for ``map``."""
+    return route_table_found(route_tables, vpc_id, tags).get("RouteTableId", "")
+
+
+def security_group_id_of(name, groups, vpc_id=None):
+    """security_group_id with the group name first, for ``map``."""
+    return security_group_id(groups, name, vpc_id)
+
+
 def ecs_cluster_plan(described, wanted):
     """Which of the ECS cluster's three writing tasks would change it, from a DescribeClusters answer with
     ``include: [SETTINGS, TAGS]``.
@@ -260,6 +284,9 @@ class FilterModule:
             "secret_metadata": secret_metadata,
             "cache_group_view": cache_group_view,
             "network_found": network_found,
+            "ec2_info_view": ec2_info_view,
+            "route_table_id": route_table_id,
+            "security_group_id_of": security_group_id_of,
             "ecs_cluster_plan": ecs_cluster_plan,
             "ecr_repositories_plan": ecr_repositories_plan,
         }

@@ -209,6 +209,13 @@ def _drift_state(stack: LocalStack) -> dict:
     ecr, logs = stack.client("ecr"), stack.client("logs")
     (repo,) = ecr.describe_repositories(repositoryNames=[f"{STACK}/backend"])["repositories"]
 
+    (vpc,) = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [f"{STACK}-vpc"]}])["Vpcs"]
+    tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["RouteTables"]
+    (public,) = [t for t in tables if {"Key": "Name", "Value": f"{STACK}-public"} in t.get("Tags", [])]
+    (alb_sg,) = ec2.describe_security_groups(Filters=[{"Name": "tag:Name", "Values": [f"{STACK}-alb"]}])[
+        "SecurityGroups"
+    ]
+
     def retention(name):
         (group,) = [
             g for g in logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"] if g["logGroupName"] == name
@@ -241,6 +248,20 @@ def _drift_state(stack: LocalStack) -> dict:
         "flow_log_policy": iam.get_role_policy(RoleName=f"{STACK}-flow-logs", PolicyName="deliver-flow-logs")[
             "PolicyDocument"
         ],
+        # The network, read once and planned (issue 15).
+        "vpc_id": vpc["VpcId"],
+        "vpc_tags": {t["Key"]: t["Value"] for t in vpc.get("Tags") or []},
+        "vpc_dns_hostnames": ec2.describe_vpc_attribute(VpcId=vpc["VpcId"], Attribute="enableDnsHostnames")[
+            "EnableDnsHostnames"
+        ]["Value"],
+        "public_rt_id": public["RouteTableId"],
+        "public_routes": sorted(
+            (r.get("DestinationCidrBlock"), r.get("GatewayId"))
+            for r in public["Routes"]
+            if r.get("DestinationCidrBlock")
+        ),
+        "alb_sg_tags": {t["Key"]: t["Value"] for t in alb_sg.get("Tags") or []},
+        "alb_sg_id": alb_sg["GroupId"],
     }
 
 
@@ -299,8 +320,15 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
             }
         ),
     )
+    ec2 = stack.client("ec2")
+    ec2.delete_tags(Resources=[before["vpc_id"]], Tags=[{"Key": "Environment"}])
+    ec2.modify_vpc_attribute(VpcId=before["vpc_id"], EnableDnsHostnames={"Value": False})
+    ec2.delete_route(RouteTableId=before["public_rt_id"], DestinationCidrBlock="0.0.0.0/0")
+    ec2.create_tags(Resources=[before["alb_sg_id"]], Tags=[{"Key": "Tier", "Value": "changed-by-hand"}])
     drifted = _drift_state(stack)
     assert drifted["db_open_to_world"] and not drifted["documents_tls_only"], drifted
+    for key in ("vpc_tags", "vpc_dns_hostnames", "public_routes", "alb_sg_tags"):
+        assert drifted[key] != before[key], f"the drift of {key} was not made: {drifted[key]!r}"
     assert drifted["task_role_managed"] and drifted["circuit_breaker"].get("enable") is False, drifted
 
     check = stack.run("deploy.yml", "--check", "--diff")
@@ -326,6 +354,9 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
         "Ensure the WAF log group exists, encrypted with the platform key, with the log retention",
         "Ensure the flow log group exists with a retention period, encrypted with the platform key",
         "Ensure the flow log delivery role's policy is scoped to the log group",
+        "Ensure the VPC exists with DNS support",
+        "Ensure the public route table routes to the internet gateway",
+        "Ensure the ALB security group admits HTTP and HTTPS from the allowed CIDRs only",
     ):
         assert any(task in name for name in changed), f"--check does not report {task!r}: {changed}"
     # Nothing else is reported: in check mode the load balancer is read (elb_application_lb answers
@@ -355,6 +386,10 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
         "waf_log_retention",
         "flow_log_retention",
         "flow_log_policy",
+        "vpc_tags",
+        "vpc_dns_hostnames",
+        "public_routes",
+        "alb_sg_tags",
     ):
         assert after[key] == before[key], f"{key} was not reverted: {after[key]!r} (before {before[key]!r})"
     again = stack.run("deploy.yml")
