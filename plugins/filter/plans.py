@@ -10,7 +10,7 @@ import json
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict, snake_dict_to_camel_dict
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
-from ansible_collections.platform_ops.aws.plugins.filter.network_plan import route_table_found
+from ansible_collections.platform_ops.aws.plugins.filter.network_plan import _tag_dict, route_table_found
 from ansible_collections.platform_ops.aws.plugins.filter.security_groups import security_group_id
 from ansible_collections.platform_ops.aws.plugins.module_utils import ec2_flow_logs
 from ansible_collections.platform_ops.aws.plugins.module_utils.elasticache import current_port, endpoints
@@ -25,12 +25,6 @@ def _has_tags(current, wanted):
     """Every wanted tag is set with its value (purge_tags: false: other tags are left alone)."""
     current = current or {}
     return all(current.get(key) == str(value) for key, value in (wanted or {}).items())
-
-
-def _tag_dict(tags):
-    if isinstance(tags, dict):
-        return tags
-    return {t["Key"]: t["Value"] for t in tags or []}
 
 
 def log_group_state(state, name, groups_id="groups", tags_id="group_tags"):
