@@ -13,6 +13,7 @@ import signal
 import subprocess
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -61,10 +62,10 @@ def test_two_runs_started_together_exactly_one_proceeds(moto_endpoint, aws, tabl
     args = ("-e", f"platform_lock_table={table}", "-e", "lock_test_sleep=5", "-e", "lock_test_keep_last=true")
     started = time.monotonic()
     procs = [_start(moto_endpoint, *args), _start(moto_endpoint, *args)]
-    runs, ended = [], []
-    for proc in procs:
-        runs.append(_finish(proc))
-        ended.append(time.monotonic() - started)
+    # each run's own end (read side by side: the loser's end is not measured after the winner's)
+    with ThreadPoolExecutor(2) as pool:
+        finished = list(pool.map(lambda proc: (_finish(proc), time.monotonic() - started), procs))
+    runs, ended = [run for run, _ in finished], [end for _, end in finished]
     ok = [i for i, run in enumerate(runs) if run.returncode == 0]
     assert len(ok) == 1, "\n\n".join(run.tail() for run in runs)
     winner, loser = ok[0], 1 - ok[0]
@@ -75,8 +76,10 @@ def test_two_runs_started_together_exactly_one_proceeds(moto_endpoint, aws, tabl
     assert runs[loser].recap["failed"] == 1
     assert "Work for a while under the lock" not in refused.split("is held by")[0]
     assert ended[loser] < ended[winner] or ended[loser] < 20, ended
-    # the winner held the lock through both plays (renewed, not retaken) and released it at the end
+    # the winner held the lock through both plays (taken once: the second play's lease was not yet half
+    # gone) and released it at the end
     assert runs[winner].recap["changed"] == 0, runs[winner].tail()
+    assert runs[winner].output.count("TASK [Ensure this run holds the deploy lock of the stack]") == 1
     assert _holder(aws, table) is None
     release = runs[winner].output.split("PLAY [Release the run's deploy lock]")[1]
     assert "TASK [Ensure this run no longer holds the deploy lock of the stack]" in release
@@ -114,3 +117,21 @@ def test_a_failing_run_releases_the_lock(moto_endpoint, aws, table):
     assert failed.returncode != 0 and "the second play failed on purpose" in failed.output, failed.tail()
     assert _holder(aws, table) is None
     assert "Ensure this run no longer holds the deploy lock" in failed.output
+
+
+def test_a_later_play_renews_the_lease_once_half_of_it_has_passed(moto_endpoint, aws, table):
+    # the renewal time forced into the past (as after half of a lease): every play renews its lease
+    run = playbook(
+        moto_endpoint,
+        PLAY,
+        "-e",
+        f"platform_lock_table={table}",
+        "-e",
+        "lock_test_keep_last=true",
+        "-e",
+        "__platform_lock_renew_at=0",
+        timeout=120,
+    )
+    assert run.returncode == 0, run.tail()
+    assert run.output.count("TASK [Ensure this run holds the deploy lock of the stack]") == 2
+    assert _holder(aws, table) is None
