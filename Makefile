@@ -60,9 +60,13 @@ lint: setup ## ruff, yamllint, ansible-lint (production profile)
 sanity: setup ## ansible-test sanity (validate-modules and friends) on a copy in ansible_collections/
 	@$(BIN)/python scripts/sanity.py
 
+# lint runs beside the tests (its output is printed when it ends); either failing fails the target.
 test: setup ## Everything CI runs: lint, sanity, unit, molecule, integration (one pytest summary)
-	$(MAKE) --no-print-directory lint
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25 tests
+	@mkdir -p .local
+	@$(MAKE) --no-print-directory lint > .local/lint.log 2>&1 & lint=$$!; \
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25 tests; tests=$$?; \
+	wait $$lint; linted=$$?; echo "== lint (ran beside the tests): exit $$linted"; cat .local/lint.log; \
+	exit $$(( tests != 0 || linted != 0 ))
 
 unit: setup ## Unit tests only
 	$(BIN)/pytest tests/unit
