@@ -64,7 +64,7 @@ sanity: setup ## ansible-test sanity (validate-modules and friends) on a copy in
 test: setup ## Everything CI runs: lint, sanity, unit, molecule, integration (one pytest summary)
 	@mkdir -p .local
 	@$(MAKE) --no-print-directory lint > .local/lint.log 2>&1 & lint=$$!; \
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25 tests; tests=$$?; \
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=60 tests; tests=$$?; \
 	wait $$lint; linted=$$?; echo "== lint (ran beside the tests): exit $$linted"; cat .local/lint.log; \
 	exit $$(( tests != 0 || linted != 0 ))
 
