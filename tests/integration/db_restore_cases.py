@@ -1,7 +1,7 @@
 """playbooks/db_restore.yml on the deployed local stack of tests/integration/test_rotate_secrets.py (issue 14, item 5).
 
-These functions take that module's ``stack`` fixture: test_rotate_secrets.py imports them at its end, so they run
-after the rotation, on the same deployed stack and moto server. Order: restore (latest) and check without a swap
+These functions take that module's ``stack`` fixture (the shared ``app_stack``): test_rotate_secrets.py imports
+them at its end, so they run after the rotation, on the same deployed stack and moto server. Order: restore (latest) and check without a swap
 -> confirmed swap and rollout -> a database provision changes nothing -> cleanup (final snapshot, then deleted).
 Secret values are compared through SHA-256 digests and never printed.
 """

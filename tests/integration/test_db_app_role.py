@@ -1,5 +1,8 @@
 """The application's own database role on the local stack (issue 12, item 2).
 
+The stack is ``app_stack`` (tests/integration/conftest.py): this module deploys it first, then
+test_rotate_secrets.py rotates on it.
+
 deploy.yml on inventories/local (the real local PostgreSQL): DATABASE_URL names the application login
 (app_a), never the master; that login reads and writes the app's tables but cannot create a role and
 is no superuser; the migration ran as it (the tables belong to the group role app). A second deploy
@@ -15,7 +18,7 @@ from urllib.parse import quote, unquote, urlsplit
 import psycopg
 import pytest
 
-from tests.conftest import api_operations, moto_server, operations_delta
+from tests.conftest import api_operations, operations_delta
 from tests.helpers import push_images
 from tests.integration.stack import LocalStack, local_postgres
 
@@ -24,23 +27,13 @@ MASTER = f"{STACK}/database/master"
 APP = f"{STACK}/database/app"
 URL = f"{STACK}/database/url"
 TAG = "dbrole-a"
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("db_app_role")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("app_stack")]
 
 
 @pytest.fixture(scope="module")
-def endpoint(tmp_path_factory):
-    log = tmp_path_factory.mktemp("moto-dbrole") / "moto.log"
-    with moto_server(log, MOTO_ECS_SERVICE_RUNNING="2", PLATFORM_LOCAL_RULES="all") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def stack(endpoint):
-    local = LocalStack(endpoint)
-    try:
-        yield local
-    finally:
-        local.close()
+def stack(app_stack):
+    """The stack shared with the other modules of the xdist group app_stack (tests/integration/conftest.py)."""
+    return app_stack
 
 
 def _secret(stack: LocalStack, name: str) -> str:

@@ -1,7 +1,8 @@
 """playbooks/rotate_secrets.yml on the local stack (issue 12): the Redis AUTH token and the JWT signing key
 rotate without downtime, the services restart on the same task definition, the compliance audit records it.
 
-One module-scoped stack (inventories/local) on its own moto launcher. Secret values are never printed:
+The deployed stack of inventories/local shared with test_db_app_role.py (``app_stack``,
+tests/integration/conftest.py), which runs before this module on the same worker. Secret values are never printed:
 they are compared through their SHA-256 digests only.
 """
 
@@ -14,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from tests.conftest import api_operations, moto_server, operations_delta
+from tests.conftest import api_operations, operations_delta
 from tests.helpers import push_images
 from tests.integration.stack import LocalStack
 
@@ -25,23 +26,13 @@ JWT = f"{STACK}/identity/jwt-secret"
 JWT_PREVIOUS = f"{STACK}/identity/jwt-secret-previous"
 SERVICES = (f"{STACK}-backend", f"{STACK}-media-processor")
 TAG = "rot-a"
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("rotate")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("app_stack")]
 
 
 @pytest.fixture(scope="module")
-def endpoint(tmp_path_factory):
-    log = tmp_path_factory.mktemp("moto-rotate") / "moto.log"
-    with moto_server(log, MOTO_ECS_SERVICE_RUNNING="2", PLATFORM_LOCAL_RULES="all") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def stack(endpoint):
-    local = LocalStack(endpoint)
-    try:
-        yield local
-    finally:
-        local.close()
+def stack(app_stack):
+    """The stack shared with the other modules of the xdist group app_stack (tests/integration/conftest.py)."""
+    return app_stack
 
 
 def _digest(stack: LocalStack, name: str, stage: str = "AWSCURRENT") -> str:
