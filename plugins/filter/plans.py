@@ -16,6 +16,7 @@ from ansible_collections.platform_ops.aws.plugins.module_utils import ec2_flow_l
 from ansible_collections.platform_ops.aws.plugins.module_utils.elasticache import current_port, endpoints
 from ansible_collections.platform_ops.aws.plugins.module_utils.secretsmanager import (
     current_version_id,
+    generated_secret_differences,
     replica_arn,
     tags_of,
 )
@@ -276,6 +277,7 @@ class FilterModule:
             "log_group_differences": log_group_differences,
             "flow_logs_plan": flow_logs_plan,
             "secret_metadata": secret_metadata,
+            "generated_secret_differences": generated_secret_differences,
             "cache_group_view": cache_group_view,
             "network_found": network_found,
             "ec2_info_view": ec2_info_view,
