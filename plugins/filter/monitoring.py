@@ -447,7 +447,7 @@ def log_group_plan(services, existing, prefix, *, retention_days, kms_key_arn, t
 
     ``services`` are the service names; ``existing`` is ``amazon.aws.cloudwatchlogs_log_group_info``'s
     ``log_groups`` for the prefix ``/platform/{prefix}/``. Returns ``{"converge": [{name, service,
-    tags}], "kms_mismatch": [names], "names": {service: name}}``: a group is converged when it is
+    tags, exists}], "kms_mismatch": [names], "names": {service: name}}``: a group is converged when it is
     missing, its retention differs or a wanted tag is missing or different; an existing group
     encrypted with another key (or none) is listed in ``kms_mismatch`` because
     ``cloudwatchlogs_log_group`` sets the key only when it creates a group.
@@ -466,7 +466,7 @@ def log_group_plan(services, existing, prefix, *, retention_days, kms_key_arn, t
             or have.get("retention_in_days") != int(retention_days)
             or any((have.get("tags") or {}).get(k) != v for k, v in want_tags.items())
         ):
-            plan["converge"].append({"name": name, "service": service, "tags": want_tags})
+            plan["converge"].append({"name": name, "service": service, "tags": want_tags, "exists": have is not None})
     return plan
 
 

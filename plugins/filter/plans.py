@@ -16,6 +16,7 @@ from ansible_collections.platform_ops.aws.plugins.module_utils import ec2_flow_l
 from ansible_collections.platform_ops.aws.plugins.module_utils.elasticache import current_port, endpoints
 from ansible_collections.platform_ops.aws.plugins.module_utils.secretsmanager import (
     current_version_id,
+    generated_secret_differences,
     replica_arn,
     tags_of,
 )
@@ -55,6 +56,30 @@ def log_group_converges(found, retention, tags):
     return bool(log_group_differences(found, retention, tags))
 
 
+def role_differences(role, trust, description, tags, attached=None):
+    """What amazon.aws.iam_role (purge_tags false) would change on the role GetRole answered (``role``, None when
+    missing): the trust policy, the description, missing or different tags, and, when ``attached`` (the
+    ListAttachedRolePolicies answer) is given, any attached managed policy (managed_policies [] with
+    purge_policies true detaches them)."""
+    if not role:
+        return ["missing"]
+    differs = []
+    if compare_policies(role.get("AssumeRolePolicyDocument") or {}, trust):
+        differs.append("trust policy")
+    if (role.get("Description") or "") != description:
+        differs.append("description")
+    if not _has_tags(_tag_dict(role.get("Tags")), tags):
+        differs.append("tags")
+    if attached is not None and (attached.get("AttachedPolicies") or []):
+        differs.append("managed policies attached")
+    return differs
+
+
+def inline_policy_differs(document, wanted):
+    """Whether amazon.aws.iam_policy would write the inline policy: missing (None) or another document."""
+    return not document or compare_policies(document, wanted)
+
+
 def flow_logs_plan(state, wanted):
     """Which of the flow logs' delivery role, its policy and the flow log differ.
 
@@ -65,15 +90,9 @@ def flow_logs_plan(state, wanted):
     state = state or {}
     converge = []
     role = (state.get("role") or {}).get("Role")
-    if (
-        not role
-        or compare_policies(role.get("AssumeRolePolicyDocument") or {}, wanted["trust"])
-        or (role.get("Description") or "") != wanted["role_description"]
-        or not _has_tags(_tag_dict(role.get("Tags")), wanted.get("role_tags"))
-    ):
+    if role_differences(role, wanted["trust"], wanted["role_description"], wanted.get("role_tags")):
         converge.append("role")
-    policy = (state.get("policy") or {}).get("PolicyDocument")
-    if not policy or compare_policies(policy, wanted["policy"]):
+    if inline_policy_differs((state.get("policy") or {}).get("PolicyDocument"), wanted["policy"]):
         converge.append("policy")
     role_arn = (role or {}).get("Arn", "")
     params = dict(
@@ -275,7 +294,10 @@ class FilterModule:
             "log_group_converges": log_group_converges,
             "log_group_differences": log_group_differences,
             "flow_logs_plan": flow_logs_plan,
+            "role_differences": role_differences,
+            "inline_policy_differs": inline_policy_differs,
             "secret_metadata": secret_metadata,
+            "generated_secret_differences": generated_secret_differences,
             "cache_group_view": cache_group_view,
             "network_found": network_found,
             "ec2_info_view": ec2_info_view,

@@ -25,42 +25,16 @@ except ImportError:
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.platform_ops.aws.plugins.module_utils import cognito_plan
 from ansible_collections.platform_ops.aws.plugins.module_utils.idempotency import create_once, single_attempt_client
 
-# What CreateUserPool applies when no password policy is given; used to complete a partial
-# password_policy on create (the API treats an omitted Require* flag of a given policy as false).
-DEFAULT_PASSWORD_POLICY = {
-    "MinimumLength": 8,
-    "RequireUppercase": True,
-    "RequireLowercase": True,
-    "RequireNumbers": True,
-    "RequireSymbols": True,
-    "TemporaryPasswordValidityDays": 7,
-}
-
-PASSWORD_POLICY_OPTIONS = {
-    "minimum_length": "MinimumLength",
-    "require_uppercase": "RequireUppercase",
-    "require_lowercase": "RequireLowercase",
-    "require_numbers": "RequireNumbers",
-    "require_symbols": "RequireSymbols",
-    "temporary_password_validity_days": "TemporaryPasswordValidityDays",
-}
-
-# Default token validity units of an app client, as AWS applies them when none are set.
-DEFAULT_TOKEN_VALIDITY_UNITS = {"AccessToken": "hours", "IdToken": "hours", "RefreshToken": "days"}
-UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
-# (min, max) in seconds, from the CreateUserPoolClient documentation.
-TOKEN_VALIDITY_LIMITS = {
-    "AccessToken": (5 * 60, 86400),
-    "IdToken": (5 * 60, 86400),
-    "RefreshToken": (60 * 60, 3650 * 86400),
-}
-TOKEN_VALIDITY_FIELDS = {
-    "AccessToken": "AccessTokenValidity",
-    "IdToken": "IdTokenValidity",
-    "RefreshToken": "RefreshTokenValidity",
-}
+# The AWS defaults and limits live in cognito_plan (the comparisons without AWS calls); kept here by name too.
+DEFAULT_PASSWORD_POLICY = cognito_plan.DEFAULT_PASSWORD_POLICY
+PASSWORD_POLICY_OPTIONS = cognito_plan.PASSWORD_POLICY_OPTIONS
+DEFAULT_TOKEN_VALIDITY_UNITS = cognito_plan.DEFAULT_TOKEN_VALIDITY_UNITS
+UNIT_SECONDS = cognito_plan.UNIT_SECONDS
+TOKEN_VALIDITY_LIMITS = cognito_plan.TOKEN_VALIDITY_LIMITS
+TOKEN_VALIDITY_FIELDS = cognito_plan.TOKEN_VALIDITY_FIELDS
 
 
 # ---------------------------------------------------------------- boto3 calls: user pools
@@ -74,7 +48,7 @@ def list_user_pools(client):
 
 def find_user_pools_by_name(client, name):
     """All user pools whose name is exactly ``name`` (AWS does not keep names unique)."""
-    return [pool for pool in list_user_pools(client) if pool.get("Name") == name]
+    return cognito_plan.pools_named(list_user_pools(client), name)
 
 
 @AWSRetry.jittered_backoff()
@@ -195,7 +169,7 @@ def describe_user_pool_client(client, pool_id, client_id):
 
 def find_one_user_pool_client(client, pool_id, name):
     """The description of the one app client of ``pool_id`` named ``name`` (None, or DuplicateNamesError)."""
-    matches = [item for item in list_user_pool_clients(client, pool_id) if item.get("ClientName") == name]
+    matches = cognito_plan.clients_named(list_user_pool_clients(client, pool_id), name)
     if len(matches) > 1:
         ids = sorted(item["ClientId"] for item in matches)
         raise DuplicateNamesError(

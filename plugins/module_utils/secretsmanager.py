@@ -28,6 +28,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
     boto3_tag_list_to_ansible_dict,
+    compare_aws_tags,
 )
 from ansible_collections.platform_ops.aws.plugins.module_utils.idempotency import idempotency_token
 
@@ -367,3 +368,65 @@ def wait_for_replicas(client, secret_id, regions, timeout, delay=5):
             states = ", ".join(f"{r}: {status.get(r, {}).get('status') or 'missing'}" for r in sorted(pending))
             return described, f"not InSync after {timeout} s ({states})"
         SLEEP(delay)
+
+
+def _wanted_replicas(raw):
+    """replica_regions as {region: kms_key_id or None}; None when replication is not managed. A malformed
+    item is kept as given under the key None, so that the plan sends it to the module (which names it)."""
+    if raw is None:
+        return None
+    replicas = {}
+    for item in raw:
+        spec = {"region": item} if isinstance(item, str) else item
+        if not isinstance(spec, dict) or not isinstance(spec.get("region"), str):
+            replicas[None] = item
+            continue
+        replicas[spec["region"]] = spec.get("kms_key_id") or None
+    return replicas
+
+
+def generated_secret_differences(described, wanted, region):
+    """What secretsmanager_generated_secret (state present, a generated value: no compose) would change on the
+    secret whose DescribeSecret answer is ``described`` (None: missing), as a list of short reasons; empty when
+    the module would report no change.
+
+    ``wanted`` holds the module's options: description, kms_key_id, tags, purge_tags (default true),
+    replica_regions, purge_replica_regions (default false); ``region`` is the secret's region. Metadata only:
+    a generated value is written once (when the secret has none) and never compared. A KMS alias compared
+    with a key id or ARN cannot be told without KMS: it counts as a difference (the module resolves it).
+    """
+    if not described:
+        return ["missing"]
+    differs = []
+    if described.get("DeletedDate"):
+        differs.append("scheduled for deletion")
+    description = wanted.get("description")
+    if description is not None and description != described.get("Description", ""):
+        differs.append("description")
+    key = wanted.get("kms_key_id")
+    if key is not None and not kms_key_matches(key, described.get("KmsKeyId")):
+        differs.append("kms key")
+    if wanted.get("tags") is not None:
+        purge = wanted.get("purge_tags")
+        to_add, to_remove = compare_aws_tags(tags_of(described), wanted["tags"], True if purge is None else purge)
+        if to_add or to_remove:
+            differs.append("tags")
+    if current_version_id(described) is None:
+        differs.append("no value")
+    replicas = _wanted_replicas(wanted.get("replica_regions"))
+    if replicas is not None:
+        primary = described.get("PrimaryRegion")
+        if primary not in (None, region):
+            differs.append(f"a replica of the secret in {primary}")
+        status = replication_status(described)
+        for name, replica_key in replicas.items():
+            current = status.get(name)
+            if name is None or current is None:
+                differs.append(f"replica {name} missing")
+            elif current["status"] != "InSync":
+                differs.append(f"replica {name} {current['status']}")
+            elif not kms_key_matches(replica_key or DEFAULT_KMS_ALIAS, current["kms_key_id"]):
+                differs.append(f"replica {name} kms key")
+        if wanted.get("purge_replica_regions"):
+            differs += [f"replica {name} not wanted" for name in sorted(status) if name not in replicas]
+    return differs

@@ -16,6 +16,8 @@ description:
     C(get_object) or C(get_password_data)). A write or a secret-reading operation fails before any AWS call.
   - SSM parameters may be read only without decryption (C(WithDecryption) absent or false), so a C(SecureString)
     comes back as its ciphertext.
+  - A read allowed for the rest of its answer has its secret replaced by C(REDACTED), so the answer still shows that
+    there is one. This is the C(ClientSecret) of a cognito-idp C(describe_user_pool_client).
   - A response keeps boto3's shape (CamelCase keys) without C(ResponseMetadata); dates are ISO 8601 strings.
 author: Platform Ops Maintainers (@platform-ops)
 options:
@@ -159,6 +161,10 @@ SECRET_READS = {
     "get_data_key",
     "get_public_key",
 }
+# Reads allowed for the rest of their answer, whose answer can hold a secret: (service, operation) -> the path of
+# the secret in the answer. The secret is replaced by REDACTED, so a plan still sees whether there is one.
+REDACTED_FIELDS = {("cognito-idp", "describe_user_pool_client"): ("UserPoolClient", "ClientSecret")}
+REDACTED = "REDACTED"
 # SSM parameter reads return a SecureString's plain value only when asked to decrypt it.
 DECRYPTING_READS = {"get_parameter", "get_parameters", "get_parameters_by_path", "get_parameter_history"}
 # AWSRetry's own list lacks the JSON protocol's throttling code (SSM, ECS, ECR, KMS, CloudWatch Logs, ...).
@@ -194,6 +200,21 @@ def validate(module):
             )
     if module.params["max_workers"] < 1:
         module.fail_json(msg="max_workers must be at least 1")
+
+
+def redact(service, operation, response):
+    """``response`` with the secret of a REDACTED_FIELDS read replaced by REDACTED (in place; returned)."""
+    path = REDACTED_FIELDS.get((service, operation))
+    if not path or not isinstance(response, dict):
+        return response
+    container = response
+    for part in path[:-1]:
+        container = container.get(part)
+        if not isinstance(container, dict):
+            return response
+    if container.get(path[-1]):
+        container[path[-1]] = REDACTED
+    return response
 
 
 def plain(value):
@@ -321,7 +342,8 @@ def main():
             container[key] = value
         client = clients[(read["service"], read["region"] or module.region)]
         try:
-            return plain(_call(client, read["operation"], params, read["paginate"])), None
+            response = _call(client, read["operation"], params, read["paginate"])
+            return plain(redact(read["service"], read["operation"], response)), None
         except is_boto3_error_code(read["missing_ok"] or ["__none__"]):
             return None, read["id"]
 

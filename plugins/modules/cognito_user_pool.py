@@ -272,45 +272,15 @@ except ImportError:
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
-from ansible_collections.platform_ops.aws.plugins.module_utils import cognito
-
-GROUP_FIELDS = {"description": "Description", "precedence": "Precedence", "role_arn": "RoleArn"}
-
+from ansible_collections.platform_ops.aws.plugins.module_utils import cognito, cognito_plan
 
 # ---------------------------------------------------------------- validation (before any AWS call)
 
 
 def validate_params(module):
-    params = module.params
-    policy = params["password_policy"] or {}
-    length = policy.get("minimum_length")
-    if length is not None and not 8 <= length <= 99:
-        module.fail_json(msg=f"password_policy.minimum_length must be between 8 and 99, got {length}")
-    days = policy.get("temporary_password_validity_days")
-    if days is not None and not 0 <= days <= 365:
-        module.fail_json(msg=f"password_policy.temporary_password_validity_days must be between 0 and 365, got {days}")
-    recovery = params["account_recovery"]
-    if recovery is not None:
-        if not recovery:
-            module.fail_json(msg="account_recovery needs at least one mechanism")
-        if len(set(recovery)) != len(recovery):
-            module.fail_json(msg=f"account_recovery lists a mechanism twice: {recovery}")
-        if len(recovery) > 2:
-            module.fail_json(msg=f"account_recovery takes at most two mechanisms, got {recovery}")
-        if "admin_only" in recovery and len(recovery) > 1:
-            module.fail_json(msg="account_recovery: admin_only cannot be combined with another mechanism")
-    groups = params["user_groups"]
-    if groups is not None:
-        names = [group["name"] for group in groups]
-        duplicates = sorted({name for name in names if names.count(name) > 1})
-        if duplicates:
-            module.fail_json(msg=f"user_groups lists these group names more than once: {', '.join(duplicates)}")
-        for group in groups:
-            if not group["name"]:
-                module.fail_json(msg="user_groups: every group needs a non-empty name")
-            if group.get("precedence") is not None and group["precedence"] < 0:
-                module.fail_json(msg=f"user_groups: precedence of group {group['name']} must be 0 or more")
+    error = cognito_plan.user_pool_params_error(module.params)
+    if error:
+        module.fail_json(msg=error)
 
 
 # ---------------------------------------------------------------- finding the pool
@@ -323,11 +293,7 @@ def find_pool(module, client):
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg="Failed to list user pools")
     if len(pools) > 1:
-        ids = ", ".join(sorted(pool["Id"] for pool in pools))
-        module.fail_json(
-            msg=f"{len(pools)} user pools are named {name!r} ({ids}); user pool names are not unique in AWS. "
-            "Rename or delete the extra pools so that the name identifies one pool."
-        )
+        module.fail_json(msg=cognito_plan.duplicate_pools_message(name, pools))
     return pools[0] if pools else None
 
 
@@ -346,18 +312,9 @@ def read_pool(module, client, pool_id, with_groups=True):
 # ---------------------------------------------------------------- views (diff and output)
 
 
-def _token_enabled(mfa):
-    return bool(((mfa or {}).get("SoftwareTokenMfaConfiguration") or {}).get("Enabled"))
-
-
-def _recovery_names(pool):
-    mechanisms = (pool.get("AccountRecoverySetting") or {}).get("RecoveryMechanisms") or []
-    return [item["Name"] for item in sorted(mechanisms, key=lambda item: item.get("Priority", 0))]
-
-
 def _group_view(group):
     view = {"name": group["GroupName"]}
-    for option, field in GROUP_FIELDS.items():
+    for option, field in cognito_plan.GROUP_FIELDS.items():
         if group.get(field) is not None:
             view[option] = group[field]
     return view
@@ -370,9 +327,9 @@ def pool_view(pool, mfa, groups):
     return {
         "name": pool.get("Name"),
         "mfa_configuration": (mfa or {}).get("MfaConfiguration") or pool.get("MfaConfiguration") or "OFF",
-        "software_token_mfa_enabled": _token_enabled(mfa),
+        "software_token_mfa_enabled": cognito_plan.token_enabled(mfa),
         "password_policy": camel_dict_to_snake_dict((pool.get("Policies") or {}).get("PasswordPolicy") or {}),
-        "account_recovery": _recovery_names(pool),
+        "account_recovery": cognito_plan.recovery_names(pool),
         "auto_verified_attributes": sorted(pool.get("AutoVerifiedAttributes") or []),
         "username_attributes": sorted(pool.get("UsernameAttributes") or []),
         "deletion_protection": pool.get("DeletionProtection") or "INACTIVE",
@@ -389,7 +346,7 @@ def format_pool(pool, mfa, groups):
     out.pop("user_pool_tags", None)
     out["tags"] = dict(pool.get("UserPoolTags") or {})
     out["mfa_configuration"] = (mfa or {}).get("MfaConfiguration") or pool.get("MfaConfiguration") or "OFF"
-    out["software_token_mfa_enabled"] = _token_enabled(mfa)
+    out["software_token_mfa_enabled"] = cognito_plan.token_enabled(mfa)
     out["password_policy"] = camel_dict_to_snake_dict((pool.get("Policies") or {}).get("PasswordPolicy") or {})
     out["deletion_protection"] = pool.get("DeletionProtection") or "INACTIVE"
     out["groups"] = [camel_dict_to_snake_dict(group) for group in sorted(groups or [], key=lambda g: g["GroupName"])]
@@ -397,55 +354,8 @@ def format_pool(pool, mfa, groups):
 
 
 # ---------------------------------------------------------------- desired state
-
-
-def pool_changes(params, current):
-    """Top-level UpdateUserPool fields whose value must change (already merged with current)."""
-    changes = {}
-    policy = params["password_policy"]
-    if policy:
-        current_policies = current.get("Policies") or {}
-        current_policy = current_policies.get("PasswordPolicy") or {}
-        merged = dict(current_policy)
-        for option, field in cognito.PASSWORD_POLICY_OPTIONS.items():
-            if policy.get(option) is not None:
-                merged[field] = policy[option]
-        if merged != current_policy:
-            changes["Policies"] = dict(current_policies, PasswordPolicy=merged)
-    if params["deletion_protection"] and params["deletion_protection"] != (
-        current.get("DeletionProtection") or "INACTIVE"
-    ):
-        changes["DeletionProtection"] = params["deletion_protection"]
-    verified = params["auto_verified_attributes"]
-    if verified is not None and sorted(set(verified)) != sorted(current.get("AutoVerifiedAttributes") or []):
-        changes["AutoVerifiedAttributes"] = list(dict.fromkeys(verified))
-    admin_only = params["admin_create_user_only"]
-    admin_config = current.get("AdminCreateUserConfig") or {}
-    if admin_only is not None and admin_only != bool(admin_config.get("AllowAdminCreateUserOnly")):
-        changes["AdminCreateUserConfig"] = dict(admin_config, AllowAdminCreateUserOnly=admin_only)
-    recovery = params["account_recovery"]
-    if recovery is not None and recovery != _recovery_names(current):
-        changes["AccountRecoverySetting"] = recovery_setting(recovery)
-    return changes
-
-
-def recovery_setting(names):
-    return {"RecoveryMechanisms": [{"Priority": index + 1, "Name": name} for index, name in enumerate(names)]}
-
-
-def desired_mfa(module, params, current_mfa):
-    """(MfaConfiguration, SoftwareTokenMfaConfiguration.Enabled) after this run."""
-    mode = params["mfa_configuration"] or (current_mfa or {}).get("MfaConfiguration") or "OFF"
-    token = params["software_token_mfa_enabled"]
-    if token is None:
-        token = _token_enabled(current_mfa)
-    other_method = any((current_mfa or {}).get(key) for key in ("SmsMfaConfiguration", "EmailMfaConfiguration"))
-    if mode in ("ON", "OPTIONAL") and not token and not other_method:
-        module.fail_json(
-            msg=f"mfa_configuration={mode} needs an MFA method: set software_token_mfa_enabled: true "
-            "(SMS and email MFA are not managed by this module)"
-        )
-    return mode, token
+# The comparisons (pool_changes, desired_mfa, group_plan, tag_plan, ...) are in module_utils/cognito_plan,
+# shared with the identity role's read-once plan (plugins/filter/identity_plan.py).
 
 
 def mfa_request(client, pool_id, current_mfa, mode, token):
@@ -459,43 +369,6 @@ def mfa_request(client, pool_id, current_mfa, mode, token):
     return request
 
 
-def group_plan(params, current_groups):
-    """(to_create, to_update, to_delete) as API requests / names."""
-    desired = params["user_groups"]
-    if desired is None:
-        return [], [], []
-    current = {group["GroupName"]: group for group in current_groups}
-    to_create, to_update = [], []
-    for group in desired:
-        request = {"GroupName": group["name"]}
-        for option, field in GROUP_FIELDS.items():
-            if group.get(option) is not None:
-                request[field] = group[option]
-        existing = current.get(group["name"])
-        if existing is None:
-            to_create.append(request)
-            continue
-        if any(existing.get(field) != value for field, value in request.items()):
-            # UpdateGroup may reset what it is not given: send the current values of the rest.
-            merged = {field: existing[field] for field in GROUP_FIELDS.values() if existing.get(field) is not None}
-            merged.update(request)
-            to_update.append(merged)
-    to_delete = []
-    if params["purge_groups"]:
-        wanted = {group["name"] for group in desired}
-        to_delete = sorted(name for name in current if name not in wanted)
-    return to_create, to_update, to_delete
-
-
-def predicted_groups(current_groups, to_create, to_update, to_delete):
-    groups = {group["GroupName"]: dict(group) for group in current_groups}
-    for request in to_create + to_update:
-        groups.setdefault(request["GroupName"], {}).update(request)
-    for name in to_delete:
-        groups.pop(name, None)
-    return list(groups.values())
-
-
 # ---------------------------------------------------------------- present
 
 
@@ -504,8 +377,8 @@ def create_pool(module, client):
     request = {"PoolName": params["name"]}
     policy = params["password_policy"]
     if policy:
-        merged = dict(cognito.DEFAULT_PASSWORD_POLICY)
-        for option, field in cognito.PASSWORD_POLICY_OPTIONS.items():
+        merged = dict(cognito_plan.DEFAULT_PASSWORD_POLICY)
+        for option, field in cognito_plan.PASSWORD_POLICY_OPTIONS.items():
             if policy.get(option) is not None:
                 merged[field] = policy[option]
         request["Policies"] = {"PasswordPolicy": merged}
@@ -518,13 +391,16 @@ def create_pool(module, client):
     if params["admin_create_user_only"] is not None:
         request["AdminCreateUserConfig"] = {"AllowAdminCreateUserOnly": params["admin_create_user_only"]}
     if params["account_recovery"] is not None:
-        request["AccountRecoverySetting"] = recovery_setting(params["account_recovery"])
+        request["AccountRecoverySetting"] = cognito_plan.recovery_setting(params["account_recovery"])
     if params["tags"]:
         request["UserPoolTags"] = dict(params["tags"])
 
-    mode, token = desired_mfa(module, params, {})
+    try:
+        mode, token = cognito_plan.desired_mfa(params, {})
+    except cognito_plan.PlanError as e:
+        module.fail_json(msg=str(e))
     set_mfa = params["mfa_configuration"] is not None or params["software_token_mfa_enabled"] is not None
-    to_create, _, _ = group_plan(params, [])
+    to_create, _, _ = cognito_plan.group_plan(params, [])
 
     predicted = dict(request, Name=params["name"])
     predicted.pop("PoolName")
@@ -572,25 +448,18 @@ def ensure_present(module, client):
     if current is None:
         module.fail_json(msg=f"User pool {pool_id} ({params['name']}) disappeared while it was being read; run again")
 
-    wanted_usernames = params["username_attributes"]
-    if wanted_usernames is not None and sorted(set(wanted_usernames)) != sorted(
-        current.get("UsernameAttributes") or []
-    ):
-        module.fail_json(
-            msg=f"username_attributes can only be set when a user pool is created: pool {pool_id} has "
-            f"{sorted(current.get('UsernameAttributes') or [])}, the task asks for {sorted(set(wanted_usernames))}"
-        )
-
-    changes = pool_changes(params, current)
-    mode, token = desired_mfa(module, params, current_mfa)
-    mfa_changed = mode != (current_mfa.get("MfaConfiguration") or "OFF") or token != _token_enabled(current_mfa)
-    to_create, to_update, to_delete = group_plan(params, current_groups)
+    try:
+        plan = cognito_plan.user_pool_plan(params, current, current_mfa, current_groups)
+    except cognito_plan.PlanError as e:
+        module.fail_json(msg=str(e))
+    changes = plan["changes"]
+    mode, token = plan["mfa"]
+    mfa_changed = plan["mfa_changed"]
+    to_create, to_update, to_delete = plan["to_create"], plan["to_update"], plan["to_delete"]
+    tags_to_set, tags_to_unset = plan["tags_to_set"], plan["tags_to_unset"]
     current_tags = dict(current.get("UserPoolTags") or {})
-    tags_to_set, tags_to_unset = {}, []
-    if params["tags"] is not None:
-        tags_to_set, tags_to_unset = compare_aws_tags(current_tags, params["tags"], params["purge_tags"])
 
-    changed = bool(changes or mfa_changed or to_create or to_update or to_delete or tags_to_set or tags_to_unset)
+    changed = plan["changed"]
     result = {"changed": changed}
 
     predicted = copy.deepcopy(current)
@@ -599,7 +468,7 @@ def ensure_present(module, client):
     final_tags.update(tags_to_set)
     predicted["UserPoolTags"] = final_tags
     predicted_mfa = dict(current_mfa, MfaConfiguration=mode, SoftwareTokenMfaConfiguration={"Enabled": token})
-    groups_after = predicted_groups(current_groups, to_create, to_update, to_delete)
+    groups_after = cognito_plan.predicted_groups(current_groups, to_create, to_update, to_delete)
     if module._diff:
         result["diff"] = {
             "before": pool_view(current, current_mfa, current_groups),
@@ -670,44 +539,7 @@ def ensure_absent(module, client):
 
 
 def main():
-    argument_spec = dict(
-        name=dict(type="str", required=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        mfa_configuration=dict(type="str", choices=["OFF", "ON", "OPTIONAL"]),
-        software_token_mfa_enabled=dict(type="bool"),
-        password_policy=dict(
-            type="dict",
-            no_log=False,
-            options=dict(
-                minimum_length=dict(type="int"),
-                require_uppercase=dict(type="bool"),
-                require_lowercase=dict(type="bool"),
-                require_numbers=dict(type="bool"),
-                require_symbols=dict(type="bool"),
-                temporary_password_validity_days=dict(type="int", no_log=False),
-            ),
-        ),
-        account_recovery=dict(
-            type="list", elements="str", choices=["verified_email", "verified_phone_number", "admin_only"]
-        ),
-        auto_verified_attributes=dict(type="list", elements="str", choices=["email", "phone_number"]),
-        username_attributes=dict(type="list", elements="str", choices=["email", "phone_number"]),
-        deletion_protection=dict(type="str", choices=["ACTIVE", "INACTIVE"]),
-        admin_create_user_only=dict(type="bool"),
-        user_groups=dict(
-            type="list",
-            elements="dict",
-            options=dict(
-                name=dict(type="str", required=True),
-                description=dict(type="str"),
-                precedence=dict(type="int"),
-                role_arn=dict(type="str"),
-            ),
-        ),
-        purge_groups=dict(type="bool", default=False),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-    )
+    argument_spec = cognito_plan.user_pool_argument_spec()
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     validate_params(module)
     client = module.client("cognito-idp")

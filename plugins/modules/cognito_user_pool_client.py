@@ -257,7 +257,6 @@ diff:
   type: dict
 """
 
-import copy
 
 try:
     import botocore
@@ -265,30 +264,11 @@ except ImportError:
     pass  # handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.platform_ops.aws.plugins.module_utils import cognito
+from ansible_collections.platform_ops.aws.plugins.module_utils import cognito, cognito_plan
 
-LIST_OPTIONS = {
-    "explicit_auth_flows": "ExplicitAuthFlows",
-    "allowed_oauth_flows": "AllowedOAuthFlows",
-    "allowed_oauth_scopes": "AllowedOAuthScopes",
-    "callback_urls": "CallbackURLs",
-    "logout_urls": "LogoutURLs",
-    "supported_identity_providers": "SupportedIdentityProviders",
-}
-SCALAR_OPTIONS = {
-    "access_token_validity": "AccessTokenValidity",
-    "id_token_validity": "IdTokenValidity",
-    "refresh_token_validity": "RefreshTokenValidity",
-    "prevent_user_existence_errors": "PreventUserExistenceErrors",
-    "enable_token_revocation": "EnableTokenRevocation",
-    "allowed_oauth_flows_user_pool_client": "AllowedOAuthFlowsUserPoolClient",
-}
-UNIT_OPTIONS = {"access_token": "AccessToken", "id_token": "IdToken", "refresh_token": "RefreshToken"}
-VALIDITY_OPTIONS = {
-    "AccessToken": "access_token_validity",
-    "IdToken": "id_token_validity",
-    "RefreshToken": "refresh_token_validity",
-}
+LIST_OPTIONS = cognito_plan.LIST_OPTIONS
+SCALAR_OPTIONS = cognito_plan.SCALAR_OPTIONS
+UNIT_OPTIONS = cognito_plan.UNIT_OPTIONS
 
 
 def _fail_aws(module, error, msg):
@@ -299,72 +279,21 @@ def _fail_aws(module, error, msg):
 
 
 def validate_params(module):
-    params = module.params
-    for option in ("access_token_validity", "id_token_validity", "refresh_token_validity"):
-        if params[option] is not None and params[option] <= 0:
-            module.fail_json(msg=f"{option} must be a positive number, got {params[option]}")
-    flows = params["allowed_oauth_flows"] or []
-    if "client_credentials" in flows and len(set(flows)) > 1:
-        module.fail_json(msg="allowed_oauth_flows: client_credentials cannot be combined with code or implicit")
-    if not params["name"]:
-        module.fail_json(msg="name must not be empty")
+    error = cognito_plan.user_pool_client_params_error(module.params)
+    if error:
+        module.fail_json(msg=error)
 
 
 def validate_token_validity(module, client_state):
     """Check the validities the task sets against the AWS limits, in their effective units."""
-    units = dict(cognito.DEFAULT_TOKEN_VALIDITY_UNITS, **(client_state.get("TokenValidityUnits") or {}))
-    given_units = module.params["token_validity_units"] or {}
-    for unit_option, token in UNIT_OPTIONS.items():
-        field = cognito.TOKEN_VALIDITY_FIELDS[token]
-        option = VALIDITY_OPTIONS[token]
-        if module.params[option] is None and given_units.get(unit_option) is None:
-            continue
-        value = client_state.get(field)
-        if value is None:
-            continue
-        seconds = value * cognito.UNIT_SECONDS[units[token]]
-        low, high = cognito.TOKEN_VALIDITY_LIMITS[token]
-        if not low <= seconds <= high:
-            module.fail_json(
-                msg=f"{option}={value} {units[token]} is outside the range AWS allows for the {token} "
-                f"({low // 60} minutes to {high // 86400} days)"
-            )
+    error = cognito_plan.token_validity_error(module.params, client_state)
+    if error:
+        module.fail_json(msg=error)
 
 
 # ---------------------------------------------------------------- desired state
-
-
-def _same_list(current, desired):
-    return sorted(set(current or [])) == sorted(set(desired or []))
-
-
-def client_changes(params, current):
-    """Top-level UpdateUserPoolClient fields whose value must change."""
-    changes = {}
-    for option, field in LIST_OPTIONS.items():
-        desired = params[option]
-        if desired is not None and not _same_list(current.get(field), desired):
-            changes[field] = list(dict.fromkeys(desired))
-    wanted = dict((option, params[option]) for option in SCALAR_OPTIONS)
-    if wanted["allowed_oauth_flows_user_pool_client"] is None and params["allowed_oauth_flows"] is not None:
-        wanted["allowed_oauth_flows_user_pool_client"] = bool(params["allowed_oauth_flows"])
-    for option, field in SCALAR_OPTIONS.items():
-        desired = wanted[option]
-        if desired is None:
-            continue
-        current_value = current.get(field)
-        if field == "AllowedOAuthFlowsUserPoolClient":
-            current_value = bool(current_value)
-        if desired != current_value:
-            changes[field] = desired
-    units = params["token_validity_units"] or {}
-    given = {field: units[option] for option, field in UNIT_OPTIONS.items() if units.get(option)}
-    if given:
-        effective = dict(cognito.DEFAULT_TOKEN_VALIDITY_UNITS, **(current.get("TokenValidityUnits") or {}))
-        merged = dict(effective, **given)
-        if merged != effective:
-            changes["TokenValidityUnits"] = merged
-    return changes
+# The comparisons (client_changes, user_pool_client_plan, ...) are in module_utils/cognito_plan, shared with
+# the identity role's read-once plan (plugins/filter/identity_plan.py).
 
 
 def client_view(app_client):
@@ -396,13 +325,9 @@ def find_client(module, client, pool_id, name):
         _fail_aws(module, e, f"Failed to list the app clients of user pool {pool_id}")
     except botocore.exceptions.BotoCoreError as e:
         _fail_aws(module, e, f"Failed to list the app clients of user pool {pool_id}")
-    matches = [item for item in clients if item.get("ClientName") == name]
+    matches = cognito_plan.clients_named(clients, name)
     if len(matches) > 1:
-        ids = ", ".join(sorted(item["ClientId"] for item in matches))
-        module.fail_json(
-            msg=f"{len(matches)} app clients of user pool {pool_id} are named {name!r} ({ids}); "
-            "delete or rename the extra clients so that the name identifies one client."
-        )
+        module.fail_json(msg=cognito_plan.duplicate_clients_message(pool_id, name, matches))
     return (matches[0] if matches else None), True
 
 
@@ -438,7 +363,7 @@ def create_client(module, client):
         "ClientName": params["name"],
         "GenerateSecret": bool(params["generate_secret"]),
     }
-    request.update(client_changes(params, {}))
+    request.update(cognito_plan.client_changes(params, {}))
     validate_token_validity(module, request)
     predicted = dict(request, HasClientSecret=request["GenerateSecret"])
     predicted.pop("GenerateSecret")
@@ -475,17 +400,10 @@ def ensure_present(module, client):
         create_client(module, client)
         return
     current = read_client(module, client, pool_id, summary["ClientId"])
-    has_secret = current["HasClientSecret"]
-    if params["generate_secret"] is not None and params["generate_secret"] != has_secret:
-        module.fail_json(
-            msg=f"generate_secret cannot be changed on an existing app client: client {params['name']} "
-            f"({current['ClientId']}) {'has' if has_secret else 'has no'} secret and the task sets "
-            f"generate_secret={params['generate_secret']}. Delete the client (state=absent) and create it again."
-        )
-    changes = client_changes(params, current)
-    predicted = copy.deepcopy(current)
-    predicted.update(copy.deepcopy(changes))
-    validate_token_validity(module, predicted)
+    try:
+        changes, predicted = cognito_plan.user_pool_client_plan(params, current)
+    except cognito_plan.PlanError as e:
+        module.fail_json(msg=str(e))
     result = {"changed": bool(changes)}
     if module._diff:
         result["diff"] = {"before": client_view(current), "after": client_view(predicted)}
@@ -520,48 +438,7 @@ def ensure_absent(module, client):
 
 
 def main():
-    units = ["seconds", "minutes", "hours", "days"]
-    argument_spec = dict(
-        user_pool_id=dict(type="str", required=True),
-        name=dict(type="str", required=True, aliases=["client_name"]),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        generate_secret=dict(type="bool"),
-        explicit_auth_flows=dict(
-            type="list",
-            elements="str",
-            choices=[
-                "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-                "ALLOW_CUSTOM_AUTH",
-                "ALLOW_USER_PASSWORD_AUTH",
-                "ALLOW_USER_SRP_AUTH",
-                "ALLOW_REFRESH_TOKEN_AUTH",
-                "ALLOW_USER_AUTH",
-                "ADMIN_NO_SRP_AUTH",
-                "CUSTOM_AUTH_FLOW_ONLY",
-                "USER_PASSWORD_AUTH",
-            ],
-        ),
-        access_token_validity=dict(type="int", no_log=False),
-        id_token_validity=dict(type="int", no_log=False),
-        refresh_token_validity=dict(type="int", no_log=False),
-        token_validity_units=dict(
-            type="dict",
-            no_log=False,
-            options=dict(
-                access_token=dict(type="str", choices=units),
-                id_token=dict(type="str", choices=units),
-                refresh_token=dict(type="str", choices=units),
-            ),
-        ),
-        allowed_oauth_flows=dict(type="list", elements="str", choices=["code", "implicit", "client_credentials"]),
-        allowed_oauth_scopes=dict(type="list", elements="str"),
-        allowed_oauth_flows_user_pool_client=dict(type="bool"),
-        callback_urls=dict(type="list", elements="str"),
-        logout_urls=dict(type="list", elements="str"),
-        supported_identity_providers=dict(type="list", elements="str"),
-        prevent_user_existence_errors=dict(type="str", choices=["ENABLED", "LEGACY"]),
-        enable_token_revocation=dict(type="bool"),
-    )
+    argument_spec = cognito_plan.user_pool_client_argument_spec()
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     validate_params(module)
     client = module.client("cognito-idp")

@@ -262,6 +262,21 @@ def _drift_state(stack: LocalStack) -> dict:
         ),
         "alb_sg_tags": {t["Key"]: t["Value"] for t in alb_sg.get("Tags") or []},
         "alb_sg_id": alb_sg["GroupId"],
+        # Existing log groups whose retention amazon.aws.cloudwatchlogs_log_group would write even in check mode
+        # (guarded), and the database bootstrap's role, read once and planned (issue 15).
+        "service_log_retention": retention(f"/platform/{STACK}/backend"),
+        "search_log_retention": {
+            g["logGroupName"]: g.get("retentionInDays")
+            for g in logs.describe_log_groups(logGroupNamePrefix=f"/platform/{STACK}/search/")["logGroups"]
+        },
+        "bootstrap_log_retention": retention(f"/platform/{STACK}/db-bootstrap"),
+        "bootstrap_role_tags": {
+            t["Key"]: t["Value"]
+            for t in iam.get_role(RoleName=f"{STACK}-db-bootstrap-execution")["Role"].get("Tags", [])
+        },
+        "bootstrap_policy": iam.get_role_policy(
+            RoleName=f"{STACK}-db-bootstrap-execution", PolicyName="db-bootstrap-execution"
+        )["PolicyDocument"],
     }
 
 
@@ -320,6 +335,28 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
             }
         ),
     )
+    logs.put_retention_policy(logGroupName=f"/platform/{STACK}/backend", retentionInDays=1)
+    for name in before["search_log_retention"]:
+        logs.put_retention_policy(logGroupName=name, retentionInDays=1)
+    logs.put_retention_policy(logGroupName=f"/platform/{STACK}/db-bootstrap", retentionInDays=1)
+    iam = stack.client("iam")
+    iam.untag_role(RoleName=f"{STACK}-db-bootstrap-execution", TagKeys=["Environment"])
+    iam.put_role_policy(
+        RoleName=f"{STACK}-db-bootstrap-execution",
+        PolicyName="db-bootstrap-execution",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Resource": "arn:aws:logs:us-east-1:123456789012:log-group:/somewhere/else:*",
+                    }
+                ],
+            }
+        ),
+    )
     ec2 = stack.client("ec2")
     ec2.delete_tags(Resources=[before["vpc_id"]], Tags=[{"Key": "Environment"}])
     ec2.modify_vpc_attribute(VpcId=before["vpc_id"], EnableDnsHostnames={"Value": False})
@@ -327,7 +364,18 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
     ec2.create_tags(Resources=[before["alb_sg_id"]], Tags=[{"Key": "Tier", "Value": "changed-by-hand"}])
     drifted = _drift_state(stack)
     assert drifted["db_open_to_world"] and not drifted["documents_tls_only"], drifted
-    for key in ("vpc_tags", "vpc_dns_hostnames", "public_routes", "alb_sg_tags"):
+    assert before["search_log_retention"], "the search domain has no log group to drift"
+    for key in (
+        "vpc_tags",
+        "vpc_dns_hostnames",
+        "public_routes",
+        "alb_sg_tags",
+        "service_log_retention",
+        "search_log_retention",
+        "bootstrap_log_retention",
+        "bootstrap_role_tags",
+        "bootstrap_policy",
+    ):
         assert drifted[key] != before[key], f"the drift of {key} was not made: {drifted[key]!r}"
     assert drifted["task_role_managed"] and drifted["circuit_breaker"].get("enable") is False, drifted
 
@@ -357,6 +405,11 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
         "Ensure the VPC exists with DNS support",
         "Ensure the public route table routes to the internet gateway",
         "Ensure the ALB security group admits HTTP and HTTPS from the allowed CIDRs only",
+        "Ensure each service's log group exists, encrypted with the platform key, with its retention (check mode)",
+        "Ensure the domain's log groups exist with retention, encrypted with the platform key (check mode)",
+        "Ensure the bootstrap task's log group exists, encrypted, with its retention (check mode)",
+        "Ensure the bootstrap task's execution role exists, assumable by ECS tasks of this account only",
+        "Ensure the bootstrap execution role reads only the master and application login secrets",
     ):
         assert any(task in name for name in changed), f"--check does not report {task!r}: {changed}"
     # Nothing else is reported: in check mode the load balancer is read (elb_application_lb answers
@@ -390,6 +443,11 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
         "vpc_dns_hostnames",
         "public_routes",
         "alb_sg_tags",
+        "service_log_retention",
+        "search_log_retention",
+        "bootstrap_log_retention",
+        "bootstrap_role_tags",
+        "bootstrap_policy",
     ):
         assert after[key] == before[key], f"{key} was not reverted: {after[key]!r} (before {before[key]!r})"
     again = stack.run("deploy.yml")

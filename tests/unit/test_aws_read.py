@@ -251,3 +251,29 @@ def test_an_ssm_parameter_is_read_without_decryption(run_module, aws):
     assert result["responses"]["plain"]["Parameter"]["Value"] == '{"active": "primary"}'
     assert result["responses"]["secure"]["Parameter"]["Value"] != "s3cr3t-value"
     assert result["responses"]["gone"] is None
+
+
+def test_an_app_client_s_secret_is_redacted(run_module, aws):
+    """describe_user_pool_client is read for the client's settings; its secret never leaves the module (the
+    answer still shows that there is one)."""
+    idp = aws("cognito-idp")
+    pool_id = idp.create_user_pool(PoolName=f"read-{uuid.uuid4().hex[:8]}")["UserPool"]["Id"]
+    with_secret = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="backend", GenerateSecret=True)
+    without = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="web")
+    secret = with_secret["UserPoolClient"]["ClientSecret"]
+    reads = [
+        {
+            "id": name,
+            "service": "cognito-idp",
+            "operation": "describe_user_pool_client",
+            "params": {"UserPoolId": pool_id, "ClientId": created["UserPoolClient"]["ClientId"]},
+        }
+        for name, created in (("backend", with_secret), ("web", without))
+    ]
+    result = run_module(MODULE, {"reads": reads})
+    idp.delete_user_pool(UserPoolId=pool_id)
+    assert not result.failed, result.get("msg")
+    assert secret not in json.dumps(result)
+    assert result["responses"]["backend"]["UserPoolClient"]["ClientSecret"] == "REDACTED"
+    assert result["responses"]["backend"]["UserPoolClient"]["ClientName"] == "backend"
+    assert "ClientSecret" not in result["responses"]["web"]["UserPoolClient"]
