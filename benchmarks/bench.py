@@ -166,6 +166,7 @@ def playbook(moto: Launcher, name: str, args: list[str], env_extra: dict | None 
     output = log.read_text(errors="replace")
     recap = [sum(map(int, groups)) for groups in zip(*RECAP.findall(output), strict=False)] or [0] * 5
     stats = moto.call("requests")
+    (OUT / f"{name}-requests.json").write_text(json.dumps(stats, indent=2, sort_keys=True) + "\n")
     modules_file = OUT / f"{name}-modules.json"
     modules = json.loads(modules_file.read_text()) if modules_file.exists() else {"total": 0, "by_role": {}}
     run = {

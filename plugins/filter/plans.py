@@ -127,6 +127,31 @@ def secret_metadata(described, region):
     }
 
 
+def secret_reads(names):
+    """The aws_read ``reads`` that describe each secret of ``names`` ({id: secret name or ARN}), a missing
+    secret answering null. Metadata only: DescribeSecret never returns a value."""
+    return [
+        {
+            "id": key,
+            "service": "secretsmanager",
+            "operation": "describe_secret",
+            "params": {"SecretId": name},
+            "missing_ok": ["ResourceNotFoundException"],
+        }
+        for key, name in sorted((names or {}).items())
+    ]
+
+
+def secret_arns(responses):
+    """{id: full ARN} of the secrets ``secret_reads`` found (aws_read ``responses``). A secret scheduled for
+    deletion is left out like a missing one: nothing can read its value."""
+    return {
+        key: described["ARN"]
+        for key, described in sorted((responses or {}).items())
+        if isinstance(described, dict) and described.get("ARN") and not described.get("DeletedDate")
+    }
+
+
 def cache_group_view(described):
     """The replication group of a DescribeReplicationGroups answer (aws_read), with the keys
     elasticache_replication_group returns and roles/cache/tasks/publish.yml reads: arn, primary_endpoint and
@@ -297,6 +322,8 @@ class FilterModule:
             "role_differences": role_differences,
             "inline_policy_differs": inline_policy_differs,
             "secret_metadata": secret_metadata,
+            "secret_reads": secret_reads,
+            "secret_arns": secret_arns,
             "generated_secret_differences": generated_secret_differences,
             "cache_group_view": cache_group_view,
             "network_found": network_found,

@@ -197,6 +197,24 @@ def test_secret_metadata_is_what_the_generated_secret_module_reports_in_check_mo
     }
 
 
+def test_secret_arns_are_the_full_arns_of_live_secrets_only(run_module, aws):
+    """ecs_service finds the full ARN of each secret a task definition names: missing and scheduled for
+    deletion secrets are left out (the role then fails with their names)."""
+    base = f"plans/{uuid.uuid4().hex[:8]}"
+    sm = aws("secretsmanager")
+    live = sm.create_secret(Name=f"{base}/API_KEY", SecretString="never-shown")["ARN"]
+    sm.create_secret(Name=f"{base}/OLD_KEY", SecretString="never-shown-either")
+    sm.delete_secret(SecretId=f"{base}/OLD_KEY", RecoveryWindowInDays=7)
+    names = {"API_KEY": f"{base}/API_KEY", "OLD_KEY": f"{base}/OLD_KEY", "GONE": f"{base}/GONE"}
+    reads = plans.secret_reads(names)
+    assert [r["id"] for r in reads] == ["API_KEY", "GONE", "OLD_KEY"]
+    read = run_module("aws_read", {"reads": reads})
+    assert not read.failed, read
+    assert plans.secret_arns(read["responses"]) == {"API_KEY": live}
+    assert "never-shown" not in json.dumps(read["responses"])
+    assert plans.secret_reads({}) == [] and plans.secret_arns(None) == {}
+
+
 def test_cache_group_view_has_the_keys_the_cache_role_publishes(run_module, aws):
     group_id = f"plans-{uuid.uuid4().hex[:8]}"
     aws("elasticache").create_replication_group(
