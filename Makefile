@@ -27,7 +27,8 @@ $(COLLECTION_LINK):
 	@mkdir -p $(dir $@)
 	@ln -sfn ../../../.. $@
 
-setup: $(STAMP) $(COLLECTION_LINK) ## Create .venv with pinned deps; make this checkout resolvable as platform_ops.aws
+setup: $(STAMP) $(COLLECTION_LINK) ## Create .venv with pinned deps, install PostgreSQL and Redis when missing; resolve platform_ops.aws
+	@scripts/system_deps.sh
 	@$(BIN)/ansible-galaxy collection list platform_ops.aws 2>/dev/null | grep -q platform_ops.aws || { echo "platform_ops.aws is not resolvable" >&2; exit 1; }
 	@echo "setup: ready (ansible-core $$($(BIN)/python -c "import ansible.release as r; print(r.__version__)"))"
 

@@ -342,7 +342,7 @@ def ecs_service_errors(config):
     return errors
 
 
-# --- preflight (playbooks/include/validate.yml) -------------------------------------------------
+# --- preflight (roles/platform/tasks/main.yml) -------------------------------------------------
 
 CERTIFICATE_ARN_RE = re.compile(
     r"^arn:(?P<partition>aws|aws-cn|aws-us-gov):acm:(?P<region>[a-z]{2}(-gov)?-[a-z]+-\d):(?P<account>\d{12}):"
@@ -521,7 +521,12 @@ def ecs_task_definitions(services, ctx):
         name = svc["name"]
         family = f"{ctx['prefix']}-{name}"
         read_only = svc.get("read_only_root_filesystem", True)
-        image = svc.get("image") or f"{ctx['repositories'][name]}:{svc.get('image_tag') or ctx['image_tag']}"
+        tag = svc.get("image_tag") or ctx.get("image_tag")
+        if not svc.get("image") and not tag:
+            raise AnsibleFilterError(
+                f"service {name}: no image tag (set platform_image_tag, or image_tag or image on the service)"
+            )
+        image = svc.get("image") or f"{ctx['repositories'][name]}:{tag}"
         container = {
             "name": name,
             "image": image,

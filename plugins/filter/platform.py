@@ -468,7 +468,8 @@ def platform_config_errors(config, known_buckets=None, bucket_suffix=None):
     if cert and not re.match(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/.+$", str(cert)):
         errors.append(f"platform_certificate_arn {cert!r} is not an ACM certificate ARN")
     tag = config.get("platform_image_tag")
-    if not isinstance(tag, str) or not re.match(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", tag):
+    # No default: its absence is refused only by the runs that create or roll out services (roles/platform).
+    if tag is not None and (not isinstance(tag, str) or not re.match(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", tag)):
         errors.append(f"platform_image_tag {tag!r} is not a valid image tag")
     migration = config.get("platform_migration_command")
     if not isinstance(migration, list) or not migration or not all(isinstance(c, str) for c in migration):

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The collection's role argument specs, for the preflight (playbooks/include/validate.yml).
+"""The collection's role argument specs, for the preflight (roles/platform/tasks/main.yml).
 
 A role validates its ``meta/argument_specs.yml`` only when it starts: a bad ``monitoring_*`` value in
 an inventory would fail after the network, storage and data tier exist. The preflight checks every
@@ -57,6 +57,8 @@ def role_variable_specs(names, roles=None):
     result = []
     for role, options in _role_options().items():
         if roles is not None and role not in roles:
+            continue
+        if role == "platform":  # the platform role checks its own variables first in every play
             continue
         keys = sorted(k for k in options if k in wanted and not k.startswith("platform_"))
         if keys:

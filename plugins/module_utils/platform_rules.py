@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """The single home of the collection's input rules, shared by the deploy checks (the filters that
-``playbooks/include/validate.yml`` runs before the first AWS call, the roles' own checks) and the
+``roles/platform/tasks/main.yml`` runs before the first AWS call, the roles' own checks) and the
 compliance audit (``module_utils/compliance.py``), so a deploy never accepts what the audit then fails.
 
 Every function is pure (no AWS call, no network): it takes values and returns a list of messages

@@ -100,11 +100,9 @@ def readme_public_variables() -> set[str]:
     return set(re.findall(r"^\| `([a-z_][a-z0-9_]*)` \|", section, re.M))
 
 
-def group_vars_all_keys() -> set[str]:
-    keys: set[str] = set()
-    for path in sorted((ROOT / "group_vars" / "all").glob("*.yml")):
-        keys.update((load_yaml(path) or {}).keys())
-    return keys
+def platform_default_keys() -> set[str]:
+    """The public variables with a collection default (roles/platform/defaults/main.yml)."""
+    return set((load_yaml(ROOT / "roles" / "platform" / "defaults" / "main.yml") or {}).keys())
 
 
 def ansible_env(**extra: str) -> dict:

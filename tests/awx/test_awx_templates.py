@@ -12,7 +12,7 @@ from awx_support import (
     FAKE_TOKEN,
     ROOT,
     SURVEY_TYPES,
-    group_vars_all_keys,
+    platform_default_keys,
     imported_playbooks,
     load_yaml,
     module_argument_spec,
@@ -63,12 +63,12 @@ def test_every_survey_variable_is_documented(awx_data):
     """A survey variable is documented when at least one of these holds:
 
     1. it is a row of README.md's "Public variables" table (first cell `` `name` ``);
-    2. it is a top-level key of group_vars/all/*.yml (the commented platform-wide defaults);
+    2. it is a top-level key of roles/platform/defaults/main.yml (the commented platform-wide defaults);
     3. it appears as ``-e <name>=`` in the usage lines (leading comment block) of the template's
        playbook or of a playbook that playbook imports.
     """
     public = readme_public_variables()
-    defaults = group_vars_all_keys()
+    defaults = platform_default_keys()
     assert "platform_image_tag" in public, "README.md's public variables table was not found"
     undocumented = []
     for template, question in _surveys(awx_data):
@@ -109,7 +109,7 @@ def test_survey_choices_match_what_the_playbooks_accept(awx_data):
 
     (question,) = [q for _, q in _surveys(awx_data) if q["variable"] == "compliance_severity_threshold"]
     assert sorted(question["choices"]) == sorted(SEVERITIES)
-    assert question["default"] == load_yaml(ROOT / "group_vars/all/compliance.yml")["compliance_severity_threshold"]
+    assert question["default"] == load_yaml(ROOT / "roles/platform/defaults/main.yml")["compliance_severity_threshold"]
 
 
 def test_every_job_tag_exists_in_deploy(awx_data):

@@ -90,11 +90,14 @@ def test_bad_input_fails_before_any_aws_call(moto_endpoint):
     assert api_requests(moto_endpoint)["total"] == before, "validation must fail before any AWS request"
 
 
-def test_playbooks_dir_sees_root_group_vars(moto_endpoint):
-    """A playbook run from playbooks/ gets group_vars/all (through the playbooks/group_vars link)."""
-    probe = ROOT / "playbooks" / "_probe_group_vars.yml"
+def test_a_play_run_from_the_playbooks_dir_gets_the_platform_defaults(moto_endpoint):
+    """A play run from playbooks/ (as AWX runs a template's playbook) gets the collection's defaults
+    through the platform role, whatever the working directory."""
+    probe = ROOT / "playbooks" / "_probe_defaults.yml"
     probe.write_text(
-        "- hosts: platform\n  gather_facts: false\n  tasks:\n"
+        "- hosts: platform\n  gather_facts: false\n  pre_tasks:\n"
+        "    - ansible.builtin.import_role:\n        name: platform_ops.aws.platform\n        tasks_from: defaults\n"
+        "  tasks:\n"
         "    - ansible.builtin.debug:\n        msg: 'mig={{ platform_migration_command | default(\"UNSET\") }}'\n"
     )
     try:

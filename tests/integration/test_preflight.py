@@ -311,7 +311,7 @@ def test_dr_without_the_pilot_light_still_needs_a_db_subnet_group(moto_endpoint)
 
 
 def test_the_dr_state_is_read_once_with_a_module_in_the_dr_region(moto_endpoint, aws):
-    """playbooks/include/dr_state.yml: one ssm.GetParameter in the DR region (aws_read, so module_defaults'
+    """roles/platform/tasks/dr_state.yml: one ssm.GetParameter in the DR region (aws_read, so module_defaults'
     endpoint and retries apply); its JSON becomes platform_dr_state, and a missing parameter means {}."""
     dr = ("-e", "platform_name=drstate", "-e", "platform_dr_region=us-west-2", "-e", "platform_dr_pilot_light=false")
     dr += ("-e", "database_dr_subnet_group_name=preflight-dr-db", "-v", *PREFLIGHT_ONLY)

@@ -441,7 +441,7 @@ def test_every_write_succeeds_exactly_once_under_throttling(run, fault_endpoint,
 
 def test_aws_read_retries_the_json_protocols_throttling_code(run, fault_endpoint):
     """AWSRetry's own list lacks ``ThrottlingException`` (SSM, ECS, ECR, KMS, CloudWatch Logs answer it):
-    aws_read retries it itself, also with botocore's retries off. The DR state (playbooks/include/dr_state.yml)
+    aws_read retries it itself, also with botocore's retries off. The DR state (roles/platform/tasks/dr_state.yml)
     is read this way; as a lookup it failed under throttling ("reached max retries: 2")."""
     name = unique("/faults/dr") + "/state"
     client(fault_endpoint, "ssm").put_parameter(Name=name, Value='{"active": "primary"}', Type="String")
