@@ -11,8 +11,9 @@ topics), candidates are first narrowed by name and then confirmed by their tags.
 those tags, or carrying another platform's, is never evaluated.
 
 Every check returns findings with a status among PASS, FAIL, WAIVED (set later by a waiver) and
-NOT_APPLICABLE (no resource of that type, a control that only applies to prod, or an API the endpoint
-does not implement - then the detail says "could not be evaluated: <API> unsupported").
+NOT_APPLICABLE (no resource of that type, a control that only applies to prod). An API the endpoint
+does not implement gives "could not be evaluated: <API> unsupported": a FAIL (the audit fails closed),
+NOT_APPLICABLE only when the caller allows unsupported APIs (an emulator's inventory).
 """
 
 from __future__ import annotations
@@ -2751,8 +2752,11 @@ def _apply_waivers(findings, waivers):
     return used
 
 
-def run_audit(auditor, control_ids, waivers, severity_threshold, now):
-    """Evaluate the controls; returns the report (a JSON-able dict). Raises AuditError on AWS errors."""
+def run_audit(auditor, control_ids, waivers, severity_threshold, now, allow_unsupported=False):
+    """Evaluate the controls; returns the report (a JSON-able dict). Raises AuditError on AWS errors.
+
+    A control whose API the endpoint does not answer fails closed (FAIL, its detail still "could not be
+    evaluated: ..."); ``allow_unsupported`` (an emulator lacking APIs) keeps it NOT_APPLICABLE."""
     findings = []
     for cid in control_ids:
         control = CONTROLS[cid]
@@ -2781,6 +2785,11 @@ def run_audit(auditor, control_ids, waivers, severity_threshold, now):
                     "detail": verdict["detail"],
                 }
             )
+    if not allow_unsupported:
+        for finding in findings:
+            if finding["status"] == "NOT_APPLICABLE" and finding["detail"].startswith(UNEVALUATED):
+                finding["status"] = "FAIL"
+                finding["detail"] += " (fails closed: only an emulator's inventory allows unsupported APIs)"
     used = _apply_waivers(findings, waivers)
     threshold = SEVERITY_RANK[severity_threshold]
     failed = [f for f in findings if f["status"] == "FAIL"]

@@ -17,8 +17,10 @@ description:
   - A resource that lacks the platform's tags, or carries another platform's, is never evaluated.
   - Read-only; never changes anything (C(changed) is always false) and behaves the same in check mode.
   - Each finding is PASS, FAIL, WAIVED (a FAIL covered by a current waiver) or NOT_APPLICABLE (no
-    resource of that type, a prod-only control outside prod, or an API the endpoint does not
-    implement, then with the detail C(could not be evaluated - <API> unsupported)).
+    resource of that type, a prod-only control outside prod).
+  - "An API the endpoint does not answer (HTTP 404, 500 or 501) fails closed: a FAIL with the detail
+    C(could not be evaluated: <API> unsupported), unless O(allow_unsupported_apis) (an emulator) makes it
+    NOT_APPLICABLE."
   - The module fails, with the full report still in the result, when a FAIL finding at or above
     O(severity_threshold) exists and O(fail_on_findings) is true.
   - The controls are listed in C(docs/compliance-controls.md) of this collection.
@@ -84,6 +86,13 @@ options:
         module only reports.
     type: bool
     default: true
+  allow_unsupported_apis:
+    description:
+      - Report a control whose API the endpoint does not answer (HTTP 404, 500 or 501) as NOT_APPLICABLE
+        instead of FAIL. For an AWS emulator that lacks some APIs (the local stack's inventory sets it);
+        never on real AWS, where such an answer must not let a control pass unseen.
+    type: bool
+    default: false
   secret_max_age_days:
     description:
       - C(SECRETS.ROTATION) fails a secret last rotated more than this many days ago. The last rotation is the
@@ -330,6 +339,7 @@ def main():
         severity_threshold=dict(type="str", default="high", choices=list(reversed(SEVERITIES))),
         controls=dict(type="list", elements="str"),
         fail_on_findings=dict(type="bool", default=True),
+        allow_unsupported_apis=dict(type="bool", default=False),
         secret_max_age_days=dict(type="int", default=90, no_log=False),
         security_baseline=dict(
             type="dict",
@@ -383,7 +393,14 @@ def main():
         phi_buckets=params["phi_buckets"],
     )
     try:
-        report = run_audit(auditor, control_ids, waivers, params["severity_threshold"], now)
+        report = run_audit(
+            auditor,
+            control_ids,
+            waivers,
+            params["severity_threshold"],
+            now,
+            allow_unsupported=params["allow_unsupported_apis"],
+        )
     except AuditError as e:
         module.fail_json_aws(e.exception, msg=f"Compliance audit could not evaluate {e.control}: {e.api} failed")
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:

@@ -1626,11 +1626,29 @@ class _UnsupportedClient:
         return Paginator()
 
 
-def test_unsupported_api_is_not_applicable_never_pass():
+def test_unsupported_api_fails_closed_by_default():
+    """Real AWS answering 404/500/501 must not let a control pass unseen: FAIL, and the audit is not compliant."""
+    client = _UnsupportedClient("501", 501)
+    auditor = compliance.Auditor(lambda service: client, "demo", "prod", REGION)
+    report = compliance.run_audit(
+        auditor, ["RDS.ENCRYPTION", "RDS.PUBLIC_ACCESS"], [], "high", datetime.datetime.now(datetime.UTC)
+    )
+    assert [(f["control"], f["status"]) for f in report["findings"]] == [
+        ("RDS.ENCRYPTION", "FAIL"),
+        ("RDS.PUBLIC_ACCESS", "FAIL"),
+    ]
+    assert all(f["detail"].startswith("could not be evaluated: rds:DescribeDBInstances unsupported") for f in report["findings"])
+    assert report["compliant"] is False and len(report["failed"]) == 2
+    assert report["summary"]["could_not_evaluate"] == 2
+
+
+def test_unsupported_api_is_not_applicable_never_pass_when_an_emulator_allows_it():
     client = _UnsupportedClient("500", 500)
     auditor = compliance.Auditor(lambda service: client, "demo", "prod", REGION)
     now = datetime.datetime.now(datetime.UTC)
-    report = compliance.run_audit(auditor, ["RDS.ENCRYPTION", "RDS.PUBLIC_ACCESS"], [], "high", now)
+    report = compliance.run_audit(
+        auditor, ["RDS.ENCRYPTION", "RDS.PUBLIC_ACCESS"], [], "high", now, allow_unsupported=True
+    )
     assert [(f["control"], f["status"], f["detail"]) for f in report["findings"]] == [
         ("RDS.ENCRYPTION", "NOT_APPLICABLE", "could not be evaluated: rds:DescribeDBInstances unsupported"),
         ("RDS.PUBLIC_ACCESS", "NOT_APPLICABLE", "could not be evaluated: rds:DescribeDBInstances unsupported"),
