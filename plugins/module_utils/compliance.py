@@ -2752,7 +2752,7 @@ def _apply_waivers(findings, waivers):
     return used
 
 
-def run_audit(auditor, control_ids, waivers, severity_threshold, now, allow_unsupported=False):
+def run_audit(auditor, control_ids, waivers, severity_threshold, now, *, allow_unsupported=False):
     """Evaluate the controls; returns the report (a JSON-able dict). Raises AuditError on AWS errors.
 
     A control whose API the endpoint does not answer fails closed (FAIL, its detail still "could not be

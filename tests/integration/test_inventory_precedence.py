@@ -72,7 +72,13 @@ def _inventory(root: Path, *, places=True, base_in="group_vars/platform", drop=(
 def _refused(moto_endpoint, play, inventory, *args):
     before = api_operations(moto_endpoint)
     run = playbook(
-        moto_endpoint, play, "-e", f"platform_aws_endpoint_url={moto_endpoint}", *args, inventory=str(inventory), timeout=300
+        moto_endpoint,
+        play,
+        "-e",
+        f"platform_aws_endpoint_url={moto_endpoint}",
+        *args,
+        inventory=str(inventory),
+        timeout=300,
     )
     assert run.returncode != 0, run.tail()
     assert operations_delta(before, api_operations(moto_endpoint)) == {}, "must fail before any AWS request"
@@ -121,7 +127,13 @@ def test_a_run_that_creates_or_rolls_out_services_needs_an_image_tag(moto_endpoi
     # A run that creates no service needs no tag: it gets past the checks to its first AWS call.
     for play, args in [("deploy.yml", ("--tags", "network", "--check")), ("playbooks/compliance.yml", ("--check",))]:
         run = playbook(
-            moto_endpoint, play, "-e", f"platform_aws_endpoint_url={moto_endpoint}", *args, inventory=str(inventory), timeout=600
+            moto_endpoint,
+            play,
+            "-e",
+            f"platform_aws_endpoint_url={moto_endpoint}",
+            *args,
+            inventory=str(inventory),
+            timeout=600,
         )
         assert "platform_image_tag is not set" not in run.output, (play, args, run.tail())
         assert "platform_ops.aws.platform : Note which region is active" in run.output, run.tail()

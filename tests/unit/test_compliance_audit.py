@@ -1637,7 +1637,10 @@ def test_unsupported_api_fails_closed_by_default():
         ("RDS.ENCRYPTION", "FAIL"),
         ("RDS.PUBLIC_ACCESS", "FAIL"),
     ]
-    assert all(f["detail"].startswith("could not be evaluated: rds:DescribeDBInstances unsupported") for f in report["findings"])
+    assert all(
+        f["detail"].startswith("could not be evaluated: rds:DescribeDBInstances unsupported")
+        for f in report["findings"]
+    )
     assert report["compliant"] is False and len(report["failed"]) == 2
     assert report["summary"]["could_not_evaluate"] == 2
 
