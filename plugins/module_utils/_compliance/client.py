@@ -1,0 +1,244 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The compliance audit's side of AWS: one boto3 session for the audit, the API calls behind AWSRetry, the
+``Unsupported`` and ``AuditError`` errors, the ``Auditor`` (which reads each API answer once per audit;
+its discovery methods come from ``discovery`` and ``discovery_infra``) and the helpers that turn a check's
+evaluation of each resource into verdicts (``result``, ``_each``, ``_each_closed``...).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+try:
+    import boto3
+    import botocore
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import get_aws_connection_info
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.platform_ops.aws.plugins.module_utils._compliance.catalogue import (
+    BASELINE_SERVICES,
+    PHI_BUCKET_PURPOSES,
+    PROD_ENV,
+    SECRET_MAX_AGE_DAYS,
+    UNEVALUATED,
+    UNSUPPORTED_CODES,
+    UTC,
+)
+from ansible_collections.platform_ops.aws.plugins.module_utils._compliance.discovery import (
+    DataDiscovery,
+    Resource,
+    _as_list,
+)
+from ansible_collections.platform_ops.aws.plugins.module_utils._compliance.discovery_infra import (
+    InfraDiscovery,
+)
+
+
+class Unsupported(Exception):
+    """The endpoint does not implement an API (e.g. an emulator gap)."""
+
+    def __init__(self, api):
+        super().__init__(f"{api} unsupported")
+        self.api = api
+
+
+class AuditError(Exception):
+    """An AWS error other than "unsupported": the audit cannot honestly continue."""
+
+    def __init__(self, api, exception):
+        super().__init__(f"{api} failed: {exception}")
+        self.api = api
+        self.exception = exception
+        self.control = None
+
+
+def client_factory(module):
+    """``factory(service)`` -> a client, all from ONE boto3 session with the module's connection settings.
+
+    ``module.client()`` opens a new session per client, which reloads botocore's models each time
+    (about 0.15 s per service); the audit reads some 17 services, so it shares one session.
+    """
+    region, endpoint_url, params = get_aws_connection_info(module)
+    params = dict(params)
+    profile = params.pop("profile_name", None)
+    config = botocore.config.Config(user_agent_extra="platform_ops.aws/compliance_audit")
+    for key in ("config", "aws_config"):
+        extra = params.pop(key, None)
+        if extra:
+            config = config.merge(
+                extra if isinstance(extra, botocore.config.Config) else botocore.config.Config(**extra)
+            )
+    try:
+        session = boto3.session.Session(profile_name=profile)
+    except botocore.exceptions.BotoCoreError as e:
+        module.fail_json_aws(e, msg="Could not open an AWS session")
+
+    def make(service):
+        try:
+            return session.client(service, region_name=region, endpoint_url=endpoint_url, config=config, **params)
+        except (botocore.exceptions.BotoCoreError, ValueError) as e:
+            module.fail_json_aws(e, msg=f"Could not create the {service} client")
+
+    return make
+
+
+@AWSRetry.jittered_backoff()
+def _call(client, operation, **kwargs):
+    return getattr(client, operation)(**kwargs)
+
+
+@AWSRetry.jittered_backoff()
+def _paginate(client, operation, **kwargs):
+    return client.get_paginator(operation).paginate(**kwargs).build_full_result()
+
+
+def _is_unsupported(error):
+    code = str(error.response.get("Error", {}).get("Code", ""))
+    return code in UNSUPPORTED_CODES
+
+
+def _partition(region):
+    if region and region.startswith("cn-"):
+        return "aws-cn"
+    if region and region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+# Its discovery methods (buckets(), db_instances(), load_balancers()...) come from the mixins of discovery.py and
+# discovery_infra.py.
+class Auditor(DataDiscovery, InfraDiscovery):
+    """Discovers the platform's resources (lazily, once) and evaluates controls against them."""
+
+    def __init__(
+        self,
+        client_factory,
+        platform_name,
+        platform_env,
+        region,
+        dr_region=None,
+        *,
+        now=None,
+        secret_max_age_days=SECRET_MAX_AGE_DAYS,
+        baseline=None,
+        phi_buckets=PHI_BUCKET_PURPOSES,
+    ):
+        self._client_factory = client_factory
+        # security_baseline_<service> switches (all true unless told): only the wording of a FAIL depends on them.
+        self.baseline = {service: True for service in BASELINE_SERVICES}
+        self.baseline.update({k: bool(v) for k, v in (baseline or {}).items() if v is not None})
+        self.phi_buckets = tuple(phi_buckets)
+        self.now = now or datetime.datetime.now(UTC)
+        self.secret_max_age_days = secret_max_age_days
+        self.platform_name = platform_name
+        self.platform_env = platform_env
+        self.region = region
+        self.dr_region = dr_region
+        self.prefix = f"{platform_name}-{platform_env}"
+        self.partition = _partition(region)
+        self._clients = {}
+        self._memo = {}
+
+    # --- plumbing -----------------------------------------------------------------------------
+    @property
+    def is_prod(self):
+        return self.platform_env == PROD_ENV
+
+    def client(self, service):
+        if service not in self._clients:
+            self._clients[service] = self._client_factory(service)
+        return self._clients[service]
+
+    def _api_name(self, service, operation):
+        client = self.client(service)
+        try:
+            name = client.meta.method_to_api_mapping[operation]
+        except (AttributeError, KeyError):
+            name = operation
+        return f"{service}:{name}"
+
+    def call(self, service, operation, ignore=(), **kwargs):
+        """One API call behind AWSRetry; ``None`` when the error code is in ``ignore``."""
+        return self._request(_call, service, operation, ignore, kwargs)
+
+    def paginate(self, service, operation, ignore=(), **kwargs):
+        """A paginated API call, the full result; ``None`` when the error code is in ``ignore``."""
+        return self._request(_paginate, service, operation, ignore, kwargs)
+
+    def _request(self, func, service, operation, ignore, kwargs):
+        client = self.client(service)
+        try:
+            return func(client, operation, **kwargs)
+        except botocore.exceptions.ClientError as e:
+            code = e.response.get("Error", {}).get("Code", "")
+            if code in ignore:
+                return None
+            if _is_unsupported(e):
+                raise Unsupported(self._api_name(service, operation)) from e
+            raise AuditError(self._api_name(service, operation), e) from e
+        except botocore.exceptions.BotoCoreError as e:
+            raise AuditError(self._api_name(service, operation), e) from e
+
+    def memo(self, key, loader):
+        """``loader()`` once per audit; an unsupported API is remembered too (not asked again per control)."""
+        if key not in self._memo:
+            try:
+                self._memo[key] = loader()
+            except Unsupported as e:
+                self._memo[key] = e
+        value = self._memo[key]
+        if isinstance(value, Unsupported):
+            raise value
+        return value
+
+    def in_scope(self, tags):
+        return tags.get("Project") == self.platform_name and tags.get("Environment") == self.platform_env
+
+
+def result(resource, status, detail, severity=None, rtype=None):
+    """A check's verdict on one resource (the runner adds the control's metadata)."""
+    if isinstance(resource, Resource):
+        rid, rtype = resource["id"], rtype or resource["type"]
+    else:
+        rid = resource
+    return {"resource": rid, "resource_type": rtype, "status": status, "detail": detail, "severity": severity}
+
+
+def _each(resources, evaluate):
+    """Evaluate each resource; an unsupported per-resource API makes only that resource NOT_APPLICABLE."""
+    out = []
+    for resource in resources:
+        try:
+            verdict = evaluate(resource)
+        except Unsupported as e:
+            verdict = result(resource, "NOT_APPLICABLE", f"{UNEVALUATED}{e.api} unsupported")
+        if verdict is None:
+            continue
+        out.extend(verdict if isinstance(verdict, list) else [verdict])
+    return out
+
+
+def _passfail(resource, ok, pass_detail, fail_detail):
+    return result(resource, "PASS" if ok else "FAIL", pass_detail if ok else fail_detail)
+
+
+def _prod_only(a, resource, what):
+    return result(resource, "NOT_APPLICABLE", f"required in prod only ({what}; environment {a.platform_env})")
+
+
+# The issue 12 and issue 13 checks (checks_issue12, checks_baseline) evaluate their resources this way.
+def _fail_closed(resource, evaluate):
+    """New controls fail closed: an API the endpoint does not answer (404/500/501) is a FAIL, never
+    NOT_APPLICABLE - real AWS answering that way must not pass the audit silently."""
+    try:
+        return evaluate(resource)
+    except Unsupported as e:
+        return result(resource, "FAIL", f"{e.api} did not answer (the control fails closed)")
+
+
+def _each_closed(resources, evaluate):
+    return [v for r in resources for v in _as_list(_fail_closed(r, evaluate)) if v is not None]
