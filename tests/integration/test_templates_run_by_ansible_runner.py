@@ -77,8 +77,8 @@ def _recap(result) -> dict:
 
 
 def test_the_release_templates_run_through_ansible_runner(stack, tmp_path):
-    """deploy (a release of a new image), then rollout and migrate of the same image, healthcheck,
-    compliance (its survey default threshold) and outputs, each as its own AWX job."""
+    """deploy (a release of a new image), diff (a check run), then rollout and migrate of the same image,
+    healthcheck, compliance (its survey default threshold) and outputs, each as its own AWX job."""
     _, output = _launch(stack, tmp_path, "deploy", platform_image_tag=TAG)
     assert "backend: healthy" in output, output[-4000:]
     services = stack.client("ecs").describe_services(
@@ -89,6 +89,10 @@ def test_the_release_templates_run_through_ansible_runner(stack, tmp_path):
             "taskDefinition"
         ]["containerDefinitions"][0]["image"]
         assert image.endswith(f":{TAG}"), (service["serviceName"], image)
+
+    # The diff template (job_type check: ansible-runner passes --check --diff) on what was just deployed.
+    diff, _ = _launch(stack, tmp_path, "diff", platform_image_tag=TAG)
+    assert _recap(diff)["changed"] == 0, "a check run of the deployed release changes nothing"
 
     rollout, _ = _launch(stack, tmp_path, "rollout", platform_image_tag=TAG)
     assert _recap(rollout)["changed"] == 0, "the rollout of the running image changes nothing"
@@ -112,9 +116,3 @@ def test_the_admin_user_template_creates_the_first_administrator(stack, tmp_path
     (pool,) = [p for p in idp.list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == f"{STACK}-users"]
     groups = idp.admin_list_groups_for_user(UserPoolId=pool["Id"], Username=email)["Groups"]
     assert [g["GroupName"] for g in groups] == ["admins"]
-
-
-def test_the_diff_template_is_a_check_run_that_changes_nothing(stack, tmp_path):
-    """job_type check: ansible-runner passes --check --diff; nothing changes (the stack runs TAG already)."""
-    result, _ = _launch(stack, tmp_path, "diff", platform_image_tag=TAG)
-    assert _recap(result)["changed"] == 0
