@@ -77,8 +77,9 @@ def _recap(result) -> dict:
 
 
 def test_the_release_templates_run_through_ansible_runner(stack, tmp_path):
-    """deploy (a release of a new image), diff (a check run), then rollout and migrate of the same image,
-    healthcheck, compliance (its survey default threshold) and outputs, each as its own AWX job."""
+    """deploy (a release of a new image), then rollout and migrate of the same image, healthcheck, compliance
+    (its survey default threshold) and outputs, each as its own AWX job. (The diff template, a check job, is the
+    same playbook with --check --diff: test_platform.py checks that run; it is left out here for CI time.)"""
     _, output = _launch(stack, tmp_path, "deploy", platform_image_tag=TAG)
     assert "backend: healthy" in output, output[-4000:]
     services = stack.client("ecs").describe_services(
@@ -89,10 +90,6 @@ def test_the_release_templates_run_through_ansible_runner(stack, tmp_path):
             "taskDefinition"
         ]["containerDefinitions"][0]["image"]
         assert image.endswith(f":{TAG}"), (service["serviceName"], image)
-
-    # The diff template (job_type check: ansible-runner passes --check --diff) on what was just deployed.
-    diff, _ = _launch(stack, tmp_path, "diff", platform_image_tag=TAG)
-    assert _recap(diff)["changed"] == 0, "a check run of the deployed release changes nothing"
 
     rollout, _ = _launch(stack, tmp_path, "rollout", platform_image_tag=TAG)
     assert _recap(rollout)["changed"] == 0, "the rollout of the running image changes nothing"
