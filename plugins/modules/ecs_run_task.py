@@ -358,8 +358,6 @@ would_run:
 
 import copy
 import re
-import signal
-import time
 import uuid
 
 try:
@@ -371,26 +369,31 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.platform_ops.aws.plugins.module_utils.ecs import (
     awslogs_location,
     describe_task_definition,
-    describe_tasks,
     env_value,
-    list_job_tasks,
     pick_container,
-    poll_delays,
     register_task_definition,
     registrable_task_definition,
     replace_image_tag,
     run_task,
     same_registration,
     short_task_definition,
-    sleep_until_next_poll,
-    stop_task,
     tail_log_stream,
+)
+from ansible_collections.platform_ops.aws.plugins.module_utils.ecs_release import (
+    RUN_ID_TAG,
+    Interrupted,
+    SignalGuard,
+    TaskGuard,
+    decide,
+    find_job_tasks,
+    refuse_message,
+    task_run_id,
+    task_summary,
+    wait_for_stop,
 )
 from ansible_collections.platform_ops.aws.plugins.module_utils.idempotency import idempotency_token
 
 MESSAGE_LOG_LINES = 20
-# Tag of the task naming the run that started it (a repeat of the run recognises its own task).
-RUN_ID_TAG = "PlatformRunId"
 RUN_ID_RE = re.compile(r"^[A-Za-z0-9 +\-=._:/@]{1,200}$")
 
 
@@ -506,228 +509,6 @@ def build_request(module, launch_type, task_definition, container_name):
     if len(override) > 1:
         request["overrides"] = {"containerOverrides": [override]}
     return request
-
-
-def _container_override(overrides, name):
-    for item in (overrides or {}).get("containerOverrides") or []:
-        if item.get("name") == name:
-            return item
-    return {}
-
-
-def _comparable_override(override):
-    environment = sorted((item.get("name"), item.get("value")) for item in override.get("environment") or [])
-    return {"command": list(override.get("command") or []), "environment": environment}
-
-
-def same_run(task, request, container_name):
-    """Whether ``task`` runs what ``request`` would start (task definition, command, environment)."""
-    if task.get("taskDefinitionArn") != request["taskDefinition"]:
-        return False
-    wanted = _container_override(request.get("overrides"), container_name)
-    actual = _container_override(task.get("overrides"), container_name)
-    return _comparable_override(wanted) == _comparable_override(actual)
-
-
-def _iso(value):
-    if value is None:
-        return None
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
-
-
-def task_run_id(task):
-    for tag in task.get("tags") or []:
-        if tag.get("key") == RUN_ID_TAG:
-            return tag.get("value")
-    return None
-
-
-def task_summary(task):
-    arn = task.get("taskArn", "")
-    return {
-        "task_arn": arn,
-        "task_id": arn.rsplit("/", 1)[-1],
-        "task_definition": short_task_definition(task.get("taskDefinitionArn")),
-        "last_status": task.get("lastStatus"),
-        "desired_status": task.get("desiredStatus"),
-        "started_by": task.get("startedBy"),
-        "created_at": _iso(task.get("createdAt")),
-        "started_at": _iso(task.get("startedAt")),
-        "run_id": task_run_id(task),
-    }
-
-
-def describe_running(module, task):
-    """One line naming a running task of the job and how to stop it."""
-    info = task_summary(task)
-    since = info["started_at"] or info["created_at"] or "an unknown time"
-    state = info["last_status"] if info["desired_status"] != "STOPPED" else f"{info['last_status']} (stopping)"
-    region = f" --region {module.region}" if module.region else ""
-    return (
-        f"task {info['task_id']} ({info['task_arn']}, {info['task_definition']}, run {info['run_id'] or 'unknown'}) "
-        f"is {state} since {since}, started by {info['started_by']}; to stop it: aws ecs stop-task{region} "
-        f"--cluster {module.params['cluster']} --task {info['task_id']} --reason 'stopped by operator'"
-    )
-
-
-def find_job_tasks(module, client, family):
-    params = module.params
-    try:
-        return list_job_tasks(client, params["cluster"], params["started_by"], family)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(
-            e, msg=f"Failed to list the running tasks started by {params['started_by']} in cluster {params['cluster']}"
-        )
-
-
-def decide(mode, running, request, container_name, own_run_id=None):
-    """What to do about the job's running tasks: ``(task_to_attach, blocking_task)``.
-
-    ``blocking_task`` is the task that forbids starting (the caller fails, or reports it in check mode).
-    ``own_run_id`` (the explicit run_id) recognises a task of this very run.
-    """
-    if mode == "start" or not running:
-        return None, None
-    if own_run_id is not None:
-        run_id = own_run_id
-        own = [t for t in running if task_run_id(t) == run_id and same_run(t, request, container_name)]
-        if own:
-            return own[0], None
-    if mode == "refuse":
-        return None, running[0]
-    for task in running:
-        if same_run(task, request, container_name):
-            return task, None
-    return None, running[0]
-
-
-def refuse_message(module, mode, running, request):
-    params = module.params
-    lines = [describe_running(module, t) for t in running[:5]]
-    more = f" (and {len(running) - 5} more)" if len(running) > 5 else ""
-    if mode == "refuse":
-        why = (
-            f"another task of this job (started by {params['started_by']}) has not stopped in cluster "
-            f"{params['cluster']}; one at a time"
-        )
-        hint = "Wait for it to stop, or stop it, then run again"
-    else:
-        why = (
-            f"a task of this job (started by {params['started_by']}) with another task definition, command or "
-            f"environment has not stopped in cluster {params['cluster']}"
-        )
-        hint = "Wait for it to stop (or stop it) before running again, or set if_running: start (formerly attach_running: false)"
-    return (
-        f"Refusing to run {short_task_definition(request['taskDefinition'])}: {why}: "
-        + "; ".join(lines)
-        + f"{more}. {hint}."
-    )
-
-
-class Interrupted(BaseException):  # noqa: N818 - like KeyboardInterrupt
-    """SIGINT or SIGTERM reached the module while a task of ours may run.
-
-    A BaseException, like KeyboardInterrupt, so that no ``except Exception`` (ours, botocore's retry
-    handling) swallows it.
-    """
-
-    def __init__(self, signum):
-        super().__init__(signum)
-        self.signum = signum
-        self.name = signal.Signals(signum).name
-
-
-class SignalGuard:
-    """SIGINT/SIGTERM handlers for the time a task of ours may run.
-
-    While ``deferred`` (during RunTask: its answer names the task to stop) a signal is only recorded;
-    ``arm()`` raises it once the task is known. Once armed, a signal raises ``Interrupted`` at once
-    (interrupting a poll's sleep or a request), and later signals are recorded only, so that the
-    StopTask that follows is not interrupted.
-    """
-
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-    def __init__(self):
-        self.pending = None
-        self.deferred = True
-        self.previous = {}
-
-    def _handle(self, signum, frame):
-        if self.pending is None:
-            self.pending = signum
-        if not self.deferred:
-            self.deferred = True
-            raise Interrupted(signum)
-
-    def install(self):
-        for signum in self.SIGNALS:
-            try:
-                self.previous[signum] = signal.signal(signum, self._handle)
-            except ValueError:  # not the main thread: nothing can deliver a signal to this code
-                pass
-
-    def arm(self):
-        if self.pending is not None:
-            raise Interrupted(self.pending)
-        self.deferred = False
-
-    def disarm(self):
-        self.deferred = True
-
-    def restore(self):
-        for signum, handler in self.previous.items():
-            signal.signal(signum, handler)
-        self.previous = {}
-
-
-class TaskGuard:
-    """Stops the task the module gave up on (at most once) and records the stop for the result."""
-
-    def __init__(self, module, cluster, result):
-        self.module = module
-        self.cluster = cluster
-        self.result = result
-        self.task_arn = None
-        self.last_status = None
-
-    def stop(self, reason):
-        """StopTask (unless the task is known to have stopped, or stop_on_failure is off); a sentence for the message."""
-        if self.task_arn is None or self.last_status == "STOPPED":
-            return ""
-        task_id = self.task_arn.rsplit("/", 1)[-1]
-        if not self.module.params["stop_on_failure"]:
-            return f" Task {task_id} was left running (stop_on_failure: false)."
-        if self.result.get("stop"):
-            return f" Task {task_id} was stopped ({self.result['stop']['reason']})."
-        stop = {"reason": reason[:255], "error": None}
-        self.result["stop"] = stop
-        try:
-            # A client of its own: the request a signal interrupted may have left a connection half-read.
-            stopped = stop_task(self.module.client("ecs"), self.cluster, self.task_arn, stop["reason"])
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-            stop["error"] = str(e)
-            return (
-                f" Stopping task {task_id} FAILED ({e}); it may still run: aws ecs stop-task --cluster "
-                f"{self.cluster} --task {task_id}."
-            )
-        self.last_status = stopped.get("lastStatus") or self.last_status
-        self.result["last_status"] = self.last_status
-        return f" Task {task_id} was stopped (StopTask reason: {stop['reason']})."
-
-
-def wait_for_stop(module, client, cluster, task_arn, task):
-    """``(task, stopped)``; botocore errors are raised to the caller (which stops the task first)."""
-    deadline = time.monotonic() + module.params["wait_timeout"]
-    delays = poll_delays(module.params["poll_interval"])
-    while True:
-        tasks = describe_tasks(client, cluster, [task_arn])
-        if tasks:
-            task = tasks[0]
-        if task.get("lastStatus") == "STOPPED":
-            return task, True
-        if not sleep_until_next_poll(delays, deadline):
-            return task, False
 
 
 def container_of(task, name):
