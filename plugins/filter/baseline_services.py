@@ -384,6 +384,67 @@ def backup_plan(state, wanted):
     }
 
 
+def security_baseline_facts(state, wanted):
+    """platform_security_baseline as a converging run publishes it, from one ``aws_read`` of the stack
+    (roles/security_baseline/tasks/facts.yml, for the runs that do not converge the role: outputs.yml and
+    tag-scoped runs). The keys are those each part's file publishes, for the parts switched on; what is not
+    found is published empty.
+
+    ``state``: aws_read's results: key (DescribeKey of the baseline key), detectors (ListDetectors),
+    hub and hub_standards (DescribeHub, GetEnabledStandards), plans (ListBackupPlans). ``wanted``: the
+    switches cloudtrail, guardduty, securityhub, config, backup; names (the role's derived names, as
+    names.yml and backup_names.yml set them): trail_name, trail_arn, trail_bucket, trail_log_group,
+    config_recorder, findings_rule ('' when findings do not go to the alarm topic), alarm_topic_arn,
+    region, account, partition, backup_vault, backup_vault_arn, backup_dr_vault_arn, backup_plan,
+    backup_selection, backup_role_arn, backup_retention_days."""
+    state, wanted = _plain(state), _plain(wanted)
+    names = wanted["names"]
+    out = {}
+    key_arn = ((_got(state, "key") or {}).get("KeyMetadata") or {}).get("Arn", "")
+    if wanted.get("cloudtrail"):
+        out.update(
+            kms_key_arn=key_arn,
+            **{k: names[k] for k in ("trail_name", "trail_arn", "trail_bucket", "trail_log_group")},
+        )
+    if wanted.get("guardduty"):
+        ids = (_got(state, "detectors") or {}).get("DetectorIds") or []
+        detector_id = ids[0] if len(ids) == 1 else ""
+        out.update(
+            guardduty_detector_id=detector_id,
+            guardduty_detector_arn=(
+                f"arn:{names['partition']}:guardduty:{names['region']}:{names['account']}:detector/{detector_id}"
+                if detector_id
+                else ""
+            ),
+            guardduty_findings_rule=names["findings_rule"],
+            alarm_topic_arn=names["alarm_topic_arn"],
+        )
+    if wanted.get("securityhub"):
+        hub = _got(state, "hub") or {}
+        subscriptions = (_got(state, "hub_standards") or {}).get("StandardsSubscriptions") or []
+        out.update(
+            securityhub_hub_arn=hub.get("HubArn", ""),
+            securityhub_standards=[s["StandardsArn"] for s in subscriptions] if hub else [],
+        )
+    if wanted.get("config"):
+        out.update(kms_key_arn=key_arn, trail_bucket=names["trail_bucket"], config_recorder=names["config_recorder"])
+    if wanted.get("backup"):
+        plans = (_got(state, "plans") or {}).get("BackupPlansList") or []
+        plan = next((p for p in plans if p.get("BackupPlanName") == names["backup_plan"]), {})
+        out.update(
+            backup_vault_name=names["backup_vault"],
+            backup_vault_arn=names["backup_vault_arn"],
+            backup_dr_vault_arn=names["backup_dr_vault_arn"],
+            backup_plan_name=names["backup_plan"],
+            backup_plan_arn=plan.get("BackupPlanArn", ""),
+            backup_selection_name=names["backup_selection"],
+            backup_role_arn=names["backup_role_arn"],
+            backup_retention_days=int(names["backup_retention_days"]),
+            backup_tag={"PlatformBackup": "true"},
+        )
+    return out
+
+
 class FilterModule:
     """Read-once plans of the security baseline's services."""
 
@@ -393,4 +454,5 @@ class FilterModule:
             "securityhub_plan": securityhub_plan,
             "config_plan": config_plan,
             "backup_services_plan": backup_plan,
+            "security_baseline_facts": security_baseline_facts,
         }

@@ -20,6 +20,7 @@ from ansible_collections.platform_ops.aws.plugins.module_utils.secretsmanager im
     replica_arn,
     tags_of,
 )
+from ansible_collections.platform_ops.aws.plugins.plugin_utils._ecs.edge import ecs_cloudfront_find
 
 
 def _has_tags(current, wanted):
@@ -310,6 +311,26 @@ def ecr_repositories_plan(responses, wanted):
     return {"converge": converge, "tags": tags, "reasons": reasons}
 
 
+def storage_cloudfront_source(responses, wanted):
+    """The CloudFront distribution the storage role pins its CloudFront statements to (bucket policies,
+    key policy), the same from the converging path (roles/storage/tasks/cloudfront_source.yml) and the facts
+    path (facts.yml): ``wanted["explicit"]`` (storage_cloudfront_source_arn) when set; else the ARN of the
+    first distribution, in the order of ``wanted["buckets"]`` (the names of storage_cloudfront_buckets),
+    whose origin is that bucket and whose comment begins with ``wanted["prefix"]`` and a space (the
+    ecs_service role's "{prefix} static assets"); '' when there is none yet.
+
+    ``responses``: aws_read's results with ``distributions`` (ListDistributions, paginated), or none."""
+    if wanted.get("explicit"):
+        return wanted["explicit"]
+    listed = (((responses or {}).get("distributions") or {}).get("DistributionList") or {}).get("Items") or []
+    ours = [d for d in listed if str(d.get("Comment") or "").startswith(wanted["prefix"] + " ") and d.get("ARN")]
+    for bucket in wanted.get("buckets") or []:
+        found = ecs_cloudfront_find(ours, bucket, wanted["region"])
+        if found.get("ARN"):
+            return found["ARN"]
+    return ""
+
+
 class FilterModule:
     """Read-once plans."""
 
@@ -332,4 +353,5 @@ class FilterModule:
             "security_group_id_of": security_group_id_of,
             "ecs_cluster_plan": ecs_cluster_plan,
             "ecr_repositories_plan": ecr_repositories_plan,
+            "storage_cloudfront_source": storage_cloudfront_source,
         }

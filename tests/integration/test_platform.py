@@ -9,6 +9,7 @@ check against a stopped database -> destroy.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -193,6 +194,18 @@ def test_deploy_twice_second_run_changes_nothing(stack):
             assert all(fragment not in env_text for fragment in _fragments(value)), (
                 f"secret {name} in {arn} environment"
             )
+
+
+def test_an_outputs_run_reports_what_the_deploy_reported(stack):
+    """A standalone outputs run (playbooks/outputs.yml, each role's facts path) writes the same outputs as the
+    deploy that converged the roles: every key the roles publish, with the same values."""
+    written = Path(stack.env["PWD"]) / "outputs" / f"{STACK}.json"
+    deployed = json.loads(written.read_text())
+    assert deployed["security_baseline"]["backup_plan_arn"] and deployed["storage"]["cloudfront_source_arn"]
+    run = stack.run("playbooks/outputs.yml")
+    assert run.returncode == 0, run.tail(80)
+    assert run.recap["changed"] == 0, f"the outputs changed: {run.changed_tasks()}"
+    assert json.loads(written.read_text()) == deployed
 
 
 def _drift_state(stack: LocalStack) -> dict:

@@ -673,3 +673,118 @@ def test_aws_read_picks_a_list_item_by_key(run_module, aws):
     assert not result.failed, result
     assert result["responses"]["b"]["BackupPlanId"] == ids[f"b-{suffix}"]
     assert result["responses"]["none"] is None and result["missing"] == ["none"]
+
+
+def _facts_names(suffix, region):
+    prefix = f"sf-{suffix}"
+    return {
+        "trail_name": f"{prefix}-trail",
+        "trail_arn": f"arn:aws:cloudtrail:{region}:{ACCOUNT}:trail/{prefix}-trail",
+        "trail_bucket": f"{prefix}-trail-{ACCOUNT}",
+        "trail_log_group": f"/platform/{prefix}/cloudtrail",
+        "config_recorder": prefix,
+        "findings_rule": f"{prefix}-guardduty-findings",
+        "alarm_topic_arn": f"arn:aws:sns:{region}:{ACCOUNT}:{prefix}-alarms",
+        "region": region,
+        "account": ACCOUNT,
+        "partition": "aws",
+        "backup_vault": f"{prefix}-vault",
+        "backup_vault_arn": f"arn:aws:backup:{region}:{ACCOUNT}:backup-vault:{prefix}-vault",
+        "backup_dr_vault_arn": "",
+        "backup_plan": f"{prefix}-backup",
+        "backup_selection": f"{prefix}-tagged",
+        "backup_role_arn": f"arn:aws:iam::{ACCOUNT}:role/{prefix}-backup",
+        "backup_retention_days": "35",
+    }
+
+
+def _facts_reads(alias):
+    """The reads of roles/security_baseline/tasks/facts.yml, every switch on."""
+    return [
+        {
+            "id": "key",
+            "service": "kms",
+            "operation": "describe_key",
+            "params": {"KeyId": alias},
+            "missing_ok": ["NotFoundException"],
+        },
+        {"id": "detectors", "service": "guardduty", "operation": "list_detectors", "paginate": True},
+        {"id": "hub", "service": "securityhub", "operation": "describe_hub", "missing_ok": ["InvalidAccessException"]},
+        {
+            "id": "hub_standards",
+            "service": "securityhub",
+            "operation": "get_enabled_standards",
+            "paginate": True,
+            "missing_ok": ["InvalidAccessException"],
+        },
+        {"id": "plans", "service": "backup", "operation": "list_backup_plans", "paginate": True},
+    ]
+
+
+SWITCHES = ("cloudtrail", "guardduty", "securityhub", "config", "backup")
+
+
+def test_security_baseline_facts_publishes_what_the_converging_run_publishes(run_module, aws):
+    """The facts path (facts.yml: one aws_read, then security_baseline_facts) publishes each part's keys as the
+    part's file does (cloudtrail.yml, guardduty.yml, securityhub.yml, config.yml, backup.yml), from the stack as
+    read: the key's ARN, the detector, the hub's ARN and standards, the plan's ARN; names as derived."""
+    region, suffix = "ap-south-1", uuid.uuid4().hex[:8]
+    names = _facts_names(suffix, region)
+    alias = f"alias/sf-{suffix}-baseline"
+    kms, guardduty, hub, backup = (aws(s, region) for s in ("kms", "guardduty", "securityhub", "backup"))
+    empty = bs.security_baseline_facts(
+        _read(run_module, _facts_reads(alias), region), {**dict.fromkeys(SWITCHES, True), "names": names}
+    )
+    assert empty["kms_key_arn"] == "" and empty["guardduty_detector_id"] == "" and empty["guardduty_detector_arn"] == ""
+    assert (
+        empty["securityhub_hub_arn"] == "" and empty["securityhub_standards"] == [] and empty["backup_plan_arn"] == ""
+    )
+
+    key = kms.create_key()["KeyMetadata"]
+    kms.create_alias(AliasName=alias, TargetKeyId=key["KeyId"])
+    detector = guardduty.create_detector(Enable=True)["DetectorId"]
+    hub.enable_security_hub(EnableDefaultStandards=True)
+    backup.create_backup_plan(
+        BackupPlan={"BackupPlanName": f"other-{suffix}", "Rules": [{"RuleName": "r", "TargetBackupVaultName": "x"}]}
+    )
+    plan = backup.create_backup_plan(
+        BackupPlan={
+            "BackupPlanName": names["backup_plan"],
+            "Rules": [{"RuleName": "daily", "TargetBackupVaultName": "v"}],
+        }
+    )
+    state = _read(run_module, _facts_reads(alias), region)
+    facts = bs.security_baseline_facts(state, {**dict.fromkeys(SWITCHES, True), "names": names})
+    standards = [s["StandardsArn"] for s in hub.get_enabled_standards()["StandardsSubscriptions"]]
+    assert facts == {
+        "kms_key_arn": key["Arn"],
+        "trail_name": names["trail_name"],
+        "trail_arn": names["trail_arn"],
+        "trail_bucket": names["trail_bucket"],
+        "trail_log_group": names["trail_log_group"],
+        "guardduty_detector_id": detector,
+        "guardduty_detector_arn": f"arn:aws:guardduty:{region}:{ACCOUNT}:detector/{detector}",
+        "guardduty_findings_rule": names["findings_rule"],
+        "alarm_topic_arn": names["alarm_topic_arn"],
+        "securityhub_hub_arn": hub.describe_hub()["HubArn"],
+        "securityhub_standards": standards,
+        "config_recorder": names["config_recorder"],
+        "backup_vault_name": names["backup_vault"],
+        "backup_vault_arn": names["backup_vault_arn"],
+        "backup_dr_vault_arn": "",
+        "backup_plan_name": names["backup_plan"],
+        "backup_plan_arn": plan["BackupPlanArn"],
+        "backup_selection_name": names["backup_selection"],
+        "backup_role_arn": names["backup_role_arn"],
+        "backup_retention_days": 35,
+        "backup_tag": {"PlatformBackup": "true"},
+    }
+    # Only the parts switched on publish their keys (the trail's key ARN comes with AWS Config too).
+    only_config = bs.security_baseline_facts(state, {**dict.fromkeys(SWITCHES, False), "config": True, "names": names})
+    assert only_config == {
+        "kms_key_arn": key["Arn"],
+        "trail_bucket": names["trail_bucket"],
+        "config_recorder": names["config_recorder"],
+    }
+    assert bs.security_baseline_facts({}, {**dict.fromkeys(SWITCHES, False), "names": names}) == {}
+    hub.disable_security_hub()

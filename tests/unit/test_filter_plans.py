@@ -493,3 +493,43 @@ def test_ecr_repositories_plan_finds_each_kind_of_drift(run_module, aws):
     assert plans.ecr_repositories_plan(
         _read_repositories(run_module, prefix, ["api"]), dict(wanted, services=["api"], kms_key=other_key)
     )["converge"] == ["api"]
+
+
+def _distribution(arn, comment, bucket, region="eu-west-1"):
+    return {
+        "ARN": arn,
+        "Comment": comment,
+        "Origins": {"Items": [{"DomainName": f"{bucket}.s3.{region}.amazonaws.com"}]},
+    }
+
+
+def test_storage_cloudfront_source_pins_the_stacks_own_distribution():
+    """The converging path (cloudfront_source.yml) and the facts path (facts.yml) pin with this filter: the
+    explicit ARN wins; else the first distribution, in the order of the buckets, whose origin is the bucket and
+    whose comment begins with the stack's prefix; '' when none is (a first deploy)."""
+    wanted = {
+        "explicit": "",
+        "prefix": "app-prod",
+        "region": "eu-west-1",
+        "buckets": ["app-prod-assets-1", "app-prod-media-1"],
+    }
+    listed = {
+        "distributions": {
+            "DistributionList": {
+                "Items": [
+                    _distribution(
+                        "arn:other", "app-prod-other static assets", "app-prod-assets-1"
+                    ),  # not the prefix and a space
+                    _distribution("arn:foreign", "someone else's", "app-prod-assets-1"),
+                    _distribution("arn:media", "app-prod media", "app-prod-media-1"),
+                    _distribution("arn:assets", "app-prod static assets", "app-prod-assets-1"),
+                    _distribution("arn:region", "app-prod elsewhere", "app-prod-assets-1", region="us-east-1"),
+                ]
+            }
+        }
+    }
+    assert plans.storage_cloudfront_source(listed, wanted) == "arn:assets"
+    assert plans.storage_cloudfront_source(listed, {**wanted, "buckets": ["app-prod-media-1"]}) == "arn:media"
+    assert plans.storage_cloudfront_source(listed, {**wanted, "explicit": "arn:pinned"}) == "arn:pinned"
+    assert plans.storage_cloudfront_source({}, wanted) == ""
+    assert plans.storage_cloudfront_source({"distributions": {"DistributionList": {"Quantity": 0}}}, wanted) == ""
