@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters of the monitoring role: ALB/target group names and dimensions, alarm and log group plans,
-the dashboard body.
+"""Filters of the monitoring role: ALB/target group names and dimensions, what the alarms watch
+(``monitoring_targets``), alarm and log group plans, the dashboard body.
 
 The role reads what exists once (all alarms, all log groups of the platform), computes here what
 differs from what it wants, and calls the per-resource modules only for those: a run with nothing
@@ -14,6 +14,7 @@ import hashlib
 import re
 
 from ansible.errors import AnsibleFilterError
+from ansible.plugins.filter.core import to_bool
 from ansible_collections.platform_ops.aws.plugins.module_utils import platform_rules
 
 # Elastic Load Balancing names (load balancers and target groups): at most 32 characters,
@@ -306,6 +307,80 @@ def cache_member_clusters(replication_group):
     return sorted({str(m) for m in members if m})
 
 
+def monitoring_targets(inputs):
+    """What ``monitoring_alarms`` watches: the ECS cluster and services, the ALB and the target groups of the
+    public services, the database, the Redis replication group and its nodes, the OpenSearch domain.
+
+    ``inputs`` is a dict of
+
+    - ``components`` (monitoring_components), ``prefix`` ({platform_name}-{platform_env}), ``topic_arn`` (the
+      alarm topic: its account is the search domain's ClientId), ``services`` (platform_services);
+    - ``ecs``, ``database``, ``cache``, ``search``: the platform_ecs, platform_database, platform_cache and
+      platform_search facts of the roles that made them (none when not set);
+    - without ``ecs``, what the role found by name: ``load_balancers`` (the ``{prefix}-alb`` entries of
+      amazon.aws.elb_application_lb_info), ``target_groups`` (the target groups of community.aws.elb_target_group_info);
+    - ``cache_group``: the ``replication_group`` of platform_ops.aws.elasticache_replication_group, for the nodes
+      when ``cache`` has no ``member_clusters``.
+
+    Answers ``{cluster, ecs, services: [{name, ecs_service, public, target_group}], load_balancer, database,
+    cache_group, cache_members, search: {domain_name, client_id} or {}}``.
+    """
+    components = inputs["components"]
+    prefix = inputs["prefix"]
+    account = inputs["topic_arn"].split(":")[4]
+    ecs = inputs.get("ecs")
+    services = inputs["services"]
+    target_groups = {}
+    load_balancer = ""
+    if "alb" in components:
+        if ecs is not None:
+            if ecs.get("alb_arn"):
+                load_balancer = load_balancer_dimension(ecs["alb_arn"])
+            for name, arn in (ecs.get("target_group_arns") or {}).items():
+                target_groups[name] = target_group_dimension(arn)
+        elif inputs.get("load_balancers"):
+            load_balancer = load_balancer_dimension(inputs["load_balancers"][0]["load_balancer_arn"])
+            found = inputs.get("target_groups") or []
+            by_name = {tg["target_group_name"]: tg["target_group_arn"] for tg in found}
+            for svc in services:
+                tg_name = target_group_name(svc["name"], prefix)
+                if tg_name in by_name:
+                    target_groups[svc["name"]] = target_group_dimension(by_name[tg_name])
+    ecs_services = (ecs.get("services") or {}) if ecs is not None else {}
+    watched = [
+        {
+            "name": svc["name"],
+            "ecs_service": ecs_services[svc["name"]]["name"]
+            if svc["name"] in ecs_services
+            else f"{prefix}-{svc['name']}",
+            "public": to_bool(svc.get("public", False)),
+            "target_group": target_groups.get(svc["name"], ""),
+        }
+        for svc in services
+    ]
+    cache = inputs.get("cache") or {}
+    cache_group = cache.get("replication_group_id", "") if "cache" in components else ""
+    if not cache_group:
+        cache_members = []
+    elif "member_clusters" in cache:
+        cache_members = cache["member_clusters"]
+    else:
+        cache_members = cache_member_clusters(inputs.get("cache_group") or {})
+    search = inputs.get("search") or {}
+    return {
+        "cluster": (ecs.get("cluster_name") or prefix) if ecs is not None else prefix,
+        "ecs": "ecs" in components,
+        "services": watched,
+        "load_balancer": load_balancer,
+        "database": (inputs.get("database") or {}).get("instance_id", "") if "database" in components else "",
+        "cache_group": cache_group,
+        "cache_members": cache_members,
+        "search": {"domain_name": search.get("domain_name", ""), "client_id": account}
+        if "search" in components
+        else {},
+    }
+
+
 def _dimension_set(dimensions):
     if isinstance(dimensions, dict):
         return {(str(k), str(v)) for k, v in dimensions.items()}
@@ -498,6 +573,7 @@ class FilterModule:
             "monitoring_config_errors": monitoring_config_errors,
             "monitoring_alarms": monitoring_alarms,
             "cache_member_clusters": cache_member_clusters,
+            "monitoring_targets": monitoring_targets,
             "alarms_to_converge": alarms_to_converge,
             "stale_alarms": stale_alarms,
             "managed_alarm_names": managed_alarm_names,

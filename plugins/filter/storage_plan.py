@@ -1,0 +1,188 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read-once plan of the storage role: which buckets differ from the desired state, from one
+``amazon.aws.s3_bucket_info`` read of every platform bucket (``__storage_found.buckets``).
+
+``storage_plan`` answers ``{"buckets": [purpose], "lifecycle": [purpose], "logging": [purpose],
+"replicas": [purpose], "replica_lifecycle": [purpose], "replication": [purpose]}``: the items each converge
+task of roles/storage loops over. A DR copy carries its source's lifecycle rule (IA, Glacier, noncurrent
+expiry), so PHI copies do not accumulate forever.
+
+A bucket is only left out when every setting the task manages already matches exactly; anything unexpected
+(a missing fact, a reformatted policy) puts it back in and the module decides. In check mode a bucket that
+does not exist yet is only planned for creation: the lifecycle, logging and replication modules would fail on
+it (amazon.aws.s3_bucket skips check mode).
+"""
+
+from __future__ import annotations
+
+import json
+
+from ansible.plugins.filter.core import to_bool
+
+LIFECYCLE_RULE_ID = "platform-lifecycle"
+PLAN_KEYS = ("buckets", "lifecycle", "logging", "replicas", "replica_lifecycle", "replication")
+
+
+def _int(value):
+    """Jinja's ``int`` filter: "42" -> 42, "42.5" -> 42, anything else 0."""
+    try:
+        return int(value, 10) if isinstance(value, str) else int(value)
+    except (TypeError, ValueError):
+        try:
+            return int(float(value))
+        except (TypeError, ValueError, OverflowError):
+            return 0
+
+
+def bucket_in_sync(have, name, *, algorithm, key_arn, tags, policies):
+    """Whether amazon.aws.s3_bucket would change nothing on the bucket ``have`` (an s3_bucket_info entry, {}
+    when missing): default encryption, versioning, public access block, ownership, policy, tags (purge_tags
+    false: other tags are left alone)."""
+    sse = ((have.get("bucket_encryption") or {}).get("ServerSideEncryptionConfiguration") or {}).get("Rules") or [{}]
+    sse_default = sse[0].get("ApplyServerSideEncryptionByDefault") or {}
+    pab = (have.get("public_access_block") or {}).get("PublicAccessBlockConfiguration") or {}
+    ownership = ((have.get("bucket_ownership_controls") or {}).get("OwnershipControls") or {}).get("Rules") or [{}]
+    policy = (have.get("bucket_policy") or {}).get("Policy") or "{}"
+    have_tags = have.get("bucket_tagging") or {}
+    return bool(
+        have
+        and len(sse) == 1
+        and sse_default.get("SSEAlgorithm") == algorithm
+        and (
+            algorithm == "AES256"
+            or (sse_default.get("KMSMasterKeyID") == key_arn and sse[0].get("BucketKeyEnabled") == True)  # noqa: E712 - as Jinja's == true
+        )
+        and (have.get("bucket_versioning") or {}).get("Status") == "Enabled"
+        and [
+            pab.get("BlockPublicAcls"),
+            pab.get("IgnorePublicAcls"),
+            pab.get("BlockPublicPolicy"),
+            pab.get("RestrictPublicBuckets"),
+        ]
+        == [True, True, True, True]
+        and ownership[0].get("ObjectOwnership") == "BucketOwnerEnforced"
+        and json.loads(policy) == policies[name]
+        and {**have_tags, **tags} == have_tags
+    )
+
+
+def lifecycle_rule(wanted, logs=False):
+    """The rule exactly as community.aws.s3_lifecycle builds it from the role's options: logs expire, the
+    other buckets (and the DR copies) move to STANDARD_IA then GLACIER."""
+    rule = {
+        "ID": LIFECYCLE_RULE_ID,
+        "Filter": {"Prefix": ""},
+        "Status": "Enabled",
+        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": _int(wanted["abort_multipart_days"])},
+        "NoncurrentVersionExpiration": {"NoncurrentDays": _int(wanted["noncurrent_expiry_days"])},
+    }
+    if logs:
+        rule["Expiration"] = {"Days": _int(wanted["logs_expiry_days"])}
+    else:
+        rule["Transitions"] = [
+            {"Days": _int(wanted["ia_days"]), "StorageClass": "STANDARD_IA"},
+            {"Days": _int(wanted["glacier_days"]), "StorageClass": "GLACIER"},
+        ]
+    return rule
+
+
+def _lifecycle_differs(have, rule):
+    rules = (have.get("bucket_lifecycle_configuration") or {}).get("Rules") or []
+    return [r for r in rules if r.get("ID") == LIFECYCLE_RULE_ID] != [rule]
+
+
+def replication_configuration(wanted, replica):
+    """The configuration exactly as platform_ops.aws.s3_bucket_replication builds it from the role's options."""
+    return {
+        "Role": wanted["role_arn"],
+        "Rules": [
+            {
+                "ID": "dr",
+                "Priority": 1,
+                "Filter": {"Prefix": ""},
+                "Status": "Enabled",
+                "DeleteMarkerReplication": {
+                    "Status": "Enabled" if to_bool(wanted["replicate_delete_markers"]) else "Disabled"
+                },
+                "SourceSelectionCriteria": {"SseKmsEncryptedObjects": {"Status": "Enabled"}},
+                "Destination": {
+                    "Bucket": f"arn:{wanted['partition']}:s3:::{replica}",
+                    "StorageClass": wanted["replica_storage_class"],
+                    "EncryptionConfiguration": {"ReplicaKmsKeyID": wanted["dr_key_arn"]},
+                },
+            }
+        ],
+    }
+
+
+def storage_plan(found, wanted):
+    """Which buckets each converge task of the storage role loops over.
+
+    ``found``: the ``buckets`` of ``amazon.aws.s3_bucket_info`` (name_filter ``{prefix}-``, the bucket facts the
+    role asks for). ``wanted``: the role's inputs, a dict with
+
+    - ``buckets`` (storage_buckets), ``replicated`` (storage_replicated_buckets): purposes;
+    - ``names``: {purpose: bucket name}; ``policies``: {bucket name: policy document}, the DR copies included;
+    - ``tags``: the platform's standard tags; ``partition``: the ARN partition;
+    - ``key_arn``, ``dr_key_arn``: the KMS keys of the primary and the DR region; ``role_arn``: the replication role;
+    - ``ia_days``, ``glacier_days``, ``noncurrent_expiry_days``, ``abort_multipart_days``, ``logs_expiry_days``,
+      ``replica_storage_class``, ``replicate_delete_markers``: the storage_* options of the same names;
+    - ``dr_region``: platform_dr_region ('' or none: no DR copies); ``check_mode``: ansible_check_mode.
+    """
+    current = {}
+    for bucket in found or []:
+        current[bucket["name"]] = bucket
+    names = wanted["names"]
+    replicated = wanted["replicated"]
+    check_mode = wanted["check_mode"]
+    plan = {key: [] for key in PLAN_KEYS}
+
+    for purpose in wanted["buckets"]:
+        name = names[purpose]
+        have = current.get(name) or {}
+        logs = purpose == "logs"
+        tags = {**wanted["tags"], "Name": name, "Purpose": purpose}
+        if purpose in replicated:
+            tags["PlatformBackup"] = "true"
+        algorithm = "AES256" if logs else "aws:kms"
+        if not bucket_in_sync(
+            have, name, algorithm=algorithm, key_arn=wanted["key_arn"], tags=tags, policies=wanted["policies"]
+        ):
+            plan["buckets"].append(purpose)
+        settle = have or not check_mode
+        if settle and _lifecycle_differs(have, lifecycle_rule(wanted, logs)):
+            plan["lifecycle"].append(purpose)
+        logging = (have.get("bucket_logging") or {}).get("LoggingEnabled") or {}
+        if (
+            settle
+            and not logs
+            and [logging.get("TargetBucket"), logging.get("TargetPrefix")] != [names["logs"], f"s3/{name}/"]
+        ):
+            plan["logging"].append(purpose)
+
+    if wanted.get("dr_region"):
+        for purpose in replicated:
+            name = names[purpose]
+            replica = f"{name}-dr"
+            have = current.get(replica) or {}
+            tags = {**wanted["tags"], "Name": replica, "Purpose": f"{purpose}-dr"}
+            if not bucket_in_sync(
+                have, replica, algorithm="aws:kms", key_arn=wanted["dr_key_arn"], tags=tags, policies=wanted["policies"]
+            ):
+                plan["replicas"].append(purpose)
+            # The source's rule (replicated buckets are never the logs bucket).
+            if (have or not check_mode) and _lifecycle_differs(have, lifecycle_rule(wanted)):
+                plan["replica_lifecycle"].append(purpose)
+            source = current.get(name) or {}
+            configuration = (source.get("bucket_replication") or {}).get("ReplicationConfiguration")
+            if (source or not check_mode) and configuration != replication_configuration(wanted, replica):
+                plan["replication"].append(purpose)
+    return plan
+
+
+class FilterModule:
+    """Read-once plan of the storage role."""
+
+    def filters(self):
+        return {"storage_plan": storage_plan}
