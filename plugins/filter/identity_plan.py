@@ -69,12 +69,23 @@ Filters:
 - ``user_pool_ids(responses)``: ``{user_pool_id, user_pool_arn, user_pool_client_id}`` of what the reads found
   ('' for what is missing or ambiguous): what the role takes from the modules' results when it skips them.
 - ``user_pool_reads(pool_name, client_name=None)``: the reads above with the names filled in.
+
+The role's other plans, from explicit inputs (a dict of the variables they need, never hostvars):
+
+- ``identity_iam_plan(found_roles, config)``: the ECS roles (roles/identity/tasks/roles.yml) from one
+  ``amazon.aws.iam_role_info`` listing of the role path.
+- ``identity_input_errors(config)``: the checks of the role's input before any AWS call (tasks/present.yml).
 """
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.platform_ops.aws.plugins.filter.network_plan import _CONNECTION
+from ansible_collections.platform_ops.aws.plugins.filter.platform import service_spec_errors
 from ansible_collections.platform_ops.aws.plugins.module_utils import cognito_plan as plan
+from ansible_collections.platform_ops.aws.plugins.module_utils import platform_rules as rules
+from ansible_collections.platform_ops.aws.plugins.plugin_utils._ecs.naming import ecs_execution_role_policy
 
 MISSING_OK = ["ResourceNotFoundException"]
 _OMIT_PREFIX = "__omit_place_holder__"
@@ -377,8 +388,175 @@ def user_pool_ids(responses):
     }
 
 
+# --------------------------------------------------------------------------------------------- IAM roles
+
+
+def _execution_role(svc, config, policy_ctx):
+    name = svc["name"]
+    return {
+        "name": f"{config['execution_role_prefix']}{name}",
+        "service": name,
+        "description": (
+            f"ECS task execution role of {config['prefix']}-{name}: pulls its image, writes its logs, reads its secrets"
+        ),
+        "tags": {**config["tags"], "PlatformRole": "execution", "Service": name},
+        "policy_name": "execution",
+        "policy": ecs_execution_role_policy(svc, policy_ctx),
+    }
+
+
+def _task_role(svc, config):
+    """The task role of a service: grants on its buckets only when it uses storage (the preflight refuses
+    buckets without it), read-only with ``bucket_access: read``; no policy without buckets."""
+    name, storage, partition = svc["name"], config["storage"], config["partition"]
+    buckets = (svc.get("buckets") or []) if "storage" in rules.service_uses(svc) else []
+    read_only = (svc.get("bucket_access") or "read_write") == "read"
+    bucket_arns = [f"arn:{partition}:s3:::{storage['buckets'][purpose]['name']}" for purpose in buckets]
+    statements = []
+    if bucket_arns:
+        statements = [
+            {
+                "Sid": "ObjectsOfItsBuckets",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject"] if read_only else ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                "Resource": [f"{arn}/*" for arn in bucket_arns],
+            },
+            {"Sid": "ListItsBuckets", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": bucket_arns},
+            {
+                "Sid": "PlatformKeyThroughS3",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt"] if read_only else ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": [storage["kms_key_arn"]],
+                "Condition": {"StringEquals": {"kms:ViaService": f"s3.{config['region']}.amazonaws.com"}},
+            },
+        ]
+    return {
+        "name": f"{config['task_role_prefix']}{name}",
+        "service": name,
+        "description": f"ECS task role of {config['prefix']}-{name}",
+        "tags": {**config["tags"], "PlatformRole": "task", "Service": name},
+        "policy_name": "service-access",
+        "policy": {"Version": "2012-10-17", "Statement": statements} if statements else None,
+    }
+
+
+def identity_iam_plan(found_roles, config):
+    """The IAM plan of the identity role (roles/identity/tasks/roles.yml) from one listing of the roles under
+    the role path: ``found_roles`` is ``amazon.aws.iam_role_info``'s ``iam_roles``.
+
+    ``config``: prefix, platform_name, platform_env, region, dr_region, account, partition, storage
+    (``platform_storage``: kms_key_arn, dr_kms_key_arn, buckets), services (``platform_services``),
+    execution_role_prefix (``{prefix}-exec-``), task_role_prefix (``{prefix}-task-``), tags (the role's
+    standard tags), role_path (``identity_role_path``) and trust (the trust policy every role should have,
+    templates/ecs_tasks_trust.json.j2). Answers:
+
+    - roles: every wanted role (name, service, description, tags, policy_name, policy: a document or None),
+      the execution roles of the services, then their task roles
+    - missing: the wanted roles that do not exist yet
+    - converge: the wanted roles that are missing, whose trust policy, description or path differs, or that
+      have managed policies attached (ListRoles carries no tags: tags are set whenever a role is converged)
+    - policies: the inline policies to put ({role, name, document}; iam_inline_policies writes only what
+      differs)
+    - remove_policies: the other inline policies on the wanted roles ({role, name}), the service policy of a
+      service that no longer has buckets included
+    - stale: the roles under the path named like a task or execution role whose service is gone, the former
+      shared execution role ``{prefix}-task-execution`` included (the role checks their tags before deleting)
+    """
+    storage = config["storage"]
+    policy_ctx = {
+        "prefix": config["prefix"],
+        "platform_name": config["platform_name"],
+        "platform_env": config["platform_env"],
+        "region": config["region"],
+        "account": config["account"],
+        "partition": config["partition"],
+        "kms_key_arn": storage["kms_key_arn"],
+        "dr_region": config.get("dr_region") or "",
+        "dr_kms_key_arn": storage.get("dr_kms_key_arn") or "",
+    }
+    services = config.get("services") or []
+    roles = [_execution_role(svc, config, policy_ctx) for svc in services]
+    roles += [_task_role(svc, config) for svc in services]
+    found = {role["role_name"]: role for role in found_roles or []}
+    iam = {"roles": roles, "converge": [], "missing": [], "policies": [], "remove_policies": [], "stale": []}
+    for role in roles:
+        have = found.get(role["name"])
+        if have is None:
+            iam["missing"].append(role["name"])
+        if (
+            have is None
+            or have.get("assume_role_policy_document") != config["trust"]
+            or have.get("description", "") != role["description"]
+            or have.get("path") != config["role_path"]
+            or have.get("managed_policies")
+        ):
+            iam["converge"].append(role["name"])
+        if role["policy"] is not None:
+            iam["policies"].append({"role": role["name"], "name": role["policy_name"], "document": role["policy"]})
+        for name in (have or {}).get("inline_policies") or []:
+            if role["policy"] is None or name != role["policy_name"]:
+                iam["remove_policies"].append({"role": role["name"], "name": name})
+    wanted = {role["name"] for role in roles}
+    kinds = (config["task_role_prefix"], config["execution_role_prefix"])
+    iam["stale"] = [name for name in found if name.startswith(kinds) and name not in wanted]
+    return iam
+
+
+# --------------------------------------------------------------------------------------------- input checks
+
+# IAM's path syntax (also checked for search_client_role_path by roles/search).
+IAM_PATH_RE = re.compile(r"^/([A-Za-z0-9+=,.@_-]+/)*$")
+# config key: (variable, lowest, highest)
+IDENTITY_RANGES = {
+    "password_min_length": ("identity_password_min_length", 12, 99),
+    "temporary_password_validity_days": ("identity_temporary_password_validity_days", 0, 365),
+    "access_token_validity_minutes": ("identity_access_token_validity_minutes", 5, 1440),
+    "id_token_validity_minutes": ("identity_id_token_validity_minutes", 5, 1440),
+    "refresh_token_validity_days": ("identity_refresh_token_validity_days", 1, 3650),
+    "jwt_secret_length": ("identity_jwt_secret_length", 32, 4096),
+}
+
+
+def _as_int(value):
+    """``value | int`` as the role's vars/main.yml passes it to the modules (Jinja's ``int``): a number, a
+    numeric string (a decimal one truncated), 0 for anything else."""
+    try:
+        return int(value, 10) if isinstance(value, str) else int(value)
+    except (TypeError, ValueError, OverflowError):
+        try:
+            return int(float(value))
+        except (TypeError, ValueError, OverflowError):
+            return 0
+
+
+def identity_input_errors(config):
+    """Checks of the identity role's input before any AWS call; returns messages (empty: valid).
+
+    ``config``: prefix (``{platform_name}-{platform_env}``), services (``platform_services``), role_path
+    (``identity_role_path``), user_groups (``identity_user_groups``) and the numbers of ``IDENTITY_RANGES``
+    (password_min_length, temporary_password_validity_days, access_token_validity_minutes,
+    id_token_validity_minutes, refresh_token_validity_days, jwt_secret_length). The service names (DNS-safe,
+    unique, not reserved, IAM role names within 64 characters), ``bucket_access`` and ``uses`` follow the
+    shared rules of module_utils/platform_rules (``service_spec_errors``, also checked by roles/platform).
+    """
+    errors = service_spec_errors(config.get("services"), config.get("prefix"))
+    for key, (variable, low, high) in IDENTITY_RANGES.items():
+        value = config.get(key)
+        if not low <= _as_int(value) <= high:
+            errors.append(f"{variable} must be {low} to {high} (got {value})")
+    path = config.get("role_path")
+    if not isinstance(path, str) or not IAM_PATH_RE.match(path):
+        errors.append(f"identity_role_path {path} is not an IAM path such as /platform/")
+    # Group names are compared without case, as Ansible's unique filter does.
+    groups = config.get("user_groups") or []
+    names = [group.get("name") if isinstance(group, dict) else None for group in groups]
+    if len({name.lower() if isinstance(name, str) else name for name in names}) != len(groups):
+        errors.append("identity_user_groups has duplicate group names")
+    return errors
+
+
 class FilterModule:
-    """Read-once plan of the identity role (Cognito user pool and app client)."""
+    """Plans of the identity role: Cognito user pool and app client (read once), ECS roles, input checks."""
 
     def filters(self):
         return {
@@ -386,4 +564,6 @@ class FilterModule:
             "user_pool_differences": user_pool_differences,
             "user_pool_client_differences": user_pool_client_differences,
             "user_pool_ids": user_pool_ids,
+            "identity_iam_plan": identity_iam_plan,
+            "identity_input_errors": identity_input_errors,
         }
