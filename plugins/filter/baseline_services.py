@@ -289,7 +289,7 @@ def _vault_differs(vault, tags, wanted_tags):
 
 def backup_plan_found(plan, tags):
     """GetBackupPlan's answer with ListTags' as amazon.aws.backup_plan_info returns it (snake case, the tags
-    kept as they are), for platform_ops.aws.backup_plan_differs; None when there is no plan."""
+    kept as they are), for platform_ops.aws.security_baseline_backup_plan_differs; None when there is no plan."""
     if not plan:
         return None
     found = camel_dict_to_snake_dict(plan, ignore_list=["tags"])
@@ -450,9 +450,9 @@ class FilterModule:
 
     def filters(self):
         return {
-            "guardduty_plan": guardduty_plan,
-            "securityhub_plan": securityhub_plan,
-            "config_plan": config_plan,
-            "backup_services_plan": backup_plan,
+            "security_baseline_guardduty_plan": guardduty_plan,
+            "security_baseline_securityhub_plan": securityhub_plan,
+            "security_baseline_config_plan": config_plan,
+            "security_baseline_backup_services_plan": backup_plan,
             "security_baseline_facts": security_baseline_facts,
         }

@@ -345,10 +345,10 @@ class FilterModule:
 
     def filters(self):
         return {
-            "baseline_key_reads": baseline_key_reads,
-            "baseline_bucket_reads": baseline_bucket_reads,
-            "baseline_trail_reads": baseline_trail_reads,
-            "baseline_key_plan": baseline_key_plan,
-            "baseline_bucket_plan": baseline_bucket_plan,
-            "baseline_trail_plan": baseline_trail_plan,
+            "security_baseline_key_reads": baseline_key_reads,
+            "security_baseline_bucket_reads": baseline_bucket_reads,
+            "security_baseline_trail_reads": baseline_trail_reads,
+            "security_baseline_key_plan": baseline_key_plan,
+            "security_baseline_bucket_plan": baseline_bucket_plan,
+            "security_baseline_trail_plan": baseline_trail_plan,
         }

@@ -170,9 +170,8 @@ class FilterModule:
 
     def filters(self):
         return {
-            "dr_vpc_cidr": dr_vpc_cidr,
-            "dr_host_vars": dr_host_vars,
-            "dr_secret_arn": dr_secret_arn,
-            "dr_role_facts": dr_role_facts,
-            "ecs_desired_count_override": ecs_desired_count_override,
+            "platform_dr_vpc_cidr": dr_vpc_cidr,
+            "platform_dr_host_vars": dr_host_vars,
+            "platform_dr_role_facts": dr_role_facts,
+            "platform_ecs_desired_count_override": ecs_desired_count_override,
         }

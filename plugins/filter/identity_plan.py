@@ -560,10 +560,10 @@ class FilterModule:
 
     def filters(self):
         return {
-            "user_pool_reads": user_pool_reads,
-            "user_pool_differences": user_pool_differences,
-            "user_pool_client_differences": user_pool_client_differences,
-            "user_pool_ids": user_pool_ids,
+            "identity_user_pool_reads": user_pool_reads,
+            "identity_user_pool_differences": user_pool_differences,
+            "identity_user_pool_client_differences": user_pool_client_differences,
+            "identity_user_pool_ids": user_pool_ids,
             "identity_iam_plan": identity_iam_plan,
             "identity_input_errors": identity_input_errors,
         }

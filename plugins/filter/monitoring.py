@@ -567,18 +567,15 @@ class FilterModule:
 
     def filters(self):
         return {
-            "target_group_name": target_group_name,
-            "load_balancer_dimension": load_balancer_dimension,
-            "target_group_dimension": target_group_dimension,
             "monitoring_config_errors": monitoring_config_errors,
             "monitoring_alarms": monitoring_alarms,
             "cache_member_clusters": cache_member_clusters,
             "monitoring_targets": monitoring_targets,
-            "alarms_to_converge": alarms_to_converge,
-            "stale_alarms": stale_alarms,
-            "managed_alarm_names": managed_alarm_names,
-            "dashboard_body": dashboard_body,
-            "log_group_plan": log_group_plan,
-            "managed_log_groups": managed_log_groups,
-            "alarm_subscriptions": alarm_subscriptions,
+            "monitoring_alarms_to_converge": alarms_to_converge,
+            "monitoring_stale_alarms": stale_alarms,
+            "monitoring_managed_alarm_names": managed_alarm_names,
+            "monitoring_dashboard_body": dashboard_body,
+            "monitoring_log_group_plan": log_group_plan,
+            "monitoring_managed_log_groups": managed_log_groups,
+            "monitoring_alarm_subscriptions": alarm_subscriptions,
         }

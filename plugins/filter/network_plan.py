@@ -489,10 +489,9 @@ class FilterModule:
 
     def filters(self):
         return {
-            "vpc_found": vpc_found,
-            "vpc_differences": vpc_differences,
-            "igw_differences": igw_differences,
-            "route_table_found": route_table_found,
-            "route_table_differences": route_table_differences,
-            "vpc_endpoint_differences": vpc_endpoint_differences,
+            "network_vpc_found": vpc_found,
+            "network_vpc_differences": vpc_differences,
+            "network_igw_differences": igw_differences,
+            "network_route_table_differences": route_table_differences,
+            "network_vpc_endpoint_differences": vpc_endpoint_differences,
         }

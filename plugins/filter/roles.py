@@ -70,4 +70,4 @@ class FilterModule:
     """platform_ops.aws role spec filters."""
 
     def filters(self):
-        return {"role_variable_specs": role_variable_specs}
+        return {"platform_role_variable_specs": role_variable_specs}

@@ -527,6 +527,6 @@ class FilterModule:
 
     def filters(self):
         return {
-            "security_group_differences": security_group_differences,
-            "security_group_id": security_group_id,
+            "network_security_group_differences": security_group_differences,
+            "network_security_group_id": security_group_id,
         }

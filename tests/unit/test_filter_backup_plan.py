@@ -1,4 +1,4 @@
-"""platform_ops.aws.backup_plan_differs against amazon.aws's own backup_plan and backup_plan_info on the moto
+"""platform_ops.aws.security_baseline_backup_plan_differs against amazon.aws's own backup_plan and backup_plan_info on the moto
 server: the filter must answer what the module itself decides outside check mode."""
 
 from __future__ import annotations

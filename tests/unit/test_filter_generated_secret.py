@@ -118,4 +118,4 @@ def test_replicas_missing_kept_purged_and_on_another_key(run_module, sm, key, aw
 
 
 def test_the_filter_is_exported():
-    assert FilterModule().filters()["generated_secret_differences"] is generated_secret_differences
+    assert FilterModule().filters()["platform_generated_secret_differences"] is generated_secret_differences

@@ -257,9 +257,13 @@ def test_managed_log_groups_and_subscriptions():
 
 def test_filter_module_exports():
     exported = m.FilterModule().filters()
-    assert {"target_group_name", "monitoring_alarms", "alarms_to_converge", "dashboard_body", "log_group_plan"} <= set(
-        exported
-    )
+    assert {
+        "monitoring_alarms",
+        "monitoring_alarms_to_converge",
+        "monitoring_dashboard_body",
+        "monitoring_log_group_plan",
+        "monitoring_targets",
+    } <= set(exported)
 
 
 # ---------------------------------------------------------------- ElastiCache nodes of a replication group

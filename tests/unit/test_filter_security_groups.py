@@ -1,4 +1,4 @@
-"""platform_ops.aws.security_group_differences against amazon.aws.ec2_security_group itself on the moto server:
+"""platform_ops.aws.network_security_group_differences against amazon.aws.ec2_security_group itself on the moto server:
 the groups are made by the module with the shapes of roles/network/tasks/security_groups.yml, drift is made by
 hand with boto3, and the filter must see a difference exactly when the module (check mode) would change the
 group: a missed difference would leave drift in place."""
@@ -156,7 +156,7 @@ def _group_perm(port, group_id, desc=None):
 
 
 def test_filter_plugin_exports():
-    assert set(FilterModule().filters()) == {"security_group_differences", "security_group_id"}
+    assert set(FilterModule().filters()) == {"network_security_group_differences", "network_security_group_id"}
 
 
 def test_whole_network_converged(amazon, aws):
