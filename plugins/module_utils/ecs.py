@@ -99,7 +99,7 @@ def describe_task_definition(client, task_definition):
 
 
 def register_task_definition(module, client, params, compare_tags=True):
-    """A revision of ``params["family"]`` equal to ``params``: ``(taskDefinition, registered, retried codes)``.
+    """A revision of ``params["family"]`` equal to ``params``: ``(taskDefinition, registered)``.
 
     RegisterTaskDefinition takes no idempotency token: every call that AWS applies makes a new revision,
     including a retry of a request that AWS applied but answered with a 5xx or a timeout. So:
@@ -111,12 +111,13 @@ def register_task_definition(module, client, params, compare_tags=True):
       again only when there is none. Throttling is retried with backoff.
 
     ``registered`` is False when an existing revision was reused. With ``compare_tags=False`` the
-    revisions' tags are left out of the comparisons.
+    revisions' tags are left out of the comparisons. The module warns when AWS answered an error
+    whose outcome was unknown (the revision was still registered once).
     """
     family = params["family"]
     latest, latest_tags = describe_task_definition(client, family)
     if same_registration(latest, latest_tags, params, compare_tags):
-        return latest, False, []
+        return latest, False
     floor = latest["revision"] if latest else 0
     single = single_attempt_client(module, "ecs")
 
@@ -131,7 +132,12 @@ def register_task_definition(module, client, params, compare_tags=True):
         return None
 
     outcome = create_once(lambda: single.register_task_definition(**params)["taskDefinition"], find)
-    return outcome.value, True, outcome.errors
+    if outcome.errors:
+        module.warn(
+            f"RegisterTaskDefinition answered {', '.join(outcome.errors)}; "
+            f"{short_task_definition(outcome.value['taskDefinitionArn'])} was registered once"
+        )
+    return outcome.value, True
 
 
 @AWSRetry.jittered_backoff()

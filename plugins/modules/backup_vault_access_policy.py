@@ -90,34 +90,19 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.platform_ops.aws.plugins.module_utils.backup_vaults import (
     delete_access_policy,
     get_access_policy,
     put_access_policy,
     vault_name_problem,
 )
+from ansible_collections.platform_ops.aws.plugins.module_utils.common import desired_policy, policy_change
 
 
-def desired_policy(module):
-    params = module.params
-    problems = []
-    name_problem = vault_name_problem(params["backup_vault_name"])
-    if name_problem:
-        problems.append(name_problem)
-    policy = None
-    if params["state"] == "present":
-        raw = params["policy"]
-        try:
-            policy = json.loads(raw) if isinstance(raw, str) else raw
-        except ValueError as e:
-            problems.append(f"policy is not valid JSON: {e}")
-        else:
-            if not isinstance(policy, dict) or not policy.get("Statement"):
-                problems.append("policy must be a JSON object with a Statement")
-    if problems:
-        module.fail_json(msg="; ".join(problems))
-    return policy
+def policy_problem(policy):
+    if not isinstance(policy, dict) or not policy.get("Statement"):
+        return "policy must be a JSON object with a Statement"
+    return None
 
 
 def read_policy(module, client, name):
@@ -148,8 +133,8 @@ def main():
         required_if=[("state", "present", ["policy"])],
         supports_check_mode=True,
     )
-    desired = desired_policy(module)
     name = module.params["backup_vault_name"]
+    desired = desired_policy(module, vault_name_problem(name), policy_problem)
     present = module.params["state"] == "present"
     client = module.client("backup")
 
@@ -162,19 +147,15 @@ def main():
             )
         current = {}
 
-    changed = False
-    after = current
-    try:
-        if present and compare_policies(current, desired):
-            changed, after = True, desired
-            if not module.check_mode:
+    changed, after = policy_change(current, desired, present)
+    if changed and not module.check_mode:
+        try:
+            if present:
                 put_access_policy(client, name, json.dumps(desired))
-        elif not present and current:
-            changed, after = True, {}
-            if not module.check_mode:
+            else:
                 delete_access_policy(client, name)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"Failed to write the access policy of backup vault {name}")
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+            module.fail_json_aws(e, msg=f"Failed to write the access policy of backup vault {name}")
 
     result = {"access_policy": after}
     if module._diff:

@@ -501,15 +501,10 @@ def ensure_present(module, client):
             continue
         try:
             if plan["register_params"] is not None:
-                registered, is_new, retried = register_task_definition(module, client, plan["register_params"])
+                registered, is_new = register_task_definition(module, client, plan["register_params"])
                 target_arn = registered["taskDefinitionArn"]
                 if is_new:
                     result["new_task_definition"] = target_arn
-                if retried:
-                    module.warn(
-                        f"RegisterTaskDefinition answered {', '.join(retried)}; "
-                        f"{short_task_definition(target_arn)} was registered once"
-                    )
             else:
                 target_arn = plan["target_arn"]
             service = update_service(client, cluster, plan["name"], target_arn, force=plan["force"])

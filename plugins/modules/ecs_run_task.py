@@ -462,14 +462,9 @@ def task_definition_with_image(module, client, source, tags, container_name):
         planned = dict(source, family=family, containerDefinitions=containers, taskDefinitionArn=f"{family}:(new)")
         return planned, True, image
     try:
-        task_definition, registered, retried = register_task_definition(module, client, desired)
+        task_definition, registered = register_task_definition(module, client, desired)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg=f"Failed to register task definition {family} with image {image}")
-    if retried:
-        module.warn(
-            f"RegisterTaskDefinition answered {', '.join(retried)}; "
-            f"{short_task_definition(task_definition['taskDefinitionArn'])} was registered once"
-        )
     return task_definition, registered, image
 
 

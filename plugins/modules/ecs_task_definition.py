@@ -247,14 +247,9 @@ def main():
         module.exit_json(**result)
 
     try:
-        task_definition, registered, retried = register_task_definition(module, client, request, compare_tags)
+        task_definition, registered = register_task_definition(module, client, request, compare_tags)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg=f"Failed to register task definition {family}")
-    if retried:
-        module.warn(
-            f"RegisterTaskDefinition answered {', '.join(retried)}; "
-            f"{short_task_definition(task_definition['taskDefinitionArn'])} was registered once"
-        )
     result.update(changed=registered, registered=registered)
     module.exit_json(taskdefinition=task_definition, **result)
 

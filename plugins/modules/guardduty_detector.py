@@ -111,7 +111,7 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+from ansible_collections.platform_ops.aws.plugins.module_utils.common import converge_tags
 
 BOTO_ERRORS = ()
 try:
@@ -143,16 +143,6 @@ def _update_detector(client, detector_id, **kwargs):
 @AWSRetry.jittered_backoff()
 def _delete_detector(client, detector_id):
     return client.delete_detector(DetectorId=detector_id)
-
-
-@AWSRetry.jittered_backoff()
-def _tag(client, arn, tags):
-    return client.tag_resource(ResourceArn=arn, Tags=tags)
-
-
-@AWSRetry.jittered_backoff()
-def _untag(client, arn, keys):
-    return client.untag_resource(ResourceArn=arn, TagKeys=keys)
 
 
 @AWSRetry.jittered_backoff()
@@ -255,21 +245,9 @@ def ensure_present(module, client, current):
                 _update_detector(client, current["detector_id"], **update)
             except BOTO_ERRORS as e:
                 module.fail_json_aws(e, msg=f"Failed to update GuardDuty detector {current['detector_id']}")
-    if wanted_tags is not None:
-        to_set, to_remove = compare_aws_tags(current["tags"], wanted_tags, params["purge_tags"])
-        if to_set or to_remove:
-            changed = True
-            tags = {k: v for k, v in current["tags"].items() if k not in to_remove}
-            tags.update(to_set)
-            after["tags"] = tags
-            if not module.check_mode:
-                try:
-                    if to_remove:
-                        _untag(client, current["detector_arn"], to_remove)
-                    if to_set:
-                        _tag(client, current["detector_arn"], to_set)
-                except BOTO_ERRORS as e:
-                    module.fail_json_aws(e, msg=f"Failed to tag GuardDuty detector {current['detector_id']}")
+    what = f"GuardDuty detector {current['detector_id']}"
+    tags_changed, after["tags"] = converge_tags(module, client, current["detector_arn"], current["tags"], what)
+    changed = changed or tags_changed
     if changed and not module.check_mode:
         after = find_detector(module, client) or after
     return changed, after

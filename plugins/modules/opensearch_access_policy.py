@@ -116,7 +116,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
+from ansible_collections.platform_ops.aws.plugins.module_utils.common import desired_policy, policy_change
 from ansible_collections.platform_ops.aws.plugins.module_utils.opensearch import (
     describe_domain,
     domain_name_problem,
@@ -128,30 +128,15 @@ POLICY_MAX = 102400
 BUSY_WORDS = ("in progress", "processing", "currently being")
 
 
-def desired_policy(module):
-    """The O(policy) as a dict; fails before any AWS request when it is not a policy document."""
-    params = module.params
-    problems = []
-    name_problem = domain_name_problem(params["domain_name"])
-    if name_problem:
-        problems.append(name_problem)
-    policy = None
-    if params["state"] == "present":
-        raw = params["policy"]
-        try:
-            policy = json.loads(raw) if isinstance(raw, str) else raw
-        except ValueError as e:
-            problems.append(f"policy is not valid JSON: {e}")
-        else:
-            if not isinstance(policy, dict):
-                problems.append("policy must be a JSON object (an IAM policy document)")
-            elif not isinstance(policy.get("Statement"), (dict, list)) or not policy["Statement"]:
-                problems.append("policy must have a Statement (a statement or a list of statements)")
-            elif len(json.dumps(policy)) > POLICY_MAX:
-                problems.append(f"policy must be at most {POLICY_MAX} characters once serialised")
-    if problems:
-        module.fail_json(msg="; ".join(problems))
-    return policy
+def policy_problem(policy):
+    """What makes the loaded O(policy) no policy document, or None."""
+    if not isinstance(policy, dict):
+        return "policy must be a JSON object (an IAM policy document)"
+    if not isinstance(policy.get("Statement"), (dict, list)) or not policy["Statement"]:
+        return "policy must have a Statement (a statement or a list of statements)"
+    if len(json.dumps(policy)) > POLICY_MAX:
+        return f"policy must be at most {POLICY_MAX} characters once serialised"
+    return None
 
 
 def parse_policy(document):
@@ -205,8 +190,8 @@ def main():
         required_if=[("state", "present", ["policy"])],
         supports_check_mode=True,
     )
-    desired = desired_policy(module)
     name = module.params["domain_name"]
+    desired = desired_policy(module, domain_name_problem(name), policy_problem)
     present = module.params["state"] == "present"
 
     client = module.client("opensearch")
@@ -221,19 +206,10 @@ def main():
     else:
         current = parse_policy(status.get("AccessPolicies"))
 
-    changed = False
-    after = current
-    if present and compare_policies(current, desired):
-        changed = True
-        after = desired
-        if not module.check_mode:
-            write_policy(module, client, name, status, json.dumps(desired))
-    elif not present and current:
-        changed = True
-        after = {}
-        if not module.check_mode:
-            # AWS takes an empty AccessPolicies as "remove the policy".
-            write_policy(module, client, name, status, "")
+    changed, after = policy_change(current, desired, present)
+    if changed and not module.check_mode:
+        # AWS takes an empty AccessPolicies as "remove the policy".
+        write_policy(module, client, name, status, json.dumps(desired) if present else "")
 
     result = {"access_policy": after, "domain_arn": status.get("ARN", "")}
     if module._diff:

@@ -136,7 +136,7 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+from ansible_collections.platform_ops.aws.plugins.module_utils.common import converge_tags
 
 FSBP = "arn:{partition}:securityhub:{region}::standards/aws-foundational-security-best-practices/v/1.0.0"
 # Subscriptions in these states count as enabled; DELETING and FAILED ones get enabled again.
@@ -192,16 +192,6 @@ def _enable_product(client, product_arn):
 @AWSRetry.jittered_backoff()
 def _list_tags(client, arn):
     return client.list_tags_for_resource(ResourceArn=arn).get("Tags") or {}
-
-
-@AWSRetry.jittered_backoff()
-def _tag(client, arn, tags):
-    return client.tag_resource(ResourceArn=arn, Tags=tags)
-
-
-@AWSRetry.jittered_backoff()
-def _untag(client, arn, keys):
-    return client.untag_resource(ResourceArn=arn, TagKeys=keys)
 
 
 def _partition(region):
@@ -376,21 +366,10 @@ def ensure_present(module, client, hub):
                     module.fail_json_aws(e, msg=f"Failed to import the findings of {product_arn} into Security Hub")
 
     # Tags (a hub enabled by this run got its tags with EnableSecurityHub)
-    if wanted_tags is not None:
-        to_set, to_remove = compare_aws_tags(current["tags"], wanted_tags, params["purge_tags"])
-        if to_set or to_remove:
-            changed = True
-            tags = {k: v for k, v in current["tags"].items() if k not in to_remove}
-            tags.update(to_set)
-            after["tags"] = tags
-            if not module.check_mode:
-                try:
-                    if to_remove:
-                        _untag(client, hub["hub_arn"], to_remove)
-                    if to_set:
-                        _tag(client, hub["hub_arn"], to_set)
-                except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-                    module.fail_json_aws(e, msg=f"Failed to tag Security Hub {hub['hub_arn']}")
+    tags_changed, after["tags"] = converge_tags(
+        module, client, hub["hub_arn"], current["tags"], f"Security Hub {hub['hub_arn']}"
+    )
+    changed = changed or tags_changed
 
     if changed and not module.check_mode:
         after = read_state(module, client, hub)
