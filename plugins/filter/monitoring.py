@@ -10,7 +10,6 @@ to change costs one read per resource type instead of one module call per alarm.
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from ansible.errors import AnsibleFilterError
@@ -19,8 +18,6 @@ from ansible_collections.platform_ops.aws.plugins.module_utils import platform_r
 
 # Elastic Load Balancing names (load balancers and target groups): at most 32 characters,
 # letters, digits and hyphens, not starting or ending with a hyphen.
-ELB_NAME_MAX = platform_rules.NAME_LIMITS["elb_target_group"]  # one rule: module_utils/platform_rules
-ELB_HASH_LENGTH = 6
 # Retention periods amazon.aws.cloudwatchlogs_log_group accepts (it deletes a group it has just
 # created when given another value, so anything else is refused before any AWS call).
 LOG_RETENTION_DAYS = platform_rules.LOG_RETENTION_DAYS
@@ -63,19 +60,9 @@ WIDGET_TITLES = {
 
 
 def target_group_name(service, prefix):
-    """Name of a service's target group, ``{prefix}-{service}`` within the 32-character ELB limit.
-
-    When ``{prefix}-{service}`` is longer than 32 characters, it is cut to 25 characters (trailing
-    hyphens dropped) and ``-`` plus the first 6 hex digits of the SHA-1 of the full name are
-    appended, so distinct services keep distinct names and the name never changes between runs.
-    The ecs_service role names its target groups with this same filter.
-    """
-    full = f"{prefix}-{service}"
-    if len(full) <= ELB_NAME_MAX:
-        return full
-    digest = hashlib.sha1(full.encode("utf-8")).hexdigest()[:ELB_HASH_LENGTH]  # noqa: S324 - a name, not security
-    head = full[: ELB_NAME_MAX - ELB_HASH_LENGTH - 1].rstrip("-")
-    return f"{head}-{digest}"
+    """Name of a service's target group, as the ecs_service role names it (module_utils/platform_rules'
+    ``target_group_name``)."""
+    return platform_rules.target_group_name(service, prefix)
 
 
 def load_balancer_dimension(arn):

@@ -34,12 +34,14 @@ from ansible_collections.platform_ops.aws.plugins.module_utils._platform_rules.n
     RESERVED_SERVICE_PREFIXES,
     SERVICE_NAME_RE,
     SERVICE_ROLE_PATTERNS,
+    TARGET_GROUP_HASH_LENGTH,
     bucket_name_errors,
     iam_role_name_errors,
     name_length_errors,
     reserved_service_name_errors,
     service_name_errors,
     service_role_names,
+    target_group_name,
 )
 from ansible_collections.platform_ops.aws.plugins.module_utils._platform_rules.regions import (  # noqa: F401 - re-exported
     AWS_REGIONS,

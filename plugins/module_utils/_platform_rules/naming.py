@@ -5,6 +5,7 @@ buckets' names, and the service names (DNS-safe, not reserved, their derived nam
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 # --- naming limits -----------------------------------------------------------------------------
@@ -145,3 +146,21 @@ def service_name_errors(where, name, prefix):
         errors.extend(name_length_errors(f"{where}.name", f"{prefix}-{name}", "ecs_name"))
         errors.extend(name_length_errors(f"{where}.name", f"{prefix}/{name}", "ecr_repository"))
     return errors
+
+
+TARGET_GROUP_HASH_LENGTH = 6
+
+
+def target_group_name(service, prefix):
+    """Name of a public service's target group: ``{prefix}-{service}`` within the 32-character ELB limit.
+
+    Longer names are cut to 25 characters (trailing hyphens dropped) and get ``-`` plus the first 6 hex
+    digits of the SHA-1 of the full name: deterministic, and distinct services keep distinct names. The
+    ecs_service role names its target groups with it, and the monitoring role's alarms find them by it."""
+    full = f"{prefix}-{service}"
+    limit = NAME_LIMITS["elb_target_group"]
+    if len(full) <= limit:
+        return full
+    digest = hashlib.sha1(full.encode("utf-8")).hexdigest()[:TARGET_GROUP_HASH_LENGTH]  # noqa: S324 - a name, not security
+    head = full[: limit - TARGET_GROUP_HASH_LENGTH - 1].rstrip("-")
+    return f"{head}-{digest}"

@@ -8,13 +8,11 @@ Part of the ``platform_ops.aws.ecs_*`` filters (``plugins/filter/ecs.py``).
 
 from __future__ import annotations
 
-import hashlib
-
 from ansible.errors import AnsibleFilterError
 from ansible_collections.platform_ops.aws.plugins.module_utils import platform_rules as rules
 
 ELB_NAME_MAX = rules.NAME_LIMITS["elb_target_group"]
-ELB_HASH_LENGTH = 6
+ELB_HASH_LENGTH = rules.TARGET_GROUP_HASH_LENGTH
 # Secret names, secret-like environment names, reserved service names and name limits: one rule each,
 # in module_utils/platform_rules (shared with the preflight and the compliance audit).
 SECRET_NAME_RE = rules.SECRET_ENV_NAME_RE
@@ -27,18 +25,9 @@ STANDARD_TAG_KEYS = ("Project", "Environment", "ManagedBy", "DataClassification"
 
 
 def ecs_target_group_name(service, prefix):
-    """Target group of a public service: ``{prefix}-{service}`` within the 32-character ELB limit.
-
-    Longer names are cut to 25 characters (trailing hyphens dropped) and get ``-`` plus the first
-    6 hex digits of the SHA-1 of the full name: deterministic, and distinct services keep distinct
-    names. Identical to the monitoring role's ``target_group_name`` (its alarms find the groups).
-    """
-    full = f"{prefix}-{service}"
-    if len(full) <= ELB_NAME_MAX:
-        return full
-    digest = hashlib.sha1(full.encode("utf-8")).hexdigest()[:ELB_HASH_LENGTH]  # noqa: S324 - a name, not security
-    head = full[: ELB_NAME_MAX - ELB_HASH_LENGTH - 1].rstrip("-")
-    return f"{head}-{digest}"
+    """Target group of a public service: ``{prefix}-{service}`` within the 32-character ELB limit (the rule
+    is module_utils/platform_rules' ``target_group_name``, which the monitoring role's alarms use too)."""
+    return rules.target_group_name(service, prefix)
 
 
 def ecs_secret_arn(env_name, platform_name, platform_env, region, account, *, partition="aws"):
