@@ -201,7 +201,8 @@ def test_an_outputs_run_reports_what_the_deploy_reported(stack):
     deploy that converged the roles: every key the roles publish, with the same values."""
     written = Path(stack.env["PWD"]) / "outputs" / f"{STACK}.json"
     deployed = json.loads(written.read_text())
-    assert deployed["security_baseline"]["backup_plan_arn"] and deployed["storage"]["cloudfront_source_arn"]
+    outputs = deployed["outputs"]
+    assert outputs["security_baseline"]["backup_plan_arn"] and outputs["storage"]["cloudfront_source_arn"]
     run = stack.run("playbooks/outputs.yml")
     assert run.returncode == 0, run.tail(80)
     assert run.recap["changed"] == 0, f"the outputs changed: {run.changed_tasks()}"
