@@ -2235,3 +2235,32 @@ def test_baseline_access_denied_aborts_the_audit():
     with pytest.raises(compliance.AuditError) as err:
         compliance.run_audit(auditor, ["GUARDDUTY.ENABLED"], [], "high", datetime.datetime.now(datetime.UTC))
     assert err.value.control == "GUARDDUTY.ENABLED"
+
+
+def _requests_by_operation(endpoint):
+    with urllib.request.urlopen(f"{endpoint}/_platform_ops/requests", timeout=5) as resp:  # noqa: S310 - loopback only
+        return json.load(resp)["by_operation"]
+
+
+def test_iam_controls_read_the_roles_in_bulk_and_judge_the_default_version(run_module, moto_endpoint, stack, platform):
+    """GetAccountAuthorizationDetails gives the roles, their inline and attached policies and tags in one
+    paginated read; only AWS managed policies (not fetched in bulk) are read one by one. A customer managed
+    policy is judged on its default version: an older version with s3:* on * no longer counts."""
+    iam = stack.aws("iam")
+    stack.role("backend-task")
+    arn = stack.role("media-task", managed_statements=[{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}])
+    role_name = arn.rsplit("/", 1)[1]
+    iam.attach_role_policy(RoleName=role_name, PolicyArn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+    before = _requests_by_operation(moto_endpoint)
+    res = audit(run_module, platform, controls=["IAM.NO_WILDCARD_ACTIONS"])
+    after = _requests_by_operation(moto_endpoint)
+    iam_ops = {op: n - before.get(op, 0) for op, n in after.items() if op.startswith("iam.") and n > before.get(op, 0)}
+    assert ("IAM.NO_WILDCARD_ACTIONS", arn) in failing(res)
+    assert set(iam_ops) <= {"iam.GetAccountAuthorizationDetails", "iam.GetPolicy", "iam.GetPolicyVersion"}, iam_ops
+    assert iam_ops.get("iam.GetPolicy", 0) <= 1  # the AWS managed policy only
+
+    managed = f"arn:aws:iam::{ACCOUNT}:policy/{role_name}-managed"
+    safe = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+    iam.create_policy_version(PolicyArn=managed, PolicyDocument=json.dumps(safe), SetAsDefault=True)
+    res = audit(run_module, platform, controls=["IAM.NO_WILDCARD_ACTIONS"])
+    assert ("IAM.NO_WILDCARD_ACTIONS", arn) not in failing(res)

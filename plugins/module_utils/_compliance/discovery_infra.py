@@ -147,15 +147,31 @@ class InfraDiscovery:
 
         return self.memo("cognito.pools", load)
 
+    def _authorization_details(self):
+        """The account's roles (with their inline policies, attached policy ARNs and tags) and its customer managed
+        policies (with their default version's document), from GetAccountAuthorizationDetails: a few pages instead
+        of five requests per role (ListRoleTags, ListRolePolicies, GetRolePolicy, ListAttachedRolePolicies, ...)."""
+
+        def load():
+            details = self.paginate("iam", "get_account_authorization_details", Filter=["Role", "LocalManagedPolicy"])
+            roles = {}
+            for role in details.get("RoleDetailList", []):
+                if role["RoleName"].startswith(f"{self.prefix}-"):
+                    roles[role["RoleName"]] = role
+            policies = {}
+            for policy in details.get("Policies", []):
+                default = [v for v in policy.get("PolicyVersionList", []) if v.get("IsDefaultVersion")]
+                if default:
+                    policies[policy["Arn"]] = _policy_document(default[0].get("Document"))
+            return {"roles": roles, "policies": policies}
+
+        return self.memo("iam.authorization_details", load)
+
     def roles(self):
         def load():
             found = []
-            for role in self.paginate("iam", "list_roles").get("Roles", []):
-                name = role["RoleName"]
-                if not name.startswith(f"{self.prefix}-"):
-                    continue
-                tags_resp = self.paginate("iam", "list_role_tags", ignore=("NoSuchEntity",), RoleName=name)
-                tags = tag_dict((tags_resp or {}).get("Tags"))
+            for name, role in self._authorization_details()["roles"].items():
+                tags = tag_dict(role.get("Tags"))
                 if self.in_scope(tags):
                     found.append(Resource(role["Arn"], name, T_ROLE, tags, role))
             return found
@@ -166,24 +182,26 @@ class InfraDiscovery:
         """[(label, document)] of a role's inline and attached managed policies."""
 
         def load():
-            policies = []
-            inline = self.paginate("iam", "list_role_policies", RoleName=role_name).get("PolicyNames", [])
-            for policy_name in inline:
-                resp = self.call("iam", "get_role_policy", RoleName=role_name, PolicyName=policy_name)
-                policies.append((f"inline policy {policy_name}", _policy_document(resp["PolicyDocument"])))
-            attached = self.paginate("iam", "list_attached_role_policies", RoleName=role_name).get(
-                "AttachedPolicies", []
-            )
-            for policy in attached:
+            role = self._authorization_details()["roles"].get(role_name, {})
+            policies = [
+                (f"inline policy {policy['PolicyName']}", _policy_document(policy.get("PolicyDocument")))
+                for policy in role.get("RolePolicyList", [])
+            ]
+            for policy in role.get("AttachedManagedPolicies", []):
                 document = self.managed_policy(policy["PolicyArn"])
-                label = f"managed policy {policy['PolicyArn']}"
-                policies.append((label, document))
+                policies.append((f"managed policy {policy['PolicyArn']}", document))
             return policies
 
         return self.memo(f"iam.role_policies.{role_name}", load)
 
     def managed_policy(self, arn):
+        """A managed policy's default document: customer managed ones come with the authorization details, AWS
+        managed ones (not fetched in bulk: there are over a thousand) are read one by one."""
+
         def load():
+            local = self._authorization_details()["policies"]
+            if arn in local:
+                return local[arn]
             policy = self.call("iam", "get_policy", ignore=("NoSuchEntity",), PolicyArn=arn)
             if not policy:
                 return None
