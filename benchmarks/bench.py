@@ -149,7 +149,7 @@ def playbook(moto: Launcher, name: str, args: list[str], env_extra: dict | None 
         ANSIBLE_NOCOLOR="1",
         # module_processes (benchmarks/callback_plugins) counts the module processes beside profile_tasks.
         ANSIBLE_CALLBACK_PLUGINS=str(ROOT / "benchmarks" / "callback_plugins"),
-        ANSIBLE_CALLBACKS_ENABLED="ansible.builtin.profile_tasks,module_processes",
+        ANSIBLE_CALLBACKS_ENABLED="ansible.builtin.profile_tasks,platform_ops.aws.preload,module_processes",
         PLATFORM_BENCH_MODULES_FILE=str(OUT / f"{name}-modules.json"),
         PLATFORM_AWS_ENDPOINT_URL=moto.url,
         AWS_ACCESS_KEY_ID="testing",

@@ -55,7 +55,7 @@ def _run(endpoint, tmp_path, name, *args, playbook_path="molecule/security_basel
     modules = tmp_path / f"{name}-modules.json"
     env = {
         "ANSIBLE_CALLBACK_PLUGINS": str(ROOT / "benchmarks" / "callback_plugins"),
-        "ANSIBLE_CALLBACKS_ENABLED": "ansible.builtin.profile_tasks,module_processes",
+        "ANSIBLE_CALLBACKS_ENABLED": "ansible.builtin.profile_tasks,platform_ops.aws.preload,module_processes",
         "PLATFORM_BENCH_MODULES_FILE": str(modules),
     }
     before = api_operations(endpoint)
