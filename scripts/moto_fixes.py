@@ -358,6 +358,18 @@ def _patch_data_tier() -> None:
 
     opensearch.OpenSearchDomain.to_config_dict = to_config_dict
 
+    # 7. ModifyDBSubnetGroup: moto takes the group out of its registry and never puts it back, so a
+    #    modified group is gone (AWS modifies it in place; rds_subnet_group changing subnets or the
+    #    description would make the next run's instance fail with DBSubnetGroupNotFoundFault).
+    modify_subnet_group = rds.RDSBackend.modify_db_subnet_group
+
+    def modify_db_subnet_group(self, subnet_name, description, subnets):
+        group = modify_subnet_group(self, subnet_name, description, subnets)
+        self.subnet_groups[subnet_name] = group
+        return group
+
+    rds.RDSBackend.modify_db_subnet_group = modify_db_subnet_group
+
 
 def _patch_cloudfront_origin_access_control() -> None:
     """Distribution origins drop ``OriginAccessControlId`` and ``S3OriginConfig``
