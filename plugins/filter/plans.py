@@ -12,7 +12,7 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.platform_ops.aws.plugins.filter.network_plan import _tag_dict, route_table_found
 from ansible_collections.platform_ops.aws.plugins.filter.security_groups import security_group_id
-from ansible_collections.platform_ops.aws.plugins.module_utils import ec2_flow_logs
+from ansible_collections.platform_ops.aws.plugins.module_utils import cloudfront_oac, ec2_flow_logs
 from ansible_collections.platform_ops.aws.plugins.module_utils.elasticache import current_port, endpoints
 from ansible_collections.platform_ops.aws.plugins.module_utils.secretsmanager import (
     current_version_id,
@@ -331,6 +331,30 @@ def storage_cloudfront_source(responses, wanted):
     return ""
 
 
+def origin_access_control_plan(listed, wanted):
+    """``{'converge': bool, 'id': str}``: whether platform_ops.aws.cloudfront_origin_access_control would create
+    or update the control ``wanted`` (its name, description, signing_protocol, signing_behavior and origin_type
+    options) given ``listed`` (ListOriginAccessControls' answer, every page), and the ID of the one found.
+    Several controls of that name: the module runs (and reports them)."""
+    items = ((listed or {}).get("OriginAccessControlList") or {}).get("Items") or []
+    found = cloudfront_oac.named(items, wanted["name"])
+    desired = cloudfront_oac.desired_config(
+        wanted["name"],
+        wanted.get("description"),
+        wanted["signing_protocol"],
+        wanted["signing_behavior"],
+        wanted["origin_type"],
+    )
+    current = found[0] if len(found) == 1 else None
+    return {"converge": not cloudfront_oac.converged(current, desired), "id": current["Id"] if current else ""}
+
+
+def distribution_summaries(listed):
+    """The distribution summaries of ListDistributions' answer (every page), as cloudfront_distribution_info's
+    ``list_distributions`` gives them."""
+    return ((listed or {}).get("DistributionList") or {}).get("Items") or []
+
+
 class FilterModule:
     """Read-once plans."""
 
@@ -352,6 +376,8 @@ class FilterModule:
             "network_route_table_id": route_table_id,
             "network_security_group_id_of": security_group_id_of,
             "ecs_service_cluster_plan": ecs_cluster_plan,
+            "ecs_service_origin_access_control_plan": origin_access_control_plan,
+            "ecs_service_distribution_summaries": distribution_summaries,
             "ecs_service_ecr_repositories_plan": ecr_repositories_plan,
             "storage_cloudfront_source": storage_cloudfront_source,
         }

@@ -142,8 +142,14 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.platform_ops.aws.plugins.module_utils.cloudfront_oac import (
+    CONFIG_KEYS,
+    converged,
+    desired_config,
+    named,
+    normalise,
+)
 
-CONFIG_KEYS = ("Name", "Description", "SigningProtocol", "SigningBehavior", "OriginAccessControlOriginType")
 NAME_MAX = 64
 DESCRIPTION_MAX = 256
 
@@ -188,17 +194,9 @@ def validate_params(module):
         module.fail_json(msg="; ".join(problems))
 
 
-def _normalise(item):
-    """An OriginAccessControlSummary (or Id + OriginAccessControlConfig) with every config key present."""
-    out = {key: item.get(key) or "" for key in CONFIG_KEYS}
-    if item.get("Id"):
-        out = {"Id": item["Id"], **out}
-    return out
-
-
 def _from_response(response):
     control = response["OriginAccessControl"]
-    return _normalise({"Id": control["Id"], **control.get("OriginAccessControlConfig", {})})
+    return normalise({"Id": control["Id"], **control.get("OriginAccessControlConfig", {})})
 
 
 def _config(control):
@@ -211,11 +209,11 @@ def find_control(module, client, name):
         items = _list_controls(client)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg="Failed to list the CloudFront origin access controls")
-    found = [item for item in items if item.get("Name") == name]
+    found = named(items, name)
     if len(found) > 1:
         ids = ", ".join(sorted(item["Id"] for item in found))
         module.fail_json(msg=f"Several CloudFront origin access controls are named {name} ({ids}); remove the extras")
-    return _normalise(found[0]) if found else None
+    return found[0] if found else None
 
 
 def _etag(module, client, control):
@@ -229,13 +227,13 @@ def _etag(module, client, control):
 
 def ensure_present(module, client, current):
     params = module.params
-    desired = {
-        "Name": params["name"],
-        "Description": params["description"] or "",
-        "SigningProtocol": params["signing_protocol"],
-        "SigningBehavior": params["signing_behavior"],
-        "OriginAccessControlOriginType": params["origin_type"],
-    }
+    desired = desired_config(
+        params["name"],
+        params["description"],
+        params["signing_protocol"],
+        params["signing_behavior"],
+        params["origin_type"],
+    )
     if current is None:
         after = desired
         if not module.check_mode:
@@ -244,7 +242,7 @@ def ensure_present(module, client, current):
             except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
                 module.fail_json_aws(e, msg=f"Failed to create CloudFront origin access control {params['name']}")
         return True, after
-    if all(current[key] == desired[key] for key in CONFIG_KEYS):
+    if converged(current, desired):
         return False, current
     after = {"Id": current["Id"], **desired}
     if not module.check_mode:

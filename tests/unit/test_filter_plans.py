@@ -533,3 +533,59 @@ def test_storage_cloudfront_source_pins_the_stacks_own_distribution():
     assert plans.storage_cloudfront_source(listed, {**wanted, "explicit": "arn:pinned"}) == "arn:pinned"
     assert plans.storage_cloudfront_source({}, wanted) == ""
     assert plans.storage_cloudfront_source({"distributions": {"DistributionList": {"Quantity": 0}}}, wanted) == ""
+
+
+def test_origin_access_control_plan_agrees_with_the_module(run_module, aws):
+    name = f"oac-{uuid.uuid4().hex[:8]}"
+    args = {
+        "name": name,
+        "description": "assets",
+        "origin_type": "s3",
+        "signing_behavior": "always",
+        "signing_protocol": "sigv4",
+    }
+
+    def plan(wanted=None):
+        read = run_module(
+            "aws_read",
+            {
+                "reads": [
+                    {
+                        "id": "oacs",
+                        "service": "cloudfront",
+                        "operation": "list_origin_access_controls",
+                        "paginate": True,
+                    }
+                ]
+            },
+        )
+        assert not read.failed, read
+        return plans.origin_access_control_plan(read["responses"]["oacs"], wanted or args)
+
+    assert plan() == {"converge": True, "id": ""}
+    created = run_module("cloudfront_origin_access_control", dict(args, state="present"))
+    assert created.changed, created
+    same = plan()
+    assert same == {"converge": False, "id": created["origin_access_control"]["id"]}, same
+    assert not run_module("cloudfront_origin_access_control", dict(args, state="present"), check_mode=True).changed
+    other = dict(args, signing_behavior="no-override")
+    assert plan(other)["converge"]
+    assert run_module("cloudfront_origin_access_control", dict(other, state="present"), check_mode=True).changed
+    aws("cloudfront").create_origin_access_control(
+        OriginAccessControlConfig={
+            "Name": name,
+            "Description": "a second one",
+            "SigningProtocol": "sigv4",
+            "SigningBehavior": "always",
+            "OriginAccessControlOriginType": "s3",
+        }
+    )
+    assert plan() == {"converge": True, "id": ""}  # two of that name: the module runs and names them
+    assert run_module("cloudfront_origin_access_control", dict(args, state="present")).failed
+
+
+def test_distribution_summaries_are_the_listed_items():
+    assert plans.distribution_summaries(None) == []
+    assert plans.distribution_summaries({"DistributionList": {"Quantity": 0}}) == []
+    item = {"Id": "E1", "ARN": "arn:aws:cloudfront::123456789012:distribution/E1", "DomainName": "d1.cloudfront.net"}
+    assert plans.distribution_summaries({"DistributionList": {"Items": [item]}}) == [item]
