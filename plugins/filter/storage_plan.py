@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 
 from ansible.plugins.filter.core import to_bool
+from ansible_collections.platform_ops.aws.plugins.module_utils import s3 as s3u
 
 LIFECYCLE_RULE_ID = "platform-lifecycle"
 PLAN_KEYS = ("buckets", "lifecycle", "logging", "replicas", "replica_lifecycle", "replication")
@@ -181,8 +182,22 @@ def storage_plan(found, wanted):
     return plan
 
 
+def trail_logging_differences(found, trail_bucket, logs_bucket):
+    """What platform_ops.aws.s3_bucket_logging would change on the security baseline's trail bucket (its access
+    logs to ``logs_bucket`` under ``s3/<trail bucket>/``), from the same ``s3_bucket_info`` read as storage_plan
+    (the trail bucket is one of the ``{prefix}-`` buckets). Compared with the module's own rule
+    (module_utils/s3.py desired_logging and logging_differences); a bucket the read did not list counts as
+    different (the module then judges it)."""
+    have = next((bucket for bucket in found or [] if bucket.get("name") == trail_bucket), None)
+    if have is None:
+        return ["not read"]
+    current = (have.get("bucket_logging") or {}).get("LoggingEnabled") or None
+    item = {"name": trail_bucket, "target_prefix": f"s3/{trail_bucket}/"}
+    return s3u.logging_differences(current, s3u.desired_logging(item, logs_bucket, current))
+
+
 class FilterModule:
     """Read-once plan of the storage role."""
 
     def filters(self):
-        return {"storage_plan": storage_plan}
+        return {"storage_plan": storage_plan, "storage_trail_logging_differences": trail_logging_differences}

@@ -531,4 +531,34 @@ def test_storage_plan(found, inputs, expected):
 
 
 def test_filter_module_exports():
-    assert s.FilterModule().filters() == {"storage_plan": s.storage_plan}
+    assert s.FilterModule().filters() == {
+        "storage_plan": s.storage_plan,
+        "storage_trail_logging_differences": s.trail_logging_differences,
+    }
+
+
+def test_trail_logging_plan_agrees_with_s3_bucket_logging(run_module, amazon, aws):
+    import uuid  # noqa: PLC0415 - only this test needs it
+
+    from tests.unit.test_s3_bucket_logging import _logs_bucket  # noqa: PLC0415 - a target bucket as AWS wants it
+
+    prefix = f"trail{uuid.uuid4().hex[:8]}"
+    trail, logs = f"{prefix}-trail", f"{prefix}-logs"
+    aws("s3").create_bucket(Bucket=trail)
+    _logs_bucket(aws("s3"), logs, [trail, trail], [f"s3/{trail}/", "elsewhere/"])
+    args = {"target_bucket": logs, "buckets": [{"name": trail, "target_prefix": f"s3/{trail}/"}]}
+
+    def plan():
+        found = amazon("s3_bucket_info", {"name_filter": f"{prefix}-", "bucket_facts": {"bucket_logging": True}})
+        return s.trail_logging_differences(found["buckets"], trail, logs)
+
+    assert plan() == ["logging is off"]
+    assert run_module("s3_bucket_logging", args).changed
+    assert plan() == []
+    assert not run_module("s3_bucket_logging", args, check_mode=True).changed
+    aws("s3").put_bucket_logging(
+        Bucket=trail, BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": logs, "TargetPrefix": "elsewhere/"}}
+    )
+    assert plan() == [f"target prefix 'elsewhere/' -> 's3/{trail}/'"]
+    assert run_module("s3_bucket_logging", args, check_mode=True).changed
+    assert s.trail_logging_differences([], trail, logs) == ["not read"]  # not listed: the module judges
