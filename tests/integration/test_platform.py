@@ -294,6 +294,29 @@ def _drift_state(stack: LocalStack) -> dict:
         "bootstrap_policy": iam.get_role_policy(
             RoleName=f"{STACK}-db-bootstrap-execution", PolicyName="db-bootstrap-execution"
         )["PolicyDocument"],
+        # The instance, its parameter group and its subnet group, read once and planned (issue 15).
+        **_database_drift_state(stack),
+    }
+
+
+def _database_drift_state(stack: LocalStack) -> dict:
+    rds = stack.client("rds")
+    (db,) = rds.describe_db_instances(DBInstanceIdentifier=f"{STACK}-db")["DBInstances"]
+    (group,) = rds.describe_db_subnet_groups(DBSubnetGroupName=f"{STACK}-db")["DBSubnetGroups"]
+    (pgroup,) = [g["DBParameterGroupName"] for g in db["DBParameterGroups"]]
+    parameters = rds.describe_db_parameters(DBParameterGroupName=pgroup)["Parameters"]
+    return {
+        "db_arn": db["DBInstanceArn"],
+        "db_backup_retention": db["BackupRetentionPeriod"],
+        "db_tags": {t["Key"]: t["Value"] for t in db.get("TagList") or []},
+        "db_parameter_group": pgroup,
+        "db_log_connections": next(
+            p.get("ParameterValue") for p in parameters if p["ParameterName"] == "log_connections"
+        ),
+        "db_subnet_group_arn": group["DBSubnetGroupArn"],
+        "db_subnet_group_tags": {
+            t["Key"]: t["Value"] for t in rds.list_tags_for_resource(ResourceName=group["DBSubnetGroupArn"])["TagList"]
+        },
     }
 
 
@@ -379,6 +402,14 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
     ec2.modify_vpc_attribute(VpcId=before["vpc_id"], EnableDnsHostnames={"Value": False})
     ec2.delete_route(RouteTableId=before["public_rt_id"], DestinationCidrBlock="0.0.0.0/0")
     ec2.create_tags(Resources=[before["alb_sg_id"]], Tags=[{"Key": "Tier", "Value": "changed-by-hand"}])
+    rds = stack.client("rds")
+    rds.modify_db_instance(DBInstanceIdentifier=f"{STACK}-db", BackupRetentionPeriod=8, ApplyImmediately=True)
+    rds.remove_tags_from_resource(ResourceName=before["db_arn"], TagKeys=["Name"])
+    rds.modify_db_parameter_group(
+        DBParameterGroupName=before["db_parameter_group"],
+        Parameters=[{"ParameterName": "log_connections", "ParameterValue": "0", "ApplyMethod": "immediate"}],
+    )
+    rds.remove_tags_from_resource(ResourceName=before["db_subnet_group_arn"], TagKeys=["Environment"])
     drifted = _drift_state(stack)
     assert drifted["db_open_to_world"] and not drifted["documents_tls_only"], drifted
     assert before["search_log_retention"], "the search domain has no log group to drift"
@@ -392,6 +423,10 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
         "bootstrap_log_retention",
         "bootstrap_role_tags",
         "bootstrap_policy",
+        "db_backup_retention",
+        "db_tags",
+        "db_log_connections",
+        "db_subnet_group_tags",
     ):
         assert drifted[key] != before[key], f"the drift of {key} was not made: {drifted[key]!r}"
     assert drifted["task_role_managed"] and drifted["circuit_breaker"].get("enable") is False, drifted
@@ -427,6 +462,9 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
         "Ensure the bootstrap task's log group exists, encrypted, with its retention (check mode)",
         "Ensure the bootstrap task's execution role exists, assumable by ECS tasks of this account only",
         "Ensure the bootstrap execution role reads only the master and application login secrets",
+        "Ensure the PostgreSQL instance exists, encrypted, private, backed up and monitored",
+        "Ensure the parameter group forces TLS and logs connections and slow statements",
+        "Ensure the DB subnet group spans the database subnets of every AZ",
     ):
         assert any(task in name for name in changed), f"--check does not report {task!r}: {changed}"
     # Nothing else is reported: in check mode the load balancer is read (elb_application_lb answers
@@ -465,6 +503,10 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
         "bootstrap_log_retention",
         "bootstrap_role_tags",
         "bootstrap_policy",
+        "db_backup_retention",
+        "db_tags",
+        "db_log_connections",
+        "db_subnet_group_tags",
     ):
         assert after[key] == before[key], f"{key} was not reverted: {after[key]!r} (before {before[key]!r})"
     again = stack.run("deploy.yml")
