@@ -489,6 +489,7 @@ def identity_iam_plan(found_roles, config):
             or have.get("description", "") != role["description"]
             or have.get("path") != config["role_path"]
             or have.get("managed_policies")
+            or ("tags" in have and any(have["tags"].get(k) != str(v) for k, v in role["tags"].items()))
         ):
             iam["converge"].append(role["name"])
         if role["policy"] is not None:

@@ -12,7 +12,7 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.platform_ops.aws.plugins.filter.network_plan import _tag_dict, route_table_found
 from ansible_collections.platform_ops.aws.plugins.filter.security_groups import security_group_id
-from ansible_collections.platform_ops.aws.plugins.module_utils import cloudfront_oac, ec2_flow_logs
+from ansible_collections.platform_ops.aws.plugins.module_utils import cloudfront_oac, ec2_flow_logs, iam_inline
 from ansible_collections.platform_ops.aws.plugins.module_utils.elasticache import current_port, endpoints
 from ansible_collections.platform_ops.aws.plugins.module_utils.secretsmanager import (
     current_version_id,
@@ -355,6 +355,55 @@ def distribution_summaries(listed):
     return ((listed or {}).get("DistributionList") or {}).get("Items") or []
 
 
+def identity_found_roles(listed, details):
+    """The roles under the identity role's path, in amazon.aws.iam_role_info's shape (role_name, path,
+    description, assume_role_policy_document, managed_policies, inline_policies, tags) plus
+    ``inline_policy_documents`` ({name: document}), from two reads: ListRoles with the path prefix (every page;
+    it carries the descriptions) and GetAccountAuthorizationDetails with Filter=[Role] (every page; the trust and
+    inline policy documents, the attached policies and the tags, which ListRoles lacks)."""
+    detailed = {role.get("RoleName"): role for role in (details or {}).get("RoleDetailList") or []}
+    found = []
+    for role in (listed or {}).get("Roles") or []:
+        name = role.get("RoleName")
+        detail = detailed.get(name)
+        if detail is None:  # created between the two reads: the plan takes it as missing and iam_role judges
+            continue
+        inline = {p.get("PolicyName"): p.get("PolicyDocument") for p in detail.get("RolePolicyList") or []}
+        found.append(
+            {
+                "role_name": name,
+                "path": role.get("Path"),
+                "arn": role.get("Arn"),
+                "description": role.get("Description", ""),
+                "assume_role_policy_document": detail.get("AssumeRolePolicyDocument"),
+                "managed_policies": [
+                    {"policy_name": p.get("PolicyName"), "policy_arn": p.get("PolicyArn")}
+                    for p in detail.get("AttachedManagedPolicies") or []
+                ],
+                "inline_policies": sorted(inline),
+                "inline_policy_documents": inline,
+                "tags": {t.get("Key"): t.get("Value") for t in detail.get("Tags") or []},
+            }
+        )
+    return found
+
+
+def identity_inline_policy_changes(policies, found_roles):
+    """The items of ``policies`` (iam_inline_policies' ``policies`` option: role, name, document, state) that
+    the module would create, update or delete, judged by its own rule (module_utils/iam_inline.py) against the
+    documents ``identity_found_roles`` read; a role not read counts as changed (the module judges it)."""
+    documents = {role["role_name"]: role.get("inline_policy_documents") or {} for role in found_roles or []}
+    changes = []
+    for item in policies or []:
+        if item["role"] not in documents:
+            changes.append(item)
+            continue
+        current = documents[item["role"]].get(item["name"])
+        if iam_inline.plan([item], [current])[0]["action"] != "none":
+            changes.append(item)
+    return changes
+
+
 class FilterModule:
     """Read-once plans."""
 
@@ -378,6 +427,8 @@ class FilterModule:
             "ecs_service_cluster_plan": ecs_cluster_plan,
             "ecs_service_origin_access_control_plan": origin_access_control_plan,
             "ecs_service_distribution_summaries": distribution_summaries,
+            "identity_found_roles": identity_found_roles,
+            "identity_inline_policy_changes": identity_inline_policy_changes,
             "ecs_service_ecr_repositories_plan": ecr_repositories_plan,
             "storage_cloudfront_source": storage_cloudfront_source,
         }

@@ -102,8 +102,8 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.platform_ops.aws.plugins.module_utils.iam_inline import plan
 
 NAME_RE = re.compile(r"^[\w+=,.@-]{1,128}$")
 ROLE_RE = re.compile(r"^[\w+=,.@-]{1,64}$")
@@ -189,21 +189,6 @@ def read_current(module, client, wanted):
             return list(pool.map(one, wanted))
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg="Failed to read the roles' inline policies")
-
-
-def plan(wanted, current):
-    """Each wanted policy with its current document (``found``) and the action: created, updated, deleted or none."""
-    planned = []
-    for index, item in enumerate(wanted):
-        found = current[index]
-        if item["state"] == "absent":
-            action = "deleted" if found is not None else "none"
-        elif found is None:
-            action = "created"
-        else:
-            action = "updated" if compare_policies(found, item["document"]) else "none"
-        planned.append(dict(item, found=found, action=action))
-    return planned
 
 
 def main():

@@ -589,3 +589,58 @@ def test_distribution_summaries_are_the_listed_items():
     assert plans.distribution_summaries({"DistributionList": {"Quantity": 0}}) == []
     item = {"Id": "E1", "ARN": "arn:aws:cloudfront::123456789012:distribution/E1", "DomainName": "d1.cloudfront.net"}
     assert plans.distribution_summaries({"DistributionList": {"Items": [item]}}) == [item]
+
+
+def _read_identity_roles(run_module, path):
+    reads = [
+        {"id": "roles", "service": "iam", "operation": "list_roles", "params": {"PathPrefix": path}, "paginate": True},
+        {
+            "id": "details",
+            "service": "iam",
+            "operation": "get_account_authorization_details",
+            "params": {"Filter": ["Role"]},
+            "paginate": True,
+        },
+    ]
+    read = run_module("aws_read", {"reads": reads})
+    assert not read.failed, read
+    return plans.identity_found_roles(read["responses"]["roles"], read["responses"]["details"])
+
+
+def test_identity_found_roles_give_what_iam_role_info_gave_and_the_inline_documents(run_module, amazon, aws):
+    path = f"/plans-{uuid.uuid4().hex[:8]}/"
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    iam = aws("iam")
+    name = f"plans-{uuid.uuid4().hex[:8]}-task-api"
+    iam.create_role(
+        RoleName=name,
+        Path=path,
+        Description="the api's task role",
+        AssumeRolePolicyDocument=json.dumps(trust),
+        Tags=[{"Key": "Project", "Value": "caseapp"}],
+    )
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+    iam.put_role_policy(RoleName=name, PolicyName="service-access", PolicyDocument=json.dumps(document))
+    (found,) = _read_identity_roles(run_module, path)
+    (info,) = amazon("iam_role_info", {"path_prefix": path})["iam_roles"]
+    for key in ("role_name", "path", "description", "assume_role_policy_document", "inline_policies"):
+        assert found[key] == info[key], key
+    # ListRoles carries no tags (iam_role_info with a path gave none): the authorization details do.
+    assert found["tags"] == {"Project": "caseapp"}
+    assert found["managed_policies"] == info["managed_policies"] == []
+    assert found["inline_policy_documents"] == {"service-access": document}
+
+    wanted = [{"role": name, "name": "service-access", "document": document, "state": "present"}]
+    assert plans.identity_inline_policy_changes(wanted, [found]) == []
+    assert not run_module("iam_inline_policies", {"policies": wanted}, check_mode=True).changed
+    other = dict(document, Statement=[dict(document["Statement"][0], Action="s3:PutObject")])
+    changed = [dict(wanted[0], document=other), {"role": name, "name": "extra", "state": "absent"}]
+    assert plans.identity_inline_policy_changes(changed, [found]) == changed[:1]
+    assert run_module("iam_inline_policies", {"policies": changed}, check_mode=True).changed
+    unread = [{"role": "not-read", "name": "x", "document": document, "state": "present"}]
+    assert plans.identity_inline_policy_changes(unread, [found]) == unread  # the module judges a role not read
