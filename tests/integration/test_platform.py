@@ -296,6 +296,13 @@ def _drift_state(stack: LocalStack) -> dict:
         )["PolicyDocument"],
         # The instance, its parameter group and its subnet group, read once and planned (issue 15).
         **_database_drift_state(stack),
+        # The ECS roles' tags and inline policies, read once and planned (issue 15).
+        "exec_role_tags": {
+            t["Key"]: t["Value"] for t in iam.get_role(RoleName=f"{STACK}-exec-backend")["Role"].get("Tags", [])
+        },
+        "task_role_policy": iam.get_role_policy(RoleName=f"{STACK}-task-backend", PolicyName="service-access")[
+            "PolicyDocument"
+        ],
     }
 
 
@@ -410,6 +417,11 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
         Parameters=[{"ParameterName": "log_connections", "ParameterValue": "0", "ApplyMethod": "immediate"}],
     )
     rds.remove_tags_from_resource(ResourceName=before["db_subnet_group_arn"], TagKeys=["Environment"])
+    iam.untag_role(RoleName=f"{STACK}-exec-backend", TagKeys=["Service"])
+    narrower = dict(before["task_role_policy"], Statement=before["task_role_policy"]["Statement"][:-1])
+    iam.put_role_policy(
+        RoleName=f"{STACK}-task-backend", PolicyName="service-access", PolicyDocument=json.dumps(narrower)
+    )
     drifted = _drift_state(stack)
     assert drifted["db_open_to_world"] and not drifted["documents_tls_only"], drifted
     assert before["search_log_retention"], "the search domain has no log group to drift"
@@ -427,6 +439,8 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
         "db_tags",
         "db_log_connections",
         "db_subnet_group_tags",
+        "exec_role_tags",
+        "task_role_policy",
     ):
         assert drifted[key] != before[key], f"the drift of {key} was not made: {drifted[key]!r}"
     assert drifted["task_role_managed"] and drifted["circuit_breaker"].get("enable") is False, drifted
@@ -507,6 +521,8 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
         "db_tags",
         "db_log_connections",
         "db_subnet_group_tags",
+        "exec_role_tags",
+        "task_role_policy",
     ):
         assert after[key] == before[key], f"{key} was not reverted: {after[key]!r} (before {before[key]!r})"
     again = stack.run("deploy.yml")
