@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible.plugins.filter.core import to_bool
 from ansible_collections.platform_ops.aws.plugins.module_utils import platform_rules
 
@@ -402,24 +403,41 @@ def _alarm_differs(want, have):
         return True
 
 
+def _as_info(existing):
+    """The alarms as ``amazon.aws.cloudwatch_metric_alarm_info`` returns them (snake_case): its ``metric_alarms``
+    are kept; DescribeAlarms ``MetricAlarms`` (CamelCase, e.g. read with aws_read) are converted the way that
+    module converts them (``camel_dict_to_snake_dict``)."""
+    alarms = []
+    for alarm in existing or []:
+        if not isinstance(alarm, dict):
+            raise AnsibleFilterError(f"an alarm must be a mapping, got {alarm!r}")
+        alarms.append(camel_dict_to_snake_dict(alarm) if "AlarmName" in alarm else alarm)
+    return alarms
+
+
 def alarms_to_converge(desired, existing):
     """The desired alarms that are missing from ``existing`` or differ from it.
 
-    ``existing`` is ``amazon.aws.cloudwatch_metric_alarm_info``'s ``metric_alarms`` (snake_case).
+    ``existing`` is ``amazon.aws.cloudwatch_metric_alarm_info``'s ``metric_alarms`` (snake_case) or the
+    ``MetricAlarms`` of a DescribeAlarms read (aws_read; CamelCase, converted as that module converts them).
     Everything the role sets is compared: metric, statistic, dimensions, threshold, periods,
     description, missing-data treatment and the ALARM / OK / INSUFFICIENT_DATA actions.
     """
-    by_name = {a.get("alarm_name"): a for a in existing or []}
+    by_name = {a.get("alarm_name"): a for a in _as_info(existing)}
     return [want for want in desired if want["name"] not in by_name or _alarm_differs(want, by_name[want["name"]])]
 
 
 def stale_alarms(existing, desired, prefix):
-    """Names of alarms this role made for ``prefix`` (by the description marker) that are no longer wanted."""
+    """Names of alarms this role made for ``prefix`` (by the description marker) that are no longer wanted.
+
+    ``existing``: cloudwatch_metric_alarm_info's ``metric_alarms`` or DescribeAlarms' ``MetricAlarms``
+    (as ``monitoring_alarms_to_converge`` takes them).
+    """
     marker = MARKER.format(prefix=prefix)
     wanted = {a["name"] for a in desired or []}
     return sorted(
         a["alarm_name"]
-        for a in existing or []
+        for a in _as_info(existing)
         if str(a.get("alarm_name", "")).startswith(f"{prefix}-")
         and str(a.get("alarm_description") or "").endswith(marker)
         and a["alarm_name"] not in wanted
