@@ -296,6 +296,8 @@ def _drift_state(stack: LocalStack) -> dict:
         )["PolicyDocument"],
         # The instance, its parameter group and its subnet group, read once and planned (issue 15).
         **_database_drift_state(stack),
+        # The alarm topic, read once and planned (issue 15).
+        **_alarm_topic_drift_state(stack),
         # The ECS roles' tags and inline policies, read once and planned (issue 15).
         "exec_role_tags": {
             t["Key"]: t["Value"] for t in iam.get_role(RoleName=f"{STACK}-exec-backend")["Role"].get("Tags", [])
@@ -303,6 +305,19 @@ def _drift_state(stack: LocalStack) -> dict:
         "task_role_policy": iam.get_role_policy(RoleName=f"{STACK}-task-backend", PolicyName="service-access")[
             "PolicyDocument"
         ],
+    }
+
+
+def _alarm_topic_drift_state(stack: LocalStack) -> dict:
+    sns = stack.client("sns")
+    (arn,) = [t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(f":{STACK}-alarms")]
+    return {
+        "alarm_topic_arn": arn,
+        "alarm_topic_kms": sns.get_topic_attributes(TopicArn=arn)["Attributes"].get("KmsMasterKeyId", ""),
+        "alarm_topic_subscriptions": sorted(
+            (s["Protocol"], s["Endpoint"]) for s in sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]
+        ),
+        "alarm_topic_tags": {t["Key"]: t["Value"] for t in sns.list_tags_for_resource(ResourceArn=arn)["Tags"]},
     }
 
 
@@ -417,6 +432,13 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
         Parameters=[{"ParameterName": "log_connections", "ParameterValue": "0", "ApplyMethod": "immediate"}],
     )
     rds.remove_tags_from_resource(ResourceName=before["db_subnet_group_arn"], TagKeys=["Environment"])
+    sns = stack.client("sns")
+    topic = before["alarm_topic_arn"]
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="KmsMasterKeyId", AttributeValue="")
+    for subscription in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]:
+        sns.unsubscribe(SubscriptionArn=subscription["SubscriptionArn"])
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="intruder@example.org")
+    sns.untag_resource(ResourceArn=topic, TagKeys=["DataClassification"])
     iam.untag_role(RoleName=f"{STACK}-exec-backend", TagKeys=["Service"])
     narrower = dict(before["task_role_policy"], Statement=before["task_role_policy"]["Statement"][:-1])
     iam.put_role_policy(
@@ -441,6 +463,9 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
         "db_subnet_group_tags",
         "exec_role_tags",
         "task_role_policy",
+        "alarm_topic_kms",
+        "alarm_topic_subscriptions",
+        "alarm_topic_tags",
     ):
         assert drifted[key] != before[key], f"the drift of {key} was not made: {drifted[key]!r}"
     assert drifted["task_role_managed"] and drifted["circuit_breaker"].get("enable") is False, drifted
@@ -479,6 +504,8 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
         "Ensure the PostgreSQL instance exists, encrypted, private, backed up and monitored",
         "Ensure the parameter group forces TLS and logs connections and slow statements",
         "Ensure the DB subnet group spans the database subnets of every AZ",
+        "Ensure the alarm topic exists with the alarm emails subscribed",
+        "Ensure the alarm topic is encrypted with the platform KMS key",
     ):
         assert any(task in name for name in changed), f"--check does not report {task!r}: {changed}"
     # Nothing else is reported: in check mode the load balancer is read (elb_application_lb answers
@@ -523,6 +550,9 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
         "db_subnet_group_tags",
         "exec_role_tags",
         "task_role_policy",
+        "alarm_topic_kms",
+        "alarm_topic_subscriptions",
+        "alarm_topic_tags",
     ):
         assert after[key] == before[key], f"{key} was not reverted: {after[key]!r} (before {before[key]!r})"
     again = stack.run("deploy.yml")
