@@ -42,6 +42,14 @@ def _missing_tags(current, wanted):
     return sorted(key for key, value in (wanted or {}).items() if current.get(key) != str(value))
 
 
+def _tag_differences(tags_read, wanted):
+    """ListTagsForResource's answer (null: not read) against the wanted tags."""
+    if tags_read is None:
+        return ["tags unread"]
+    missing = _missing_tags(_tags(tags_read.get("TagList")), wanted)
+    return [f"tags {missing}"] if missing else []
+
+
 def _same(wanted, current):
     if isinstance(wanted, bool) or isinstance(current, bool):
         return bool(wanted) == bool(current)
@@ -130,13 +138,7 @@ def subnet_group_differences(described, tags_read, wanted):
     subnets = {subnet.get("SubnetIdentifier") for subnet in group.get("Subnets") or []}
     if subnets != set(wanted.get("subnets") or []):
         differs.append("subnets")
-    if tags_read is None:
-        differs.append("tags unread")
-    else:
-        missing = _missing_tags(_tags(tags_read.get("TagList")), wanted.get("tags"))
-        if missing:
-            differs.append(f"tags {missing}")
-    return differs
+    return differs + _tag_differences(tags_read, wanted.get("tags"))
 
 
 def _parameter_value(parameter, value):
@@ -167,13 +169,7 @@ def parameter_group_differences(described, tags_read, parameters_read, wanted):
         parameter = current.get(name)
         if parameter is None or _parameter_value(parameter, value) != parameter.get("ParameterValue"):
             differs.append(f"parameter {name}")
-    if tags_read is None:
-        differs.append("tags unread")
-    else:
-        missing = _missing_tags(_tags(tags_read.get("TagList")), wanted.get("tags"))
-        if missing:
-            differs.append(f"tags {missing}")
-    return differs
+    return differs + _tag_differences(tags_read, wanted.get("tags"))
 
 
 class FilterModule:

@@ -46,13 +46,9 @@ def run_module(moto_endpoint):
     return run
 
 
-@pytest.fixture
-def amazon(moto_endpoint):
-    """``amazon('backup_plan_info', {...})``: an amazon.aws module's JSON result, run as run_module runs ours
-    (to compare a read-once plan or view with what the upstream module itself answers)."""
-
+def _upstream_runner(collection: str, moto_endpoint: str):
     def run(name: str, args: dict, check_mode: bool = False) -> dict:
-        module = importlib.import_module(f"ansible_collections.amazon.aws.plugins.modules.{name}")
+        module = importlib.import_module(f"ansible_collections.{collection}.aws.plugins.modules.{name}")
         full = {"region": "us-east-1", "endpoint_url": moto_endpoint, "access_key": "testing", "secret_key": "testing"}
         full.update(args, _ansible_check_mode=check_mode)
         ansible_warnings._global_warnings.clear()
@@ -63,3 +59,17 @@ def amazon(moto_endpoint):
         return json.loads(out.getvalue())
 
     return run
+
+
+@pytest.fixture
+def amazon(moto_endpoint):
+    """``amazon('backup_plan_info', {...})``: an amazon.aws module's JSON result, run as run_module runs ours
+    (to compare a read-once plan or view with what the upstream module itself answers)."""
+    return _upstream_runner("amazon", moto_endpoint)
+
+
+@pytest.fixture
+def community(moto_endpoint):
+    """``community('sns_topic', {...}, check_mode=True)``: a community.aws module's JSON result, run as
+    ``amazon`` runs amazon.aws modules."""
+    return _upstream_runner("community", moto_endpoint)

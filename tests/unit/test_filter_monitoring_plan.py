@@ -9,16 +9,11 @@ amazon.aws.cloudwatch_metric_alarm_info's result."""
 from __future__ import annotations
 
 import contextlib
-import importlib
-import io
 import json
 import uuid
-from contextlib import redirect_stdout
 
 import jinja2
 import pytest
-from ansible.module_utils.common import warnings as ansible_warnings
-from ansible.module_utils.testing import patch_module_args
 from ansible_collections.platform_ops.aws.plugins.filter import monitoring as m
 from ansible_collections.platform_ops.aws.plugins.filter import monitoring_plan as plan
 
@@ -77,25 +72,6 @@ def dashboard_body(prefix: str, topic_arn: str) -> dict:
 
 
 # ------------------------------------------------------------------------ helpers
-
-
-@pytest.fixture
-def community(moto_endpoint):
-    """``community('sns_topic', {...}, check_mode=True)``: a community.aws module's JSON result, run in-process
-    as conftest's ``amazon`` runs amazon.aws modules."""
-
-    def run(name: str, args: dict, check_mode: bool = False) -> dict:
-        module = importlib.import_module(f"ansible_collections.community.aws.plugins.modules.{name}")
-        full = {"region": REGION, "endpoint_url": moto_endpoint, "access_key": "testing", "secret_key": "testing"}
-        full.update(args, _ansible_check_mode=check_mode)
-        ansible_warnings._global_warnings.clear()
-        ansible_warnings._global_deprecations.clear()
-        out = io.StringIO()
-        with patch_module_args(full), redirect_stdout(out), pytest.raises(SystemExit):
-            module.main()
-        return json.loads(out.getvalue())
-
-    return run
 
 
 class Monitoring:
