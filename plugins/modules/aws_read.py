@@ -58,7 +58,8 @@ options:
           - Parameters taken from an earlier read's response, as C(<id>.<path>), the path dotted, list indexes as
             numbers, for example V(key.KeyMetadata.KeyId) or V(detectors.DetectorIds.0); a part C(<Key>=<value>) picks
             the first item of a list whose C(<Key>) is C(<value>) (the value without dots), for example
-            V(plans.BackupPlansList.BackupPlanName=daily.BackupPlanId). The read runs after the
+            V(plans.BackupPlansList.BackupPlanName=daily.BackupPlanId); several conditions joined by C(&) must all
+            hold, for example V(services.services.serviceName=web&status=ACTIVE.taskDefinition). The read runs after the
             reads it names. When one of them is missing, or the path is not in its response, this read is not made;
             its response is null and its id is listed in RV(missing) (what it would describe does not exist).
           - A key with dots names a place inside O(reads[].params), list indexes as numbers, which O(reads[].params)
@@ -67,6 +68,15 @@ options:
           - Each name must be of a read listed before this one.
         type: dict
         default: {}
+      only_if_missing:
+        description:
+          - Ids of reads listed before this one. This read is a fallback for them: it is made only when every one of
+            them is missing (see RV(missing)), for example a task definition family's latest revision when no service
+            runs one. When one of them was found this read is not made, its response is null and its id is not listed
+            in RV(missing).
+        type: list
+        elements: str
+        default: []
       missing_ok:
         description:
           - Error codes that mean "does not exist" for this call, for example V(NoSuchEntity). The response is
@@ -113,6 +123,25 @@ EXAMPLES = r"""
         params: {PolicyName: default}
         params_from: {KeyId: key.KeyMetadata.KeyId}
   register: network_state
+
+- name: The task definition each service runs, else (no such service) its family's latest revision
+  platform_ops.aws.aws_read:
+    reads:
+      - id: services
+        service: ecs
+        operation: describe_services
+        params: {cluster: caseapp-prod, services: [caseapp-prod-web]}
+      - id: running
+        service: ecs
+        operation: describe_task_definition
+        params: {}
+        params_from: {taskDefinition: services.services.serviceName=caseapp-prod-web&status=ACTIVE.taskDefinition}
+      - id: latest
+        service: ecs
+        operation: describe_task_definition
+        params: {taskDefinition: caseapp-prod-web}
+        only_if_missing: [running]
+        missing_ok: [ClientException]
 """
 
 RETURN = r"""
@@ -185,6 +214,11 @@ def validate(module):
                 )
             if "." in param and _place(read["params"], param) is None:
                 module.fail_json(msg=f"reads[{index}] ({rid}): params_from {param!r} is not a place in its params")
+        for source in read["only_if_missing"]:
+            if source not in seen:
+                module.fail_json(
+                    msg=f"reads[{index}] ({rid}): only_if_missing {source!r} must name a read listed before this one"
+                )
         seen.add(rid)
         if not OPERATION_RE.match(operation or ""):
             module.fail_json(msg=f"reads[{index}] ({rid}): operation {operation!r} is not a boto3 method name")
@@ -242,8 +276,11 @@ def lookup(results, source):
         if isinstance(value, list) and part.isdigit() and int(part) < len(value):
             value = value[int(part)]
         elif isinstance(value, list) and "=" in part:
-            key, _, wanted = part.partition("=")
-            value = next((v for v in value if isinstance(v, dict) and str(v.get(key)) == wanted), None)
+            wanted = [condition.partition("=")[::2] for condition in part.split("&")]
+            value = next(
+                (v for v in value if isinstance(v, dict) and all(str(v.get(k)) == w for k, w in wanted)),
+                None,
+            )
             if value is None:
                 return _ABSENT
         elif isinstance(value, dict) and part in value:
@@ -281,7 +318,12 @@ def waves(reads):
     """The reads in rounds: each round's reads name (params_from) only reads of earlier rounds."""
     done, pending, rounds = set(), list(reads), []
     while pending:
-        ready = [r for r in pending if all(s.split(".")[0] in done for s in r["params_from"].values())]
+        ready = [
+            r
+            for r in pending
+            if all(s.split(".")[0] in done for s in r["params_from"].values())
+            and all(s in done for s in r["only_if_missing"])
+        ]
         rounds.append(ready)
         done.update(r["id"] for r in ready)
         pending = [r for r in pending if r["id"] not in done]
@@ -310,6 +352,7 @@ def main():
                 region=dict(type="str"),
                 missing_ok=dict(type="list", elements="str", default=[]),
                 params_from=dict(type="dict", default={}),
+                only_if_missing=dict(type="list", elements="str", default=[]),
             ),
         ),
         max_workers=dict(type="int", default=8),
@@ -333,6 +376,8 @@ def main():
     results, missing = {}, set()
 
     def one(read):
+        if any(results.get(source) is not None for source in read["only_if_missing"]):
+            return None, None
         params = copy.deepcopy(read["params"])
         for param, source in read["params_from"].items():
             value = lookup(results, source)

@@ -277,3 +277,59 @@ def test_an_app_client_s_secret_is_redacted(run_module, aws):
     assert result["responses"]["backend"]["UserPoolClient"]["ClientSecret"] == "REDACTED"
     assert result["responses"]["backend"]["UserPoolClient"]["ClientName"] == "backend"
     assert "ClientSecret" not in result["responses"]["web"]["UserPoolClient"]
+
+
+def test_a_fallback_read_is_made_only_when_what_it_stands_in_for_is_missing(run_module, aws, moto_endpoint):
+    """only_if_missing: a service's running task definition, else its family's latest revision; a list item picked by
+    several conditions (name and status)."""
+    tag = f"read-{uuid.uuid4().hex[:8]}"
+    ecs = aws("ecs")
+    ecs.create_cluster(clusterName=tag)
+    container = [{"name": "app", "image": "nginx", "memory": 128}]
+    first = ecs.register_task_definition(family=f"{tag}-web", containerDefinitions=container)["taskDefinition"]
+    ecs.register_task_definition(family=f"{tag}-web", containerDefinitions=container)
+    ecs.create_service(cluster=tag, serviceName=f"{tag}-web", taskDefinition=first["taskDefinitionArn"], desiredCount=0)
+    ecs.register_task_definition(family=f"{tag}-worker", containerDefinitions=container)
+
+    def reads(service):
+        return [
+            {
+                "id": "services",
+                "service": "ecs",
+                "operation": "describe_services",
+                "params": {"cluster": tag, "services": [f"{tag}-{service}"]},
+            },
+            {
+                "id": "running",
+                "service": "ecs",
+                "operation": "describe_task_definition",
+                "params_from": {
+                    "taskDefinition": f"services.services.serviceName={tag}-{service}&status=ACTIVE.taskDefinition"
+                },
+            },
+            {
+                "id": "latest",
+                "service": "ecs",
+                "operation": "describe_task_definition",
+                "params": {"taskDefinition": f"{tag}-{service}"},
+                "only_if_missing": ["running"],
+                "missing_ok": ["ClientException"],
+            },
+        ]
+
+    before = api_operations(moto_endpoint)
+    web = run_module(MODULE, {"reads": reads("web")}, check_mode=True)
+    assert not web.failed, web
+    assert web["responses"]["running"]["taskDefinition"]["revision"] == 1
+    assert web["responses"]["latest"] is None and web["missing"] == []
+    # The fallback was not asked: one describe_task_definition.
+    assert operations_delta(before, api_operations(moto_endpoint))["ecs.DescribeTaskDefinition"] == 1
+    worker = run_module(MODULE, {"reads": reads("worker")}, check_mode=True)
+    assert not worker.failed, worker
+    assert worker["missing"] == ["running"]
+    assert worker["responses"]["latest"]["taskDefinition"]["family"] == f"{tag}-worker"
+    # A fallback naming a later read is refused before any call.
+    bad = reads("web")
+    bad[1]["only_if_missing"] = ["latest"]
+    refused = run_module(MODULE, {"reads": bad})
+    assert refused.failed and "only_if_missing 'latest' must name a read listed before" in refused["msg"], refused

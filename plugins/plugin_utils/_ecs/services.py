@@ -27,6 +27,70 @@ def ecs_existing_services(described, prefix):
     return out
 
 
+# DescribeServices takes at most 10 services per call (ECS API reference).
+DESCRIBE_SERVICES_MAX = 10
+# DescribeTaskDefinition's answer for a family without an ACTIVE revision (ECS: "Unable to describe task definition").
+TASK_DEFINITION_MISSING = ["ClientException", "InvalidParameterException"]
+
+
+def ecs_state_reads(names, prefix, cluster, cluster_exists=True):
+    """The ``platform_ops.aws.aws_read`` reads of the services ``names`` and the task definition each runs,
+    in one module run: DescribeServices (ten per call), then for each service the task definition its
+    ACTIVE ECS service runs, else (no such service, or no cluster yet: ``cluster_exists`` false) its
+    family's latest ACTIVE revision. ``ecs_state`` reads the answer."""
+    reads = []
+    chunks = [names[i : i + DESCRIBE_SERVICES_MAX] for i in range(0, len(names), DESCRIBE_SERVICES_MAX)]
+    for index, chunk in enumerate(chunks if cluster_exists else []):
+        reads.append(
+            {
+                "id": f"services_{index}",
+                "service": "ecs",
+                "operation": "describe_services",
+                "params": {"cluster": cluster, "services": [f"{prefix}-{name}" for name in chunk]},
+                "missing_ok": ["ClusterNotFoundException"],
+            }
+        )
+    for position, name in enumerate(names):
+        family = {
+            "id": f"latest_{name}",
+            "service": "ecs",
+            "operation": "describe_task_definition",
+            "params": {"taskDefinition": f"{prefix}-{name}"},
+            "missing_ok": TASK_DEFINITION_MISSING,
+        }
+        if cluster_exists:
+            selector = f"serviceName={prefix}-{name}&status=ACTIVE"
+            reads.append(
+                {
+                    "id": f"running_{name}",
+                    "service": "ecs",
+                    "operation": "describe_task_definition",
+                    "params_from": {
+                        "taskDefinition": f"services_{position // DESCRIBE_SERVICES_MAX}.services.{selector}.taskDefinition"
+                    },
+                    "missing_ok": TASK_DEFINITION_MISSING,
+                }
+            )
+            family["only_if_missing"] = [f"running_{name}"]
+        reads.append(family)
+    return reads
+
+
+def ecs_state(responses, names, prefix):
+    """``{"existing": ecs_existing_services, "task_definitions": {service: task definition}}`` from the
+    answer to ``ecs_state_reads``: the task definition to compare each service's plan with (what it runs,
+    else its family's latest revision; ``{}`` when there is none)."""
+    responses = responses or {}
+    described = []
+    for rid in sorted(key for key in responses if key.startswith("services_")):
+        described.extend((responses[rid] or {}).get("services") or [])
+    task_definitions = {}
+    for name in names:
+        found = responses.get(f"running_{name}") or responses.get(f"latest_{name}") or {}
+        task_definitions[name] = found.get("taskDefinition") or {}
+    return {"existing": ecs_existing_services(described, prefix), "task_definitions": task_definitions}
+
+
 def ecs_registered_task_definitions(results, full=False):
     """``{service: "family:revision"}`` (``full``: the ARN) of the revisions an ``ecs_task_definition``
     loop registered or reused (not the ones check mode would register)."""

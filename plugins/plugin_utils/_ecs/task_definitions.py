@@ -400,13 +400,3 @@ def ecs_task_definition_revisions(results):
         if family and latest:
             pairs.extend([family, revision] for revision in range(1, int(latest) + 1))
     return pairs
-
-
-def ecs_by_service(results, key="item"):
-    """``{service: result}`` from a looped task's ``results`` whose items have a ``service`` (or are names)."""
-    out = {}
-    for result in results or []:
-        item = result.get(key)
-        name = item.get("service") if isinstance(item, dict) else item
-        out[str(name)] = result
-    return out
