@@ -70,7 +70,7 @@ options:
         default: {}
       only_if_missing:
         description:
-          - Ids of reads listed before this one. This read is a fallback for them: it is made only when every one of
+          - Ids of reads listed before this one. This read is a fallback for them, made only when every one of
             them is missing (see RV(missing)), for example a task definition family's latest revision when no service
             runs one. When one of them was found this read is not made, its response is null and its id is not listed
             in RV(missing).
