@@ -15,7 +15,7 @@ import re
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible.plugins.filter.core import to_bool
-from ansible_collections.platform_ops.aws.plugins.module_utils import platform_rules
+from ansible_collections.platform_ops.aws.plugins.module_utils import cloudwatch, platform_rules
 
 # Elastic Load Balancing names (load balancers and target groups): at most 32 characters,
 # letters, digits and hyphens, not starting or ending with a hyphen.
@@ -212,7 +212,7 @@ def _alarm(kind, name, dimensions, *, target="", context):
 
 
 def monitoring_alarms(targets, prefix, topic_arn, thresholds=None, *, period=300, evaluation_periods=3):
-    """The alarms the monitoring role wants, as ``amazon.aws.cloudwatch_metric_alarm`` arguments.
+    """The alarms the monitoring role wants, as ``platform_ops.aws.cloudwatch_metric_alarms``' ``alarms`` items.
 
     ``targets``: ``{ecs, cluster, services: [{name, ecs_service, public, target_group}], load_balancer,
     database, cache_group, cache_members, search: {domain_name, client_id}}``; a component left empty
@@ -369,40 +369,6 @@ def monitoring_targets(inputs):
     }
 
 
-def _dimension_set(dimensions):
-    if isinstance(dimensions, dict):
-        return {(str(k), str(v)) for k, v in dimensions.items()}
-    pairs = set()
-    for dim in dimensions or []:
-        pairs.add((str(dim.get("name", dim.get("Name"))), str(dim.get("value", dim.get("Value")))))
-    return pairs
-
-
-def _alarm_differs(want, have):
-    checks = (
-        (want["namespace"], have.get("namespace")),
-        (want["metric_name"], have.get("metric_name")),
-        (want.get("statistic"), have.get("statistic")),
-        (want.get("extended_statistic"), have.get("extended_statistic")),
-        (want["comparison"], have.get("comparison_operator")),
-        (want["period"], have.get("period")),
-        (want["evaluation_periods"], have.get("evaluation_periods")),
-        (want["datapoints_to_alarm"], have.get("datapoints_to_alarm")),
-        (want["description"], have.get("alarm_description")),
-        (want["treat_missing_data"], have.get("treat_missing_data") or "missing"),
-        (sorted(want["alarm_actions"]), sorted(have.get("alarm_actions") or [])),
-        (sorted(want["ok_actions"]), sorted(have.get("ok_actions") or [])),
-        (sorted(want["insufficient_data_actions"]), sorted(have.get("insufficient_data_actions") or [])),
-        (_dimension_set(want["dimensions"]), _dimension_set(have.get("dimensions"))),
-    )
-    if any(a != b for a, b in checks):
-        return True
-    try:
-        return float(have.get("threshold")) != float(want["threshold"])
-    except (TypeError, ValueError):
-        return True
-
-
 def _as_info(existing):
     """The alarms as ``amazon.aws.cloudwatch_metric_alarm_info`` returns them (snake_case): its ``metric_alarms``
     are kept; DescribeAlarms ``MetricAlarms`` (CamelCase, e.g. read with aws_read) are converted the way that
@@ -424,7 +390,7 @@ def alarms_to_converge(desired, existing):
     description, missing-data treatment and the ALARM / OK / INSUFFICIENT_DATA actions.
     """
     by_name = {a.get("alarm_name"): a for a in _as_info(existing)}
-    return [want for want in desired if want["name"] not in by_name or _alarm_differs(want, by_name[want["name"]])]
+    return [want for want in desired if cloudwatch.alarm_differences(want, by_name.get(want["name"]))]
 
 
 def stale_alarms(existing, desired, prefix):
