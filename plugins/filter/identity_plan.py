@@ -79,8 +79,6 @@ The role's other plans, from explicit inputs (a dict of the variables they need,
 
 from __future__ import annotations
 
-import re
-
 from ansible_collections.platform_ops.aws.plugins.filter.network_plan import _CONNECTION
 from ansible_collections.platform_ops.aws.plugins.filter.platform import service_spec_errors
 from ansible_collections.platform_ops.aws.plugins.module_utils import cognito_plan as plan
@@ -505,8 +503,6 @@ def identity_iam_plan(found_roles, config):
 
 # --------------------------------------------------------------------------------------------- input checks
 
-# IAM's path syntax (also checked for search_client_role_path by roles/search).
-IAM_PATH_RE = re.compile(r"^/([A-Za-z0-9+=,.@_-]+/)*$")
 # config key: (variable, lowest, highest)
 IDENTITY_RANGES = {
     "password_min_length": ("identity_password_min_length", 12, 99),
@@ -546,7 +542,7 @@ def identity_input_errors(config):
         if not low <= _as_int(value) <= high:
             errors.append(f"{variable} must be {low} to {high} (got {value})")
     path = config.get("role_path")
-    if not isinstance(path, str) or not IAM_PATH_RE.match(path):
+    if not rules.is_iam_path(path):
         errors.append(f"identity_role_path {path} is not an IAM path such as /platform/")
     # Group names are compared without case, as Ansible's unique filter does.
     groups = config.get("user_groups") or []

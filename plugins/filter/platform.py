@@ -436,11 +436,18 @@ def backup_plan_differs(found, rules, tags=None, purge_tags=True):
     return bool(purge_tags) and bool(set(current) - set(desired))
 
 
+def is_iam_path(path):
+    """Whether ``path`` is an IAM path (``/`` or ``/a/b/``): the rule of module_utils/platform_rules that the
+    identity role's ``identity_role_path`` and the search role's ``search_client_role_path`` follow."""
+    return rules.is_iam_path(path)
+
+
 class FilterModule:
     """platform_ops.aws filters."""
 
     def filters(self):
         return {
+            "search_is_iam_path": is_iam_path,
             "platform_resource_name": resource_name,
             "security_baseline_backup_plan_differs": backup_plan_differs,
             "platform_standard_tags": standard_tags,

@@ -389,3 +389,28 @@ def test_dr_errors_pilot_light_needs_a_dr_region_and_a_certificate_in_staging_an
 def test_dr_errors_dns_name_inside_its_zone(zone, name, message):
     errors = rules.dr_errors({**DR_BASE, "platform_dns_zone": zone, "platform_dns_name": name})
     assert any(message in e for e in errors), errors
+
+
+@pytest.mark.parametrize(
+    ("path", "valid"),
+    [
+        ("/", True),
+        ("/platform/", True),
+        ("/platform/caseapp-prod/", True),
+        ("/a+b=c,d.e@f_g-h/", True),
+        ("platform/", False),
+        ("/platform", False),
+        ("//", False),
+        ("/with space/", False),
+        ("/" + "a/" * 256, False),
+        (None, False),
+    ],
+)
+def test_iam_paths_one_rule_for_identity_and_search(path, valid):
+    from ansible_collections.platform_ops.aws.plugins.filter import identity_plan
+
+    assert rules.is_iam_path(path) is valid
+    assert platform.is_iam_path(path) is valid
+    # The identity role's check uses the same rule.
+    errors = identity_plan.identity_input_errors({"role_path": path, "services": [], "prefix": "caseapp-prod"})
+    assert any("identity_role_path" in e for e in errors) is not valid

@@ -21,6 +21,16 @@ NAME_LIMITS = {
     "log_group": 512,  # CloudWatch Logs logGroupName
     "secret": 512,  # Secrets Manager Name
 }
+# IAM's path syntax (IAM API reference, CreateRole Path): "/" or "/a/b/". The identity role's
+# identity_role_path and the search role's search_client_role_path follow it.
+IAM_PATH_RE = re.compile(r"^/([A-Za-z0-9+=,.@_-]+/)*$")
+
+
+def is_iam_path(path):
+    """Whether ``path`` is an IAM path ("/" or "/a/b/", at most 512 characters)."""
+    return isinstance(path, str) and len(path) <= 512 and bool(IAM_PATH_RE.match(path))
+
+
 # Services are named {prefix}-{service}; their roles {prefix}-exec-{service} (execution) and
 # {prefix}-task-{service} (task).
 SERVICE_ROLE_PATTERNS = ("{prefix}-exec-{service}", "{prefix}-task-{service}")
