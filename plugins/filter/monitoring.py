@@ -488,16 +488,60 @@ def dashboard_body(alarms, region, prefix):
     return {"widgets": widgets}
 
 
+def log_group_reads(services, prefix):
+    """The ``platform_ops.aws.aws_read`` reads of the service log groups ``/platform/{prefix}/{service}``: the
+    groups under ``/platform/{prefix}/`` (DescribeLogGroups) and each service group's tags (ListTagsLogGroup,
+    the call ``amazon.aws.cloudwatchlogs_log_group_info`` makes for every group it finds). ``log_group_plan``
+    takes the answer."""
+    reads = [
+        {
+            "id": "groups",
+            "service": "logs",
+            "operation": "describe_log_groups",
+            "paginate": True,
+            "params": {"logGroupNamePrefix": f"/platform/{prefix}/"},
+        }
+    ]
+    for index, service in enumerate(services or []):
+        reads.append(
+            {
+                "id": f"tags_{index}",
+                "service": "logs",
+                "operation": "list_tags_log_group",
+                "params": {"logGroupName": f"/platform/{prefix}/{service}"},
+                "missing_ok": ["ResourceNotFoundException"],
+            }
+        )
+    return reads
+
+
+def _log_groups_from_read(responses, services, prefix):
+    """``log_group_reads``' answer as ``cloudwatchlogs_log_group_info``'s ``log_groups`` (snake_case, with tags)."""
+    tags = {
+        f"/platform/{prefix}/{service}": ((responses.get(f"tags_{index}") or {}).get("tags") or {})
+        for index, service in enumerate(services or [])
+    }
+    groups = []
+    for group in (responses.get("groups") or {}).get("logGroups") or []:
+        view = camel_dict_to_snake_dict(group)
+        view["tags"] = tags.get(group.get("logGroupName"), {})
+        groups.append(view)
+    return groups
+
+
 def log_group_plan(services, existing, prefix, *, retention_days, kms_key_arn, tags):
     """Which service log groups to converge, and which cannot get the platform KMS key in place.
 
-    ``services`` are the service names; ``existing`` is ``amazon.aws.cloudwatchlogs_log_group_info``'s
-    ``log_groups`` for the prefix ``/platform/{prefix}/``. Returns ``{"converge": [{name, service,
+    ``services`` are the service names; ``existing`` is the answer to ``log_group_reads`` (aws_read's
+    ``responses``) or ``amazon.aws.cloudwatchlogs_log_group_info``'s ``log_groups`` for the prefix
+    ``/platform/{prefix}/``. Returns ``{"converge": [{name, service,
     tags, exists}], "kms_mismatch": [names], "names": {service: name}}``: a group is converged when it is
     missing, its retention differs or a wanted tag is missing or different; an existing group
     encrypted with another key (or none) is listed in ``kms_mismatch`` because
     ``cloudwatchlogs_log_group`` sets the key only when it creates a group.
     """
+    if isinstance(existing, dict):
+        existing = _log_groups_from_read(existing, services, prefix)
     by_name = {g.get("log_group_name"): g for g in existing or []}
     plan = {"converge": [], "kms_mismatch": [], "names": {}}
     for service in services:
@@ -547,6 +591,7 @@ class FilterModule:
             "monitoring_managed_alarm_names": managed_alarm_names,
             "monitoring_dashboard_body": dashboard_body,
             "monitoring_log_group_plan": log_group_plan,
+            "monitoring_log_group_reads": log_group_reads,
             "monitoring_managed_log_groups": managed_log_groups,
             "monitoring_alarm_subscriptions": alarm_subscriptions,
         }
