@@ -26,6 +26,7 @@ from pathlib import Path
 import boto3
 import botocore.client
 import pytest
+from ansible_collections.platform_ops.aws.plugins.filter import ecs as f
 
 from tests.conftest import moto_server, set_faults
 
@@ -947,3 +948,48 @@ def test_failed_restart_is_neither_rolled_back_nor_marked_failed(run_module, mot
     assert _service_td(ecs, cluster, name) == rev1
     tags = ecs.list_tags_for_resource(resourceArn=rev1)["tags"]
     assert {"key": "PlatformRollout", "value": "failed"} not in tags
+
+
+def _settled(run_module, cluster, name, arn):
+    """The rollout stage's decision (ecs_service_rollout_settled) from the state it reads: the aws_read of
+    ecs_service_state_reads (DescribeServices with the services' tags, the task definition each runs)."""
+    short = name[len(cluster) + 1 :]
+    read = run_module("aws_read", {"reads": f.ecs_state_reads([short], cluster, cluster)}, check_mode=True)
+    assert not read.failed, read
+    state = f.ecs_state(read["responses"], [short], cluster)
+    release = f.ecs_release_plan({"register": [], "arns": {short: arn}}, list(state["existing"]), state)
+    return f.ecs_rollout_settled([{"service": name, "task_definition": arn}], release)
+
+
+def test_the_rollout_stage_skips_the_module_only_when_the_module_has_nothing_to_do(
+    run_module, moto_endpoint, network, ecs_faults
+):
+    """ecs_service_rollout_settled (plugins/plugin_utils/_ecs/task_definitions.py) lets playbooks/rollout.yml
+    leave ecs_rollout out; it must agree with the module: an answer only where the module changes nothing,
+    and then the module's own answer."""
+    ecs_faults(ecs_deployment_seconds=6)
+    ecs, cluster, arns = _setup(moto_endpoint, network, breaker=True)
+    ((name, rev1),) = arns.items()
+    move = {"task_definition": rev1}
+
+    # the first deployment is still in progress: the module would wait for it (resume)
+    assert _settled(run_module, cluster, name, rev1) == []
+    first = _rollout(run_module, cluster, name, **move)
+    assert first.changed and first["services"][0]["resumed"] is True, first
+    # COMPLETED and recorded as known good: nothing to do, and the answer is the module's
+    settled = _settled(run_module, cluster, name, rev1)
+    again = _rollout(run_module, cluster, name, **move)
+    assert not again.failed and not again.changed, again
+    assert settled == again["services"], (settled, again["services"])
+
+    # COMPLETED but no longer recorded (a stack deployed before the bookkeeping): the module records it
+    ecs.untag_resource(resourceArn=_service_arn(ecs, cluster, name), tagKeys=["PlatformKnownGood"])
+    assert _settled(run_module, cluster, name, rev1) == []
+    recorded = _rollout(run_module, cluster, name, **move)
+    assert recorded.changed and not recorded["services"][0]["changed"], recorded
+
+    # another target: the module updates the service
+    rev2 = _register(ecs, name, image="registry.example:5000/caseapp/backend:2")
+    assert _settled(run_module, cluster, name, rev2) == []
+    # no state read by the rollout stage (provisioning's plan: it may have changed the services since)
+    assert f.ecs_rollout_settled([{"service": name, "task_definition": rev1}], {"register": [], "arns": {}}) == []

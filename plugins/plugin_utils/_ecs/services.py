@@ -46,7 +46,12 @@ def ecs_state_reads(names, prefix, cluster, cluster_exists=True):
                 "id": f"services_{index}",
                 "service": "ecs",
                 "operation": "describe_services",
-                "params": {"cluster": cluster, "services": [f"{prefix}-{name}" for name in chunk]},
+                # with their tags: the rollout's known-good record (ecs_rollout_settled)
+                "params": {
+                    "cluster": cluster,
+                    "services": [f"{prefix}-{name}" for name in chunk],
+                    "include": ["TAGS"],
+                },
                 "missing_ok": ["ClusterNotFoundException"],
             }
         )

@@ -13,6 +13,11 @@ import re
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.platform_ops.aws.plugins.module_utils import platform_rules as rules
+from ansible_collections.platform_ops.aws.plugins.module_utils._ecs_release.rollout_plan import (
+    annotate,
+    plan_switch,
+    result_for,
+)
 from ansible_collections.platform_ops.aws.plugins.plugin_utils._ecs.naming import ecs_secret_arn
 from ansible_collections.platform_ops.aws.plugins.plugin_utils._ecs.services import (
     _short_task_definition,
@@ -362,13 +367,53 @@ def ecs_provision_plan(plan, existing):
     return out
 
 
-def ecs_release_plan(plan, services):
+def ecs_release_plan(plan, services, state=None):
     """The rollout stage's plan: ``{"register": [entries], "arns": {service: ARN to run},
     "services": [spec names of the existing ECS services]}`` from ``ecs_task_definition_plan`` or
     ``ecs_provision_plan`` (its ``pending`` entries are the ones to register) and the names of the
-    services that exist."""
+    services that exist. ``state``: the ``ecs_state`` the rollout stage read itself (under the lock, just
+    before), kept as ``state`` for ``ecs_rollout_settled``; provisioning's plan has none (it may have
+    changed the services since it read them)."""
     register = plan["pending"] if "pending" in plan else plan.get("register") or []
-    return {"register": list(register), "arns": dict(plan.get("arns") or {}), "services": list(services or [])}
+    release = {"register": list(register), "arns": dict(plan.get("arns") or {}), "services": list(services or [])}
+    if state:
+        release["state"] = state
+    return release
+
+
+def ecs_rollout_settled(targets, release):
+    """What ``platform_ops.aws.ecs_rollout`` answers for ``targets`` (``ecs_rollout_targets``) when it has
+    nothing to do, decided by the module's own plan (``module_utils/_ecs_release/rollout_plan.py``) from
+    the state the rollout stage read (``release.state``, ``ecs_state`` of a read with the services'
+    tags): every service runs its target task definition, its PRIMARY deployment has COMPLETED and
+    that revision is recorded as known good and not failed. Returns the module's ``services`` results,
+    or ``[]`` when any service has something to do (an update, an unfinished deployment to wait for,
+    a revision to record), when there is no such state or no target: then the module runs."""
+    state = (release or {}).get("state") or {}
+    existing = state.get("existing") or {}
+    if not targets or not existing:
+        return []
+    by_name = {
+        svc.get("serviceName"): (svc, (state.get("task_definitions") or {}).get(name) or {})
+        for name, svc in existing.items()
+    }
+    results = []
+    for target in targets:
+        service, task_definition = by_name.get(target.get("service"), ({}, {}))
+        arn = target.get("task_definition")
+        if not arn or service.get("taskDefinition") != arn or task_definition.get("taskDefinitionArn") != arn:
+            return []
+        if (service.get("deploymentController") or {}).get("type", "ECS") != "ECS":
+            return []  # the module refuses it, and says why
+        entry = {"service": target["service"], "task_definition": arn}
+        plan = plan_switch(
+            None, None, entry, service, task_definition, lookup=lambda _ref, found=task_definition: (found, [])
+        )
+        plan = annotate(plan, service, task_definition, [])
+        if plan["needs_update"] or plan["resume"] or plan["record"]:
+            return []
+        results.append(result_for(plan))
+    return results
 
 
 def ecs_rollout_targets(release, registered, prefix):
