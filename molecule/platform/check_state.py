@@ -45,7 +45,9 @@ def nothing_of_the_stack() -> None:
     """The role made nothing: no bucket, key alias, VPC, log group, IAM role or cluster of the stack."""
     buckets = [b["Name"] for b in client("s3").list_buckets()["Buckets"] if b["Name"].startswith(PREFIX)]
     check(not buckets, f"no S3 bucket named {PREFIX}* ({buckets})")
-    aliases = [a["AliasName"] for a in client("kms").list_aliases()["Aliases"] if a["AliasName"].startswith(f"alias/{PREFIX}")]
+    aliases = [
+        a["AliasName"] for a in client("kms").list_aliases()["Aliases"] if a["AliasName"].startswith(f"alias/{PREFIX}")
+    ]
     check(not aliases, f"no KMS alias alias/{PREFIX}* ({aliases})")
     vpcs = client("ec2").describe_vpcs(Filters=[{"Name": "tag:Project", "Values": [NAME]}])["Vpcs"]
     check(not vpcs, f"no VPC tagged Project={NAME}")
@@ -86,7 +88,9 @@ if mode == "present":
     found = parameter()
     check(found is not None and json.loads(found["Value"]) == DR_STATE, f"{PARAMETER} holds the DR state prepare wrote")
     check(found is not None and found["Version"] == 1, f"{PARAMETER} was never written again (version 1)")
-    check([c.get("Status") for c in certificates()] == ["ISSUED"], f"the certificate for {DOMAIN} is still there, ISSUED")
+    check(
+        [c.get("Status") for c in certificates()] == ["ISSUED"], f"the certificate for {DOMAIN} is still there, ISSUED"
+    )
     nothing_of_the_stack()
 elif mode == "absent":
     check(parameter() is None, f"no {PARAMETER} in {DR_REGION}")
