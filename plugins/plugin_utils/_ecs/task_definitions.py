@@ -372,8 +372,8 @@ def ecs_release_plan(plan, services, state=None):
     "services": [spec names of the existing ECS services]}`` from ``ecs_task_definition_plan`` or
     ``ecs_provision_plan`` (its ``pending`` entries are the ones to register) and the names of the
     services that exist. ``state``: the ``ecs_state`` the rollout stage read itself (under the lock, just
-    before), kept as ``state`` for ``ecs_rollout_settled``; provisioning's plan has none (it may have
-    changed the services since it read them)."""
+    before), kept as ``state`` for ``ecs_rollout_settled`` (provisioning hands over its own only when it
+    changed no service since it read them)."""
     register = plan["pending"] if "pending" in plan else plan.get("register") or []
     release = {"register": list(register), "arns": dict(plan.get("arns") or {}), "services": list(services or [])}
     if state:
