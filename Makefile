@@ -69,14 +69,17 @@ test: setup ## Everything CI runs: lint, sanity, unit, molecule, integration (on
 	wait $$lint; linted=$$?; echo "== lint (ran beside the tests): exit $$linted"; cat .local/lint.log; \
 	exit $$(( tests != 0 || linted != 0 ))
 
-unit: setup ## Unit tests only
+unit: setup ## Unit tests only: pure, no emulator or server (tests/unit)
 	$(BIN)/pytest tests/unit
 
-molecule: setup ## Molecule scenarios only (driven by pytest)
-	$(BIN)/pytest tests/molecule
+integration: setup ## Modules, filters and molecule scenarios against the moto server (tests/integration)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) tests/integration
 
-integration: setup ## Integration tests only
-	$(BIN)/pytest tests/integration
+molecule: setup ## Molecule scenarios only (driven by pytest)
+	$(BIN)/pytest tests/integration/molecule
+
+e2e: setup ## Whole playbooks on the local stack (tests/e2e)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup tests/e2e
 
 bench: setup ## Cold and no-op deploy on a fresh local stack; prints the bench line
 	$(BIN)/python benchmarks/bench.py $(ARGS)

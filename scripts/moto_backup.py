@@ -19,7 +19,7 @@ answer it diverges from AWS (AWS Backup API reference, each operation's Errors):
   model object; answer every field AWS returns.
 
 moto runs no backup job, so a vault's recovery points are only those a test puts there through
-``add_recovery_point`` (tests/unit/test_moto_backup.py).
+``add_recovery_point`` (tests/integration/modules/test_moto_backup.py).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from ansible_collections.platform_ops.aws.plugins.module_utils import compliance
 from tests.helpers import playbook
 
 # The account's security baseline (CloudTrail, GuardDuty, ...) is account-wide: this shared emulator's account
-# has none, and tests/integration/test_baseline_audit.py audits it in fresh accounts. Here every other control.
+# has none, and tests/e2e/test_baseline_audit.py audits it in fresh accounts. Here every other control.
 PLATFORM_CONTROLS = json.dumps(
     {"compliance_controls": [c for c in compliance.CONTROLS if c not in compliance.BASELINE_SWITCHES]}
 )
