@@ -604,6 +604,38 @@ def rds_engine_versions() -> None:
     RDSResponse.describe_db_engine_versions = describe_db_engine_versions
 
 
+@rule("rds_storage_never_shrinks")
+def rds_storage_never_shrinks() -> None:
+    """ModifyDBInstance ``AllocatedStorage`` below what the instance has.
+
+    AWS (RDS user guide, "Increasing DB instance storage capacity" and "Managing capacity automatically
+    with Amazon RDS storage autoscaling"): storage can only grow, and storage autoscaling grows
+    ``AllocatedStorage`` on its own up to ``MaxAllocatedStorage``. A smaller size is refused with 400
+    ``InvalidParameterCombination`` "Invalid storage size for engine name postgres and storage type gp3: 20"
+    (the size asked for; cloudformation-coverage-roadmap#430, aws-cloudformation-resource-providers-rds#598).
+    moto applies any size.
+    """
+    from moto.rds.exceptions import InvalidParameterCombination  # noqa: PLC0415
+    from moto.rds.models import RDSBackend  # noqa: PLC0415
+
+    def modify(original):
+        def modify_db_instance(self, db_instance_identifier, db_kwargs, *args, **kwargs):
+            wanted = db_kwargs.get("allocated_storage")
+            if wanted not in (None, ""):
+                database = self.describe_db_instances(db_instance_identifier)[0]
+                current = int(getattr(database, "allocated_storage", 0) or 0)
+                if int(wanted) < current:
+                    raise InvalidParameterCombination(
+                        f"Invalid storage size for engine name {database.engine} and storage type "
+                        f"{getattr(database, 'storage_type', None) or 'gp2'}: {int(wanted)}"
+                    )
+            return original(self, db_instance_identifier, db_kwargs, *args, **kwargs)
+
+        return modify_db_instance
+
+    _wrap(RDSBackend, "modify_db_instance", modify)
+
+
 # --------------------------------------------------------------------------- RDS point-in-time restore
 
 

@@ -38,6 +38,17 @@ def secret(name):
         return None
 
 
+if mode in ("grow", "grown"):
+    # Storage autoscaling stand-in: the instance grows past database_allocated_storage (400 in converge.yml);
+    # a deploy afterwards must keep the grown size (RDS refuses a smaller one: the moto rule
+    # rds_storage_never_shrinks) and change nothing.
+    if mode == "grow":
+        rds.modify_db_instance(DBInstanceIdentifier=DB_ID, AllocatedStorage=440, ApplyImmediately=True)
+    size = instances()[0]["AllocatedStorage"]
+    check(size == 440, f"the instance has the 440 GiB storage autoscaling gave it ({size})")
+    done()
+    sys.exit(0)
+
 if mode == "absent":
     check(not instances(), f"no RDS instance {DB_ID} is left")
     groups = [g["DBParameterGroupName"] for g in rds.describe_db_parameter_groups()["DBParameterGroups"]]

@@ -98,6 +98,7 @@ def test_registry_names_every_rule():
         "rds_point_in_time_restore",
         "secrets_replica_kms_key",
         "rds_replica_source_backups",
+        "rds_storage_never_shrinks",
     }
     for name, fn in moto_rules.RULES.items():
         assert callable(fn), name
@@ -616,6 +617,23 @@ def test_rds_modify_version(strict):
         DBInstanceIdentifier=identifier, EngineVersion="17.5", AllowMajorVersionUpgrade=True, ApplyImmediately=True
     )
     assert rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]["EngineVersion"] == "17.5"
+
+
+def test_rds_storage_never_shrinks(strict):
+    """What storage autoscaling grew, a deploy must not send back (amazon.aws.rds_instance sends any other size)."""
+    rds = strict("rds")
+    identifier = _name("db")
+    _db(rds, identifier, "16", StorageType="gp3", MaxAllocatedStorage=100)
+    rds.modify_db_instance(DBInstanceIdentifier=identifier, AllocatedStorage=30, ApplyImmediately=True)
+    _refused(
+        lambda: rds.modify_db_instance(DBInstanceIdentifier=identifier, AllocatedStorage=20, ApplyImmediately=True),
+        "InvalidParameterCombination",
+        "Invalid storage size for engine name postgres and storage type gp3: 20",
+    )
+    # the size it has, and other changes without a size, pass
+    rds.modify_db_instance(DBInstanceIdentifier=identifier, AllocatedStorage=30, ApplyImmediately=True)
+    rds.modify_db_instance(DBInstanceIdentifier=identifier, BackupRetentionPeriod=7, ApplyImmediately=True)
+    assert rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]["AllocatedStorage"] == 30
 
 
 def test_rds_read_replica_keeps_the_source_version(strict):
