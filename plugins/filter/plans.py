@@ -404,6 +404,57 @@ def identity_inline_policy_changes(policies, found_roles):
     return changes
 
 
+def search_state_reads(domain, log_groups, prefix):
+    """The search role's one ``aws_read`` (issue 15): its log groups under ``/platform/{prefix}/search/``
+    (DescribeLogGroups), the tags of each of its groups ``log_groups`` ({log type: name}; ListTagsLogGroup, the
+    call ``amazon.aws.cloudwatchlogs_log_group_info`` makes per group) and the domain (DescribeDomain)."""
+    reads = [
+        {
+            "id": "groups",
+            "service": "logs",
+            "operation": "describe_log_groups",
+            "paginate": True,
+            "params": {"logGroupNamePrefix": f"/platform/{prefix}/search/"},
+        },
+        {
+            "id": "domain",
+            "service": "opensearch",
+            "operation": "describe_domain",
+            "params": {"DomainName": domain},
+            "missing_ok": ["ResourceNotFoundException"],
+        },
+    ]
+    for log_type, name in sorted((log_groups or {}).items()):
+        reads.append(
+            {
+                "id": f"tags_{log_type}",
+                "service": "logs",
+                "operation": "list_tags_log_group",
+                "params": {"logGroupName": name},
+                "missing_ok": ["ResourceNotFoundException"],
+            }
+        )
+    return reads
+
+
+def search_state(responses, log_groups):
+    """``search_state_reads``' answer as the info modules gave it: ``log_groups`` as
+    ``cloudwatchlogs_log_group_info``'s (snake_case, with their tags) and ``domains`` as ``opensearch_info``'s
+    (``[{domain_status}]``, empty when the domain does not exist)."""
+    responses = responses or {}
+    tags = {
+        name: ((responses.get(f"tags_{log_type}") or {}).get("tags") or {})
+        for log_type, name in (log_groups or {}).items()
+    }
+    groups = []
+    for group in (responses.get("groups") or {}).get("logGroups") or []:
+        view = camel_dict_to_snake_dict(group)
+        view["tags"] = tags.get(group.get("logGroupName"), {})
+        groups.append(view)
+    status = (responses.get("domain") or {}).get("DomainStatus")
+    return {"log_groups": groups, "domains": [{"domain_status": camel_dict_to_snake_dict(status)}] if status else []}
+
+
 class FilterModule:
     """Read-once plans."""
 
@@ -431,4 +482,6 @@ class FilterModule:
             "identity_inline_policy_changes": identity_inline_policy_changes,
             "ecs_service_ecr_repositories_plan": ecr_repositories_plan,
             "storage_cloudfront_source": storage_cloudfront_source,
+            "search_state_reads": search_state_reads,
+            "search_state": search_state,
         }
