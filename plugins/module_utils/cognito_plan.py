@@ -12,7 +12,7 @@ A check that makes a module fail raises ``PlanError`` with the module's message 
 
 from __future__ import annotations
 
-import copy
+from collections.abc import Mapping
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
@@ -483,6 +483,15 @@ def has_client_secret(app_client):
     return bool(app_client.get("ClientSecret")) or bool(app_client.get("HasClientSecret"))
 
 
+def _plain_copy(value):
+    """A deep copy of JSON-like data (mappings, lists, scalars) as plain dicts and lists."""
+    if isinstance(value, Mapping):
+        return {key: _plain_copy(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain_copy(item) for item in value]
+    return value
+
+
 def user_pool_client_plan(params, current):
     """What cognito_user_pool_client (state=present) changes on the existing client ``current`` (a
     DescribeUserPoolClient ``UserPoolClient``): ``(changes, predicted)``, the UpdateUserPoolClient fields
@@ -495,8 +504,9 @@ def user_pool_client_plan(params, current):
             f"generate_secret={params['generate_secret']}. Delete the client (state=absent) and create it again."
         )
     changes = client_changes(params, current)
-    predicted = copy.deepcopy(current)
-    predicted.update(copy.deepcopy(changes))
+    # A plain copy: ``current`` may be one of Ansible's lazy containers, whose deepcopy copies its templar too.
+    predicted = _plain_copy(current)
+    predicted.update(_plain_copy(changes))
     error = token_validity_error(params, predicted)
     if error:
         raise PlanError(error)
