@@ -15,6 +15,9 @@ from __future__ import annotations
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import normalize_boto3_result
 from ansible_collections.platform_ops.aws.plugins.module_utils.elasticache import (
+    MAINTENANCE_WINDOW_RE,
+    SNAPSHOT_WINDOW_RE,
+    auth_token_problem,
     current_port,
     endpoints,
     kms_key_matches,
@@ -72,6 +75,94 @@ VIEW_KEYS = (
     "preferred_maintenance_window",
     "port",
 )
+
+
+# ---------------------------------------------------------------- parameters
+
+CURRENT_STAGE = "AWSCURRENT"  # noqa: S105 - a version stage label, not a password
+
+# The module's argument spec (the module and the role's plan normalise the same options the same way).
+ARGUMENT_SPEC = dict(
+    replication_group_id=dict(type="str", required=True),
+    description=dict(type="str"),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    engine=dict(type="str", choices=["redis", "valkey"]),
+    engine_version=dict(type="str"),
+    cache_node_type=dict(type="str"),
+    num_cache_clusters=dict(type="int"),
+    num_node_groups=dict(type="int"),
+    replicas_per_node_group=dict(type="int"),
+    cache_subnet_group_name=dict(type="str"),
+    security_group_ids=dict(type="list", elements="str"),
+    cache_parameter_group_name=dict(type="str"),
+    at_rest_encryption_enabled=dict(type="bool"),
+    kms_key_id=dict(type="str"),
+    transit_encryption_enabled=dict(type="bool"),
+    auth_token=dict(type="str", no_log=True),
+    auth_token_secret_id=dict(type="str", no_log=False),
+    auth_token_secret_key=dict(type="str", no_log=False),
+    auth_token_secret_version_stage=dict(type="str", default="AWSCURRENT", no_log=False),
+    auth_token_secret_replace_invalid=dict(type="bool", default=False),
+    auth_token_update_strategy=dict(type="str", choices=["SET", "ROTATE", "DELETE"]),
+    automatic_failover_enabled=dict(type="bool"),
+    multi_az_enabled=dict(type="bool"),
+    snapshot_retention_limit=dict(type="int"),
+    snapshot_window=dict(type="str"),
+    preferred_maintenance_window=dict(type="str"),
+    port=dict(type="int"),
+    tags=dict(type="dict", aliases=["resource_tags"]),
+    purge_tags=dict(type="bool", default=True),
+    apply_immediately=dict(type="bool", default=False),
+    wait=dict(type="bool", default=True),
+    wait_timeout=dict(type="int", default=1800),
+    final_snapshot_identifier=dict(type="str"),
+)
+
+
+def param_problems(p):
+    """The problems of the module's parameters ``p`` that need no AWS call to find (empty: none). The module
+    fails with them before any call; the role's plan (filter ``cache_replication_group_plan``) runs the module
+    when there is one, so that it fails as it would."""
+    problems = []
+    if p["auth_token"] is not None:
+        problem = auth_token_problem(p["auth_token"])
+        if problem:
+            problems.append(problem)
+    if p["kms_key_id"] and p["at_rest_encryption_enabled"] is not True:
+        problems.append("kms_key_id requires at_rest_encryption_enabled=true")
+    if p["multi_az_enabled"] and p["automatic_failover_enabled"] is not True:
+        problems.append("multi_az_enabled=true requires automatic_failover_enabled=true")
+    if p["snapshot_window"] is not None and not SNAPSHOT_WINDOW_RE.match(p["snapshot_window"]):
+        problems.append(f"snapshot_window must look like hh24:mi-hh24:mi (got {p['snapshot_window']!r})")
+    if p["preferred_maintenance_window"] is not None and not MAINTENANCE_WINDOW_RE.match(
+        p["preferred_maintenance_window"]
+    ):
+        problems.append(
+            "preferred_maintenance_window must look like ddd:hh24:mi-ddd:hh24:mi"
+            f" (got {p['preferred_maintenance_window']!r})"
+        )
+    ranges = {
+        "num_cache_clusters": (1, 6),
+        "num_node_groups": (1, 500),
+        "replicas_per_node_group": (0, 5),
+        "snapshot_retention_limit": (0, 35),
+        "port": (1, 65535),
+        "wait_timeout": (1, 86400),
+    }
+    for name, (low, high) in ranges.items():
+        if p[name] is not None and not low <= p[name] <= high:
+            problems.append(f"{name} must be between {low} and {high} (got {p[name]})")
+    if p["auth_token_secret_id"] is not None and not p["auth_token_secret_id"].strip():
+        problems.append("auth_token_secret_id must not be empty")
+    if p["auth_token_secret_replace_invalid"] and p["auth_token_secret_version_stage"] != CURRENT_STAGE:
+        problems.append("auth_token_secret_replace_invalid cannot be used with auth_token_secret_version_stage")
+    if not p["auth_token_secret_version_stage"].strip():
+        problems.append("auth_token_secret_version_stage must not be empty")
+    if p["auth_token_secret_replace_invalid"] and p["auth_token_secret_key"] is not None:
+        problems.append("auth_token_secret_replace_invalid cannot be used with auth_token_secret_key")
+    if p["security_group_ids"] is not None and not all(p["security_group_ids"]):
+        problems.append("security_group_ids must not contain empty strings")
+    return problems
 
 
 # ---------------------------------------------------------------- current state

@@ -398,8 +398,6 @@ from ansible_collections.platform_ops.aws.plugins.module_utils.elasticache impor
     AUTH_TOKEN_MAX_LENGTH,
     AUTH_TOKEN_MIN_LENGTH,
     BOTO_ERRORS,
-    MAINTENANCE_WINDOW_RE,
-    SNAPSHOT_WINDOW_RE,
     TRANSITIONAL_STATUSES,
     ElastiCacheWaitError,
     add_tags,
@@ -414,11 +412,14 @@ from ansible_collections.platform_ops.aws.plugins.module_utils.elasticache impor
     wait_for_replication_group,
 )
 from ansible_collections.platform_ops.aws.plugins.module_utils.elasticache_plan import (
+    ARGUMENT_SPEC,
     CLUSTER_LEVEL,
+    CURRENT_STAGE,
     build_create_params,
     current_view,
     desired_view,
     format_group,
+    param_problems,
     plan_changes,
 )
 from ansible_collections.platform_ops.aws.plugins.module_utils.secretsmanager import (
@@ -433,46 +434,7 @@ from ansible_collections.platform_ops.aws.plugins.module_utils.secretsmanager im
 
 def validate_params(module):
     """Checks that need no AWS call; fail before touching anything."""
-    p = module.params
-    problems = []
-    if p["auth_token"] is not None:
-        problem = auth_token_problem(p["auth_token"])
-        if problem:
-            problems.append(problem)
-    if p["kms_key_id"] and p["at_rest_encryption_enabled"] is not True:
-        problems.append("kms_key_id requires at_rest_encryption_enabled=true")
-    if p["multi_az_enabled"] and p["automatic_failover_enabled"] is not True:
-        problems.append("multi_az_enabled=true requires automatic_failover_enabled=true")
-    if p["snapshot_window"] is not None and not SNAPSHOT_WINDOW_RE.match(p["snapshot_window"]):
-        problems.append(f"snapshot_window must look like hh24:mi-hh24:mi (got {p['snapshot_window']!r})")
-    if p["preferred_maintenance_window"] is not None and not MAINTENANCE_WINDOW_RE.match(
-        p["preferred_maintenance_window"]
-    ):
-        problems.append(
-            "preferred_maintenance_window must look like ddd:hh24:mi-ddd:hh24:mi"
-            f" (got {p['preferred_maintenance_window']!r})"
-        )
-    ranges = {
-        "num_cache_clusters": (1, 6),
-        "num_node_groups": (1, 500),
-        "replicas_per_node_group": (0, 5),
-        "snapshot_retention_limit": (0, 35),
-        "port": (1, 65535),
-        "wait_timeout": (1, 86400),
-    }
-    for name, (low, high) in ranges.items():
-        if p[name] is not None and not low <= p[name] <= high:
-            problems.append(f"{name} must be between {low} and {high} (got {p[name]})")
-    if p["auth_token_secret_id"] is not None and not p["auth_token_secret_id"].strip():
-        problems.append("auth_token_secret_id must not be empty")
-    if p["auth_token_secret_replace_invalid"] and p["auth_token_secret_version_stage"] != CURRENT_STAGE:
-        problems.append("auth_token_secret_replace_invalid cannot be used with auth_token_secret_version_stage")
-    if not p["auth_token_secret_version_stage"].strip():
-        problems.append("auth_token_secret_version_stage must not be empty")
-    if p["auth_token_secret_replace_invalid"] and p["auth_token_secret_key"] is not None:
-        problems.append("auth_token_secret_replace_invalid cannot be used with auth_token_secret_key")
-    if p["security_group_ids"] is not None and not all(p["security_group_ids"]):
-        problems.append("security_group_ids must not contain empty strings")
+    problems = param_problems(module.params)
     if problems:
         module.fail_json(msg="Invalid parameters: " + "; ".join(problems))
 
@@ -502,9 +464,6 @@ def validate_create(module):
 
 
 # ---------------------------------------------------------------- auth token from Secrets Manager
-
-
-CURRENT_STAGE = "AWSCURRENT"  # noqa: S105 - a version stage label, not a password
 
 
 def read_auth_token_secret(module):
@@ -763,41 +722,7 @@ def ensure_absent(module, client, group):
 
 
 def main():
-    argument_spec = dict(
-        replication_group_id=dict(type="str", required=True),
-        description=dict(type="str"),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        engine=dict(type="str", choices=["redis", "valkey"]),
-        engine_version=dict(type="str"),
-        cache_node_type=dict(type="str"),
-        num_cache_clusters=dict(type="int"),
-        num_node_groups=dict(type="int"),
-        replicas_per_node_group=dict(type="int"),
-        cache_subnet_group_name=dict(type="str"),
-        security_group_ids=dict(type="list", elements="str"),
-        cache_parameter_group_name=dict(type="str"),
-        at_rest_encryption_enabled=dict(type="bool"),
-        kms_key_id=dict(type="str"),
-        transit_encryption_enabled=dict(type="bool"),
-        auth_token=dict(type="str", no_log=True),
-        auth_token_secret_id=dict(type="str", no_log=False),
-        auth_token_secret_key=dict(type="str", no_log=False),
-        auth_token_secret_version_stage=dict(type="str", default="AWSCURRENT", no_log=False),
-        auth_token_secret_replace_invalid=dict(type="bool", default=False),
-        auth_token_update_strategy=dict(type="str", choices=["SET", "ROTATE", "DELETE"]),
-        automatic_failover_enabled=dict(type="bool"),
-        multi_az_enabled=dict(type="bool"),
-        snapshot_retention_limit=dict(type="int"),
-        snapshot_window=dict(type="str"),
-        preferred_maintenance_window=dict(type="str"),
-        port=dict(type="int"),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-        apply_immediately=dict(type="bool", default=False),
-        wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=1800),
-        final_snapshot_identifier=dict(type="str"),
-    )
+    argument_spec = dict(ARGUMENT_SPEC)
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
         supports_check_mode=True,

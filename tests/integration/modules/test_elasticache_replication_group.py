@@ -785,10 +785,22 @@ def test_role_generates_tokens_from_the_allowed_characters_only():
 
     import yaml
 
-    tasks = yaml.safe_load((Path(__file__).parents[3] / "roles/cache/tasks/present.yml").read_text())
-    secret_task = next(t for t in tasks if "platform_ops.aws.secretsmanager_generated_secret" in t)
-    exclude = secret_task["platform_ops.aws.secretsmanager_generated_secret"]["exclude_characters"]
+    role = Path(__file__).parents[3] / "roles/cache"
+    # One set in vars/main.yml, which present.yml (through __cache_secret_args) and rotate.yml pass.
+    variables = yaml.safe_load((role / "vars/main.yml").read_text())
+    exclude = variables["__cache_auth_token_exclude_characters"]
     assert exclude == ec_utils.AUTH_TOKEN_EXCLUDE_CHARACTERS
+    assert variables["__cache_secret_args"]["exclude_characters"] == "{{ __cache_auth_token_exclude_characters }}"
+    tasks = yaml.safe_load((role / "tasks/present.yml").read_text())
+    secret_task = next(t for t in tasks if "platform_ops.aws.secretsmanager_generated_secret" in t)
+    assert secret_task["platform_ops.aws.secretsmanager_generated_secret"]["exclude_characters"] == (
+        "{{ __cache_secret_args.exclude_characters }}"
+    )
+    rotate = yaml.safe_load((role / "tasks/rotate.yml").read_text())
+    rotate_task = next(t for t in rotate if "platform_ops.aws.secretsmanager_secret_rotate" in t)
+    assert rotate_task["platform_ops.aws.secretsmanager_secret_rotate"]["exclude_characters"] == (
+        "{{ __cache_auth_token_exclude_characters }}"
+    )
     possible = set(string.ascii_letters + string.digits + string.punctuation) - set(exclude)
     assert possible == set(string.ascii_letters + string.digits + "!&#$^<>-")
     assert " " in exclude
