@@ -122,31 +122,10 @@ from ansible_collections.platform_ops.aws.plugins.module_utils.opensearch import
     domain_name_problem,
     update_domain_config,
 )
+from ansible_collections.platform_ops.aws.plugins.module_utils.opensearch_plan import parse_policy, policy_problem
 
-POLICY_MAX = 102400
 # Words of the errors AWS answers while the domain is busy with another change.
 BUSY_WORDS = ("in progress", "processing", "currently being")
-
-
-def policy_problem(policy):
-    """What makes the loaded O(policy) no policy document, or None."""
-    if not isinstance(policy, dict):
-        return "policy must be a JSON object (an IAM policy document)"
-    if not isinstance(policy.get("Statement"), (dict, list)) or not policy["Statement"]:
-        return "policy must have a Statement (a statement or a list of statements)"
-    if len(json.dumps(policy)) > POLICY_MAX:
-        return f"policy must be at most {POLICY_MAX} characters once serialised"
-    return None
-
-
-def parse_policy(document):
-    """AWS's AccessPolicies string -> the policy dict ({} when there is none, the raw text when it is not JSON)."""
-    if not document:
-        return {}
-    try:
-        return json.loads(document)
-    except ValueError:
-        return document
 
 
 def read_domain(module, client, name):

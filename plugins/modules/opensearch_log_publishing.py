@@ -114,8 +114,6 @@ resource_policy:
   sample: {"Version": "2012-10-17", "Statement": []}
 """
 
-import json
-import re
 import time
 
 try:
@@ -131,15 +129,20 @@ from ansible_collections.platform_ops.aws.plugins.module_utils.opensearch import
     MAX_RESOURCE_POLICY_LENGTH,
     RETRY_CODES,
     describe_domain,
-    domain_name_problem,
     is_log_policy_not_yet_effective,
     retry_while_log_policy_propagates,
     update_domain_config,
 )
-
-LOG_TYPES = ("SEARCH_SLOW_LOGS", "INDEX_SLOW_LOGS", "ES_APPLICATION_LOGS", "AUDIT_LOGS")
-LOG_GROUP_NAME_RE = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")
-POLICY_NAME_RE = re.compile(r"^.{1,255}$")
+from ansible_collections.platform_ops.aws.plugins.module_utils.opensearch_plan import (
+    enabled_log_types,
+    find_resource_policy,
+    log_publishing_options_plan,
+    log_publishing_problems,
+    options_from_config,
+    policy_limit_problem,
+    resource_policy_plan,
+    serialise_policy,
+)
 
 # The propagation retry's sleep and clock (unit tests replace them to stay fast).
 _sleep = time.sleep
@@ -170,81 +173,9 @@ def _delete_resource_policy(client, name):
 
 
 def validate_params(module):
-    params = module.params
-    problems = []
-    name_problem = domain_name_problem(params["domain_name"])
-    if name_problem:
-        problems.append(name_problem)
-    for log_type, group in (params["log_groups"] or {}).items():
-        if log_type not in LOG_TYPES:
-            problems.append(f"log_groups key {log_type!r} is not a log type; use one of {', '.join(LOG_TYPES)}")
-        if not isinstance(group, str) or not group:
-            problems.append(f"log_groups[{log_type}] must be a log group name or ARN")
-        elif not group.startswith("arn:") and not LOG_GROUP_NAME_RE.match(group):
-            problems.append(f"log_groups[{log_type}] {group!r} is not a valid log group name")
-        elif group.startswith("arn:") and ":log-group:" not in group:
-            problems.append(f"log_groups[{log_type}] {group!r} is not a CloudWatch Logs log group ARN")
-    name = params["resource_policy_name"]
-    if name is not None and not POLICY_NAME_RE.match(name):
-        problems.append("resource_policy_name must be 1 to 255 characters")
-    if name is None and (params["state"] == "absent" or params["log_groups"]):
-        problems.append(
-            "resource_policy_name is required: OpenSearch can publish only into log groups a resource policy "
-            "opens to es.amazonaws.com (state=absent deletes that policy)"
-        )
-    if not 0 <= params["policy_propagation_timeout"] <= 900:
-        problems.append("policy_propagation_timeout must be 0 to 900 seconds")
+    problems = log_publishing_problems(module.params)
     if problems:
         module.fail_json(msg="; ".join(problems))
-
-
-def log_group_arn(group, partition, region, account):
-    """The log group ARN without the trailing ':*' (the form OpenSearch stores)."""
-    if group.startswith("arn:"):
-        return group[:-2] if group.endswith(":*") else group
-    return f"arn:{partition}:logs:{region}:{account}:log-group:{group}"
-
-
-def policy_document(domain_arn, group_arns):
-    account = domain_arn.split(":")[4]
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "OpenSearchPublishesLogs",
-                "Effect": "Allow",
-                "Principal": {"Service": "es.amazonaws.com"},
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": sorted(f"{arn}:*" for arn in group_arns),
-                "Condition": {"StringEquals": {"aws:SourceAccount": account}, "ArnLike": {"aws:SourceArn": domain_arn}},
-            }
-        ],
-    }
-
-
-def _normalise_policy(document):
-    """Parse a policy and make single values lists, so AWS's and our rendering compare equal."""
-    if isinstance(document, str):
-        document = json.loads(document)
-    statements = document.get("Statement", [])
-    if isinstance(statements, dict):
-        statements = [statements]
-    out = []
-    for original in statements:
-        statement = dict(original)
-        for key in ("Action", "Resource"):
-            value = statement.get(key)
-            if isinstance(value, str):
-                statement[key] = [value]
-            elif isinstance(value, list):
-                statement[key] = sorted(value)
-        out.append(statement)
-    return {**document, "Statement": out}
-
-
-def serialise_policy(document):
-    """The policy as sent to PutResourcePolicy: compact JSON (its length counts against the 5120 limit)."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":"))
 
 
 def current_policies(module, logs, name):
@@ -255,32 +186,14 @@ def current_policies(module, logs, name):
     try:
         while True:
             page = _describe_resource_policies(logs, token)
-            for policy in page.get("resourcePolicies", []):
-                names.append(policy.get("policyName"))
-                if policy.get("policyName") == name:
-                    found = _normalise_policy(policy.get("policyDocument") or "{}")
+            page_found, page_names = find_resource_policy(page.get("resourcePolicies", []), name)
+            names += page_names
+            found = page_found if page_found is not None else found
             token = page.get("nextToken")
             if not token:
                 return found, names
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg="Failed to describe the CloudWatch Logs resource policies")
-
-
-def policy_limit_problem(name, document_text, existing_names, region):
-    """Why PutResourcePolicy would be refused by CloudWatch Logs' quotas, or None."""
-    if len(document_text) > MAX_RESOURCE_POLICY_LENGTH:
-        return (
-            f"the CloudWatch Logs resource policy {name} would be {len(document_text)} characters long; CloudWatch Logs"
-            f" allows at most {MAX_RESOURCE_POLICY_LENGTH} per policy. Publish fewer log types or use shorter"
-            " log group names"
-        )
-    if name not in existing_names and len(existing_names) >= MAX_RESOURCE_POLICIES:
-        return (
-            f"CloudWatch Logs allows at most {MAX_RESOURCE_POLICIES} resource policies per account and region and"
-            f" {region} already has {len(existing_names)} ({', '.join(sorted(existing_names))}); delete one that is"
-            f" no longer used before the resource policy {name} can be created"
-        )
-    return None
 
 
 def current_options(module, client, name):
@@ -292,35 +205,7 @@ def current_options(module, client, name):
         return None, {}
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:  # pylint: disable=duplicate-except
         module.fail_json_aws(e, msg=f"Failed to describe OpenSearch domain {name}")
-    options = (config.get("LogPublishingOptions") or {}).get("Options") or {}
-    normalised = {}
-    for log_type, option in options.items():
-        normalised[log_type] = {
-            "CloudWatchLogsLogGroupArn": option.get("CloudWatchLogsLogGroupArn", ""),
-            "Enabled": bool(option.get("Enabled")),
-        }
-    return status["ARN"], normalised
-
-
-def _enabled(options):
-    return {k: v["CloudWatchLogsLogGroupArn"] for k, v in sorted(options.items()) if v.get("Enabled")}
-
-
-def plan_options(current, desired_groups, purge, enable):
-    """The LogPublishingOptions to send ({} when nothing changes) and the options after the change."""
-    changes = {}
-    for log_type, arn in desired_groups.items():
-        wanted = {"CloudWatchLogsLogGroupArn": arn, "Enabled": enable}
-        have = current.get(log_type)
-        if enable and have != wanted:
-            changes[log_type] = wanted
-        elif not enable and have and have.get("Enabled"):
-            changes[log_type] = {**have, "Enabled": False}
-    if enable and purge:
-        for log_type, have in current.items():
-            if log_type not in desired_groups and have.get("Enabled"):
-                changes[log_type] = {**have, "Enabled": False}
-    return changes, {**current, **changes}
+    return status["ARN"], options_from_config(config)
 
 
 def apply_options(module, client, name, options, present):
@@ -379,17 +264,13 @@ def run(module, client, logs):
         module.fail_json(msg=f"OpenSearch domain {name} does not exist: create it before publishing its logs")
 
     result = {"domain_arn": domain_arn or "", "log_publishing_options": current}
-    before = {"enabled_log_types": _enabled(current)}
-    after = {"enabled_log_types": _enabled(current)}
+    before = {"enabled_log_types": enabled_log_types(current)}
+    after = {"enabled_log_types": enabled_log_types(current)}
 
-    groups, changes, planned = {}, {}, current
-    if domain_arn:
-        _, partition, _, region, account = domain_arn.split(":")[:5]
-        groups = {t: log_group_arn(g, partition, region, account) for t, g in (params["log_groups"] or {}).items()}
-        changes, planned = plan_options(current, groups, params["purge"], present)
-        if changes:
-            result["log_publishing_options"] = planned
-            after["enabled_log_types"] = _enabled(planned)
+    groups, changes, planned = log_publishing_options_plan(domain_arn, current, params)
+    if changes:
+        result["log_publishing_options"] = planned
+        after["enabled_log_types"] = enabled_log_types(planned)
 
     # The policy: planned (and checked against CloudWatch Logs' quotas) before anything is written.
     policy_name = params["resource_policy_name"]
@@ -397,11 +278,10 @@ def run(module, client, logs):
     want = None
     if policy_name is not None:
         have, existing = current_policies(module, logs, policy_name)
-        want = _normalise_policy(policy_document(domain_arn, groups.values())) if present and groups else None
+        want, policy_change = resource_policy_plan(domain_arn, groups, have, present)
         before["resource_policy"] = have or {}
         after["resource_policy"] = want or {}
         result["resource_policy"] = want or {}
-        policy_change = (want is not None and have != want) or (want is None and have is not None)
         if want is not None and policy_change:
             problem = policy_limit_problem(policy_name, serialise_policy(want), existing, module.region)
             if problem:

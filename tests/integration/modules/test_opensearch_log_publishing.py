@@ -282,7 +282,7 @@ def test_absent_disables_publishing_before_deleting_the_policy(run_module, aws, 
 
 def test_one_policy_per_domain_always_fits_5120_characters():
     """The worst case: all four log types, log group names of the maximum 512 characters, a 28-character domain."""
-    from ansible_collections.platform_ops.aws.plugins.modules import opensearch_log_publishing as mod
+    from ansible_collections.platform_ops.aws.plugins.module_utils import opensearch_plan as mod
 
     domain_arn = "arn:aws-us-gov:es:us-gov-west-1:123456789012:domain/" + "d" * 28
     groups = [f"arn:aws-us-gov:logs:us-gov-west-1:123456789012:log-group:/{t}" + "g" * 490 for t in mod.LOG_TYPES]
@@ -296,7 +296,7 @@ def test_one_policy_per_domain_always_fits_5120_characters():
 
 
 def test_policy_limit_problem_names_the_limits():
-    from ansible_collections.platform_ops.aws.plugins.modules import opensearch_log_publishing as mod
+    from ansible_collections.platform_ops.aws.plugins.module_utils import opensearch_plan as mod
 
     too_long = mod.policy_limit_problem("p", "x" * 5121, [], "us-east-1")
     assert "would be 5121 characters long; CloudWatch Logs allows at most 5120 per policy" in too_long
