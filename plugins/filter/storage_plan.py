@@ -19,6 +19,8 @@ from __future__ import annotations
 import json
 
 from ansible.plugins.filter.core import to_bool
+from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.platform_ops.aws.plugins.module_utils import s3 as s3u
 
 LIFECYCLE_RULE_ID = "platform-lifecycle"
@@ -196,8 +198,94 @@ def trail_logging_differences(found, trail_bucket, logs_bucket):
     return s3u.logging_differences(current, s3u.desired_logging(item, logs_bucket, current))
 
 
+def kms_key_reads(alias, id_prefix="", region=None):
+    """The reads of the platform key ``alias`` (``alias/...``) as amazon.aws.kms_key compares it: DescribeKey,
+    its default key policy, its rotation status and its tags (the last three after the key, only when it exists),
+    ids prefixed with ``id_prefix``, in ``region`` (None: the module's). A policy or rotation status the caller may
+    not read answers null, which the plan counts as a difference: kms_key then decides, as it does."""
+    where = {"region": region} if region else {}
+    key_id = {"KeyId": f"{id_prefix}key.KeyMetadata.KeyId"}
+    return [
+        {
+            "id": f"{id_prefix}key",
+            "service": "kms",
+            "operation": "describe_key",
+            "params": {"KeyId": alias},
+            "missing_ok": ["NotFoundException"],
+            **where,
+        },
+        {
+            "id": f"{id_prefix}key_policy",
+            "service": "kms",
+            "operation": "get_key_policy",
+            "params": {"PolicyName": "default"},
+            "params_from": key_id,
+            "missing_ok": ["NotFoundException"],
+            **where,
+        },
+        {
+            "id": f"{id_prefix}key_rotation",
+            "service": "kms",
+            "operation": "get_key_rotation_status",
+            "params_from": key_id,
+            "missing_ok": ["NotFoundException"],
+            **where,
+        },
+        {
+            "id": f"{id_prefix}key_tags",
+            "service": "kms",
+            "operation": "list_resource_tags",
+            "paginate": True,
+            "params_from": key_id,
+            "missing_ok": ["NotFoundException"],
+            **where,
+        },
+    ]
+
+
+def kms_key_differences(responses, wanted, id_prefix=""):
+    """What amazon.aws.kms_key (state present; ``wanted``: description, policy as a JSON string, tags, purge_tags
+    false, enabled and enable_key_rotation true, no grants) would change on the key ``kms_key_reads`` read, as short
+    reasons (its update_key: deletion pending, state, description, tags, policy as compare_policies compares it,
+    rotation); ``["missing"]`` when there is no key. The key was found by its alias, which kms_key's alias check
+    also finds."""
+    responses = responses or {}
+    meta = (responses.get(f"{id_prefix}key") or {}).get("KeyMetadata")
+    if not meta:
+        return ["missing"]
+    differs = []
+    if meta.get("KeyState") == "PendingDeletion":
+        differs.append("deletion pending")
+    if meta.get("KeyState") != "Enabled":
+        differs.append("state")
+    if wanted.get("description") is not None and meta.get("Description") != wanted["description"]:
+        differs.append("description")
+    tags = responses.get(f"{id_prefix}key_tags")
+    if tags is None or tags.get("Truncated"):
+        differs.append("tags not read")
+    else:
+        current = {tag["TagKey"]: tag["TagValue"] for tag in tags.get("Tags") or []}
+        to_add, to_remove = compare_aws_tags(current, wanted.get("tags") or {}, False)
+        if to_add or to_remove:
+            differs.append("tags")
+    policy = (responses.get(f"{id_prefix}key_policy") or {}).get("Policy")
+    try:
+        if compare_policies(json.loads(policy) if policy else {}, json.loads(wanted["policy"])):
+            differs.append("policy")
+    except ValueError:
+        differs.append("policy not JSON")
+    if not (responses.get(f"{id_prefix}key_rotation") or {}).get("KeyRotationEnabled"):
+        differs.append("rotation")
+    return differs
+
+
 class FilterModule:
     """Read-once plan of the storage role."""
 
     def filters(self):
-        return {"storage_plan": storage_plan, "storage_trail_logging_differences": trail_logging_differences}
+        return {
+            "storage_plan": storage_plan,
+            "storage_trail_logging_differences": trail_logging_differences,
+            "storage_kms_key_reads": kms_key_reads,
+            "storage_kms_key_differences": kms_key_differences,
+        }
