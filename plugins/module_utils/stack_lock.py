@@ -109,16 +109,17 @@ def _create_table(client, table):
 
 
 def ensure_table(client, table, delay=2, max_attempts=150):
-    """Create the lock table unless it exists, and wait until it is ACTIVE. Returns True if created.
+    """Create the lock table unless it exists, and wait until it is ACTIVE. Returns ``(created, table ARN)``.
 
     Two runs creating it at once: the loser's CreateTable fails with ResourceInUseException, and it
     waits for the winner's table like any other.
     """
     found = describe_table(client, table)
     created = False
+    arn = (found or {}).get("TableArn")
     if found is None:
         try:
-            _create_table(client, table)
+            arn = _create_table(client, table)["TableDescription"].get("TableArn")
             created = True
         except is_boto3_error_code("ResourceInUseException"):
             pass
@@ -126,7 +127,9 @@ def ensure_table(client, table, delay=2, max_attempts=150):
         client.get_waiter("table_exists").wait(
             TableName=table, WaiterConfig={"Delay": delay, "MaxAttempts": max_attempts}
         )
-    return created
+    if not arn:
+        arn = (describe_table(client, table) or {}).get("TableArn")
+    return created, arn or ""
 
 
 # ---------------------------------------------------------------- the lock item

@@ -160,6 +160,14 @@ table:
   returned: always
   type: str
   sample: platform-ops-locks
+table_arn:
+  description:
+    - The ARN of the lock table. Its account and partition are those the run deploys to, so the plays take them
+      from it instead of asking STS.
+    - Empty in check mode when the table does not exist yet.
+  returned: when O(state=acquired)
+  type: str
+  sample: arn:aws:dynamodb:us-east-1:123456789012:table/platform-ops-locks
 table_created:
   description: Whether the table was created (would be, in check mode).
   returned: always
@@ -301,11 +309,13 @@ def ensure_acquired(module, client):
         lease_seconds=lease,
         stale=False,
     )
-    result = dict(table=table, table_created=False, renewed=False, held=True)
+    result = dict(table=table, table_arn="", table_created=False, renewed=False, held=True)
 
     if module.check_mode:
         try:
-            exists = describe_table(client, table) is not None
+            found = describe_table(client, table)
+            exists = found is not None
+            result["table_arn"] = (found or {}).get("TableArn", "")
             current = public_lock(get_lock(client, table, name), now) if exists else {}
         except BOTO_ERRORS as e:
             module.fail_json_aws(e, msg=f"Failed to read the deploy lock of {name} in DynamoDB table {table}")
@@ -337,9 +347,12 @@ def ensure_acquired(module, client):
 
     try:
         if module.params["create_table"]:
-            result["table_created"] = ensure_table(client, table)
-        elif describe_table(client, table) is None:
-            module.fail_json(msg=f"DynamoDB table {table} of the deploy locks does not exist (create_table is false)")
+            result["table_created"], result["table_arn"] = ensure_table(client, table)
+        else:
+            found = describe_table(client, table)
+            if found is None:
+                module.fail_json(msg=f"DynamoDB table {table} of the deploy locks does not exist (create_table is false)")
+            result["table_arn"] = found.get("TableArn", "")
     except BOTO_ERRORS as e:
         module.fail_json_aws(e, msg=f"Failed to create DynamoDB table {table} for the deploy locks")
 

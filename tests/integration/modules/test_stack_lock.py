@@ -43,6 +43,8 @@ def test_acquire_creates_the_table_then_renews_for_the_same_owner(run_module, aw
     assert description["DeletionProtectionEnabled"] is True
     tags = aws("dynamodb").list_tags_of_resource(ResourceArn=description["TableArn"])["Tags"]
     assert tags == [{"Key": "ManagedBy", "Value": "ansible"}]
+    # the table's ARN names the account the run deploys to (the plays take it from here, not from STS)
+    assert first["table_arn"] == description["TableArn"]
     item = _item(aws, table, name)
     assert item["owner"] == {"S": "run-a"}
     assert item["holder"]["M"]["pid"] == {"N": "42"}
@@ -53,6 +55,7 @@ def test_acquire_creates_the_table_then_renews_for_the_same_owner(run_module, aw
     second = _acquire(run_module, table, name, "run-a", lease_seconds=600)
     assert not second.failed, second
     assert not second.changed and second["renewed"] and not second["table_created"]
+    assert second["table_arn"] == description["TableArn"]
     assert second["lock"]["acquired_at"] == acquired_at
     assert int(_item(aws, table, name)["lease_seconds"]["N"]) == 600
 
@@ -131,12 +134,14 @@ def test_release_without_a_table_is_a_no_op(run_module, aws, table, name):
 def test_check_mode_reads_and_warns_without_writing(run_module, aws, table, name):
     planned = run_module(MODULE, {"name": name, "owner": "run-a", "table": table}, check_mode=True)
     assert not planned.failed and planned.changed and planned["table_created"], planned
+    assert planned["table_arn"] == ""
     assert table not in aws("dynamodb").list_tables()["TableNames"]
 
     assert not _acquire(run_module, table, name, "run-a", holder={"user": "alice"}).failed
     before = _item(aws, table, name)
     seen = run_module(MODULE, {"name": name, "owner": "run-b", "table": table}, check_mode=True)
     assert not seen.failed and not seen.changed and not seen["held"], seen
+    assert seen["table_arn"] == aws("dynamodb").describe_table(TableName=table)["Table"]["TableArn"]
     assert seen["held_by"]["owner"] == "run-a"
     assert "alice@" in json.dumps(seen["warnings"]) and "check mode" in json.dumps(seen["warnings"])
     released = run_module(
