@@ -229,6 +229,13 @@ PLANNED_DRIFT = (
     "alarm_topic_kms",
     "alarm_topic_subscriptions",
     "alarm_topic_tags",
+    "cache_snapshot_retention",
+    "cache_secret_tags",
+    "search_log_policy",
+    "waf_associated",
+    "waf_logging",
+    "kms_rotation",
+    "kms_description",
 )
 
 
@@ -321,6 +328,9 @@ def _drift_state(stack: LocalStack) -> dict:
         **_database_drift_state(stack),
         # The alarm topic, read once and planned (issue 15).
         **_alarm_topic_drift_state(stack),
+        # The cache, the search domain's log policy, the web ACL's association and logging, the platform key:
+        # read once and planned (issue 15).
+        **_planned_modules_drift_state(stack),
         # The ECS roles' tags and inline policies, read once and planned (issue 15).
         "exec_role_tags": {
             t["Key"]: t["Value"] for t in iam.get_role(RoleName=f"{STACK}-exec-backend")["Role"].get("Tags", [])
@@ -328,6 +338,33 @@ def _drift_state(stack: LocalStack) -> dict:
         "task_role_policy": iam.get_role_policy(RoleName=f"{STACK}-task-backend", PolicyName="service-access")[
             "PolicyDocument"
         ],
+    }
+
+
+def _planned_modules_drift_state(stack: LocalStack) -> dict:
+    (group,) = stack.client("elasticache").describe_replication_groups(ReplicationGroupId=f"{STACK}-cache")[
+        "ReplicationGroups"
+    ]
+    secret = stack.client("secretsmanager").describe_secret(SecretId=f"{STACK}/cache/auth-token")
+    policies = stack.client("logs").describe_resource_policies()["resourcePolicies"]
+    waf = stack.client("wafv2")
+    (acl,) = [a for a in waf.list_web_acls(Scope="REGIONAL")["WebACLs"] if a["Name"] == f"{STACK}-waf"]
+    try:
+        logging = waf.get_logging_configuration(ResourceArn=acl["ARN"])["LoggingConfiguration"]["LogDestinationConfigs"]
+    except waf.exceptions.WAFNonexistentItemException:
+        logging = []
+    kms = stack.client("kms")
+    key = kms.describe_key(KeyId=f"alias/{STACK}")["KeyMetadata"]
+    return {
+        "cache_snapshot_retention": group["SnapshotRetentionLimit"],
+        "cache_secret_tags": {t["Key"]: t["Value"] for t in secret.get("Tags") or []},
+        "search_log_policy": [p["policyDocument"] for p in policies if p["policyName"] == f"{STACK}-search-logs"],
+        "waf_acl_arn": acl["ARN"],
+        "waf_associated": sorted(waf.list_resources_for_web_acl(WebACLArn=acl["ARN"])["ResourceArns"]),
+        "waf_logging": logging,
+        "kms_key_id": key["KeyId"],
+        "kms_rotation": kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"],
+        "kms_description": key["Description"],
     }
 
 
@@ -463,6 +500,18 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
     sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="intruder@example.org")
     sns.untag_resource(ResourceArn=topic, TagKeys=["DataClassification"])
     iam.untag_role(RoleName=f"{STACK}-exec-backend", TagKeys=["Service"])
+    stack.client("elasticache").modify_replication_group(
+        ReplicationGroupId=f"{STACK}-cache", SnapshotRetentionLimit=1, ApplyImmediately=True
+    )
+    stack.client("secretsmanager").untag_resource(SecretId=f"{STACK}/cache/auth-token", TagKeys=["Project"])
+    logs.delete_resource_policy(policyName=f"{STACK}-search-logs")
+    waf = stack.client("wafv2")
+    for resource in before["waf_associated"]:
+        waf.disassociate_web_acl(ResourceArn=resource)
+    waf.delete_logging_configuration(ResourceArn=before["waf_acl_arn"])
+    kms = stack.client("kms")
+    kms.disable_key_rotation(KeyId=before["kms_key_id"])
+    kms.update_key_description(KeyId=before["kms_key_id"], Description="changed by hand")
     narrower = dict(before["task_role_policy"], Statement=before["task_role_policy"]["Statement"][:-1])
     iam.put_role_policy(
         RoleName=f"{STACK}-task-backend", PolicyName="service-access", PolicyDocument=json.dumps(narrower)
@@ -510,6 +559,12 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
         "Ensure the DB subnet group spans the database subnets of every AZ",
         "Ensure the alarm topic exists with the alarm emails subscribed",
         "Ensure the alarm topic is encrypted with the platform KMS key",
+        "Ensure the replication group exists, encrypted at rest and in transit, with the auth token",
+        "Ensure the auth token exists in Secrets Manager, encrypted with the platform key",
+        "Ensure the domain publishes its slow and error logs to its log groups, and only it may write there",
+        "Ensure the web ACL is associated with the load balancer",
+        "Ensure the web ACL's traffic logs go to the WAF log group, without credentials or cookies",
+        "Ensure the platform's KMS key exists with rotation and a least-privilege key policy",
     ):
         assert any(task in name for name in changed), f"--check does not report {task!r}: {changed}"
     # Nothing else is reported: in check mode the load balancer is read (elb_application_lb answers
