@@ -16,6 +16,9 @@ description:
     password policy, public access, open ports, least privilege, secrets handling).
   - A resource that lacks the platform's tags, or carries another platform's, is never evaluated.
   - Read-only; never changes anything (C(changed) is always false) and behaves the same in check mode.
+  - Each resource is read once per run (describe, list and get calls, throttling retried with a jittered backoff).
+    Up to 8 controls are evaluated at once, and a control's resources at once (up to 8), so that the requests
+    overlap instead of adding up; the findings are reported in the order of the controls all the same.
   - Each finding is PASS, FAIL, WAIVED (a FAIL covered by a current waiver) or NOT_APPLICABLE (no
     resource of that type, a prod-only control outside prod).
   - "An API the endpoint does not answer (HTTP 404, 500 or 501) fails closed: a FAIL with the detail

@@ -9,6 +9,7 @@ evaluation of each resource into verdicts (``result``, ``_each``, ``_each_closed
 from __future__ import annotations
 
 import datetime
+import threading
 
 try:
     import boto3
@@ -28,6 +29,7 @@ from ansible_collections.platform_ops.aws.plugins.module_utils._compliance.catal
     UNSUPPORTED_CODES,
     UTC,
 )
+from ansible_collections.platform_ops.aws.plugins.module_utils._compliance.concurrency import map_ordered
 from ansible_collections.platform_ops.aws.plugins.module_utils._compliance.discovery import (
     DataDiscovery,
     Resource,
@@ -142,6 +144,11 @@ class Auditor(DataDiscovery, InfraDiscovery):
         self.partition = _partition(region)
         self._clients = {}
         self._memo = {}
+        # The engine evaluates controls on several threads: clients are made one at a time (a boto3 session is
+        # not thread-safe; the clients it makes are), and each memo key is loaded once, its loader run under the
+        # key's own lock (reentrant: a loader may use other keys, never its own).
+        self._lock = threading.Lock()
+        self._key_locks = {}
 
     # --- plumbing -----------------------------------------------------------------------------
     @property
@@ -149,9 +156,10 @@ class Auditor(DataDiscovery, InfraDiscovery):
         return self.platform_env == PROD_ENV
 
     def client(self, service):
-        if service not in self._clients:
-            self._clients[service] = self._client_factory(service)
-        return self._clients[service]
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = self._client_factory(service)
+            return self._clients[service]
 
     def _api_name(self, service, operation):
         client = self.client(service)
@@ -185,12 +193,15 @@ class Auditor(DataDiscovery, InfraDiscovery):
 
     def memo(self, key, loader):
         """``loader()`` once per audit; an unsupported API is remembered too (not asked again per control)."""
-        if key not in self._memo:
-            try:
-                self._memo[key] = loader()
-            except Unsupported as e:
-                self._memo[key] = e
-        value = self._memo[key]
+        with self._lock:
+            key_lock = self._key_locks.setdefault(key, threading.RLock())
+        with key_lock:
+            if key not in self._memo:
+                try:
+                    self._memo[key] = loader()
+                except Unsupported as e:
+                    self._memo[key] = e
+            value = self._memo[key]
         if isinstance(value, Unsupported):
             raise value
         return value
@@ -210,12 +221,15 @@ def result(resource, status, detail, severity=None, rtype=None):
 
 def _each(resources, evaluate):
     """Evaluate each resource; an unsupported per-resource API makes only that resource NOT_APPLICABLE."""
-    out = []
-    for resource in resources:
+
+    def one(resource):
         try:
-            verdict = evaluate(resource)
+            return evaluate(resource)
         except Unsupported as e:
-            verdict = result(resource, "NOT_APPLICABLE", f"{UNEVALUATED}{e.api} unsupported")
+            return result(resource, "NOT_APPLICABLE", f"{UNEVALUATED}{e.api} unsupported")
+
+    out = []
+    for verdict in map_ordered(one, resources):
         if verdict is None:
             continue
         out.extend(verdict if isinstance(verdict, list) else [verdict])
@@ -241,4 +255,5 @@ def _fail_closed(resource, evaluate):
 
 
 def _each_closed(resources, evaluate):
-    return [v for r in resources for v in _as_list(_fail_closed(r, evaluate)) if v is not None]
+    verdicts = map_ordered(lambda resource: _fail_closed(resource, evaluate), resources)
+    return [v for verdict in verdicts for v in _as_list(verdict) if v is not None]

@@ -22,6 +22,7 @@ from ansible_collections.platform_ops.aws.plugins.module_utils._compliance.catal
     T_SM,
     T_TOPIC,
 )
+from ansible_collections.platform_ops.aws.plugins.module_utils._compliance.concurrency import map_ordered
 
 
 def tag_dict(tags):
@@ -86,14 +87,18 @@ class DataDiscovery:
         def load():
             prefix = f"{self.prefix}-"
             listing = self.paginate("s3", "list_buckets", Prefix=prefix)
+            buckets = [bucket for bucket in listing.get("Buckets", []) if bucket["Name"].startswith(prefix)]
+            taggings = map_ordered(
+                lambda bucket: self.call(
+                    "s3", "get_bucket_tagging", ignore=("NoSuchTagSet", "NoSuchBucket"), Bucket=bucket["Name"]
+                ),
+                buckets,
+            )
             found = []
-            for bucket in listing.get("Buckets", []):
-                name = bucket["Name"]
-                if not name.startswith(prefix):
-                    continue
-                tagging = self.call("s3", "get_bucket_tagging", ignore=("NoSuchTagSet", "NoSuchBucket"), Bucket=name)
+            for bucket, tagging in zip(buckets, taggings):  # noqa: B905 - same length; strict= needs Python 3.10
                 tags = tag_dict((tagging or {}).get("TagSet"))
                 if self.in_scope(tags):
+                    name = bucket["Name"]
                     found.append(Resource(f"arn:{self.partition}:s3:::{name}", name, T_BUCKET, tags, bucket))
             return found
 

@@ -1063,6 +1063,35 @@ def test_compliant_stack_passes_every_control(run_module, stack, platform):
     assert "COMPLIANT" in res["markdown"]
 
 
+def _api_latency(endpoint: str, seconds: float) -> None:
+    request = urllib.request.Request(
+        f"{endpoint}/_platform_ops/api_latency", data=json.dumps({"seconds": seconds}).encode(), method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=5) as resp:  # noqa: S310 - the test's own loopback launcher
+        assert json.load(resp)["seconds"] == seconds
+
+
+def test_the_requests_overlap_at_real_aws_latency(run_module, stack, platform, moto_endpoint):
+    """Controls, and a control's resources, are evaluated at once: with every request taking 0.1 s (the
+    launcher's api_latency), the audit takes a fraction of its requests times 0.1 s, with the same findings."""
+    build_compliant_stack(stack)
+    sequential = audit(run_module, platform, dr_region=DR_REGION, severity_threshold="info")
+    before = api_operations(moto_endpoint)
+    _api_latency(moto_endpoint, 0.1)
+    try:
+        started = time.monotonic()
+        slow = audit(run_module, platform, dr_region=DR_REGION, severity_threshold="info")
+        took = time.monotonic() - started
+    finally:
+        _api_latency(moto_endpoint, 0)
+    requests = sum(operations_delta(before, api_operations(moto_endpoint)).values())
+    assert not slow.failed, slow.get("msg")
+    assert slow["findings"] == sequential["findings"]
+    assert requests > 60, requests
+    # One after the other they would take requests x 0.1 s; at once, well under half of it (module start included).
+    assert took < 0.4 * requests * 0.1, (took, requests)
+
+
 def test_check_mode_reports_the_same(run_module, stack, platform):
     stack.bucket("documents", versioning=False, logging_to=None)
     normal = audit(run_module, platform, fail_on_findings=False)
