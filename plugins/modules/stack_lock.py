@@ -351,7 +351,9 @@ def ensure_acquired(module, client):
         else:
             found = describe_table(client, table)
             if found is None:
-                module.fail_json(msg=f"DynamoDB table {table} of the deploy locks does not exist (create_table is false)")
+                module.fail_json(
+                    msg=f"DynamoDB table {table} of the deploy locks does not exist (create_table is false)"
+                )
             result["table_arn"] = found.get("TableArn", "")
     except BOTO_ERRORS as e:
         module.fail_json_aws(e, msg=f"Failed to create DynamoDB table {table} for the deploy locks")
