@@ -15,6 +15,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     boto3_tag_list_to_ansible_dict,
     compare_aws_tags,
 )
+from ansible_collections.platform_ops.aws.plugins.module_utils.common import plain_data
 from ansible_collections.platform_ops.aws.plugins.module_utils.elasticache import primary_cluster_id
 from ansible_collections.platform_ops.aws.plugins.module_utils.elasticache_plan import (
     ARGUMENT_SPEC,
@@ -108,7 +109,8 @@ def cache_replication_group_plan(responses, args):
         return {"differences": ["missing"], "replication_group": {}}
     group = groups[0]
     result = format_group(group)
-    validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(dict(args or {}))
+    # plain_data: the validator deep-copies what it is given, and Ansible's lazy containers copy their templar too.
+    validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(plain_data(args or {}))
     if validation.error_messages:
         return {"differences": ["invalid parameters"], "replication_group": result}
     params = validation.validated_parameters

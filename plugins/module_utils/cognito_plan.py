@@ -12,10 +12,9 @@ A check that makes a module fail raises ``PlanError`` with the module's message 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+from ansible_collections.platform_ops.aws.plugins.module_utils.common import plain_data
 
 # What CreateUserPool applies when no password policy is given; used to complete a partial
 # password_policy on create (the API treats an omitted Require* flag of a given policy as false).
@@ -173,7 +172,7 @@ def user_pool_client_argument_spec():
 def module_params(argument_spec, args):
     """``args`` (a task's module arguments) as the module sees them in ``module.params``: types converted,
     defaults and aliases applied, every option present. Raises PlanError with the validation messages."""
-    result = ArgumentSpecValidator(argument_spec).validate(dict(args or {}))
+    result = ArgumentSpecValidator(argument_spec).validate(plain_data(args or {}))
     if result.error_messages:
         raise PlanError("; ".join(result.error_messages))
     return result.validated_parameters
@@ -483,15 +482,6 @@ def has_client_secret(app_client):
     return bool(app_client.get("ClientSecret")) or bool(app_client.get("HasClientSecret"))
 
 
-def _plain_copy(value):
-    """A deep copy of JSON-like data (mappings, lists, scalars) as plain dicts and lists."""
-    if isinstance(value, Mapping):
-        return {key: _plain_copy(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain_copy(item) for item in value]
-    return value
-
-
 def user_pool_client_plan(params, current):
     """What cognito_user_pool_client (state=present) changes on the existing client ``current`` (a
     DescribeUserPoolClient ``UserPoolClient``): ``(changes, predicted)``, the UpdateUserPoolClient fields
@@ -505,8 +495,8 @@ def user_pool_client_plan(params, current):
         )
     changes = client_changes(params, current)
     # A plain copy: ``current`` may be one of Ansible's lazy containers, whose deepcopy copies its templar too.
-    predicted = _plain_copy(current)
-    predicted.update(_plain_copy(changes))
+    predicted = plain_data(current)
+    predicted.update(plain_data(changes))
     error = token_validity_error(params, predicted)
     if error:
         raise PlanError(error)

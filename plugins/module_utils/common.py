@@ -8,6 +8,7 @@ desired resource-based policy and deciding its change. The comparisons are amazo
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 try:
     from botocore.exceptions import BotoCoreError, ClientError
@@ -54,6 +55,17 @@ def converge_tags(module, client, arn, current, what):
         except BOTO_ERRORS as e:
             module.fail_json_aws(e, msg=f"Failed to tag {what}")
     return True, tags
+
+
+def plain_data(value):
+    """A deep copy of JSON-like data (mappings, lists, scalars) as plain dicts and lists. A filter gets Ansible's
+    lazy containers, whose ``copy.deepcopy`` copies their templar too (about half a second each): copy them
+    with this before code that deep-copies its input (``ArgumentSpecValidator.validate`` does)."""
+    if isinstance(value, Mapping):
+        return {key: plain_data(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_data(item) for item in value]
+    return value
 
 
 def policy_change(current, desired, present):
