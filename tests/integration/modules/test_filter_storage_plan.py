@@ -534,6 +534,8 @@ def test_filter_module_exports():
     assert s.FilterModule().filters() == {
         "storage_plan": s.storage_plan,
         "storage_trail_logging_differences": s.trail_logging_differences,
+        "storage_kms_key_reads": s.kms_key_reads,
+        "storage_kms_key_differences": s.kms_key_differences,
     }
 
 
