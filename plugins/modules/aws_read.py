@@ -173,6 +173,7 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.platform_ops.aws.plugins.module_utils.sessions import client_factory
 
 READ_PREFIXES = ("describe_", "list_", "get_", "head_")
 # Reads that return secret material or object content: never through this module.
@@ -361,12 +362,14 @@ def main():
     validate(module)
     reads = module.params["reads"]
 
-    # boto3 clients are thread-safe; they are made here, one per service and region, before the threads start.
+    # boto3 clients are thread-safe; they are made here, one per service and region, before the threads start,
+    # all from one session (module_utils/sessions.py: a session per client would load botocore's data each time).
+    make_client = client_factory(module)
     clients = {}
     for read in reads:
         key = (read["service"], read["region"] or module.region)
         if key not in clients:
-            clients[key] = module.client(read["service"], region=key[1])
+            clients[key] = make_client(read["service"], key[1])
         client = clients[key]
         if not hasattr(client, read["operation"]):
             module.fail_json(msg=f"{read['id']}: {read['service']} has no operation {read['operation']}")

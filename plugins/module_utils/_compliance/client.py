@@ -12,13 +12,11 @@ import datetime
 import threading
 
 try:
-    import boto3
     import botocore
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import get_aws_connection_info
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.platform_ops.aws.plugins.module_utils._compliance.catalogue import (
     BASELINE_SERVICES,
@@ -30,6 +28,7 @@ from ansible_collections.platform_ops.aws.plugins.module_utils._compliance.catal
     UTC,
 )
 from ansible_collections.platform_ops.aws.plugins.module_utils._compliance.concurrency import map_ordered
+from ansible_collections.platform_ops.aws.plugins.module_utils.sessions import client_factory as session_client_factory
 from ansible_collections.platform_ops.aws.plugins.module_utils._compliance.discovery import (
     DataDiscovery,
     Resource,
@@ -59,33 +58,10 @@ class AuditError(Exception):
 
 
 def client_factory(module):
-    """``factory(service)`` -> a client, all from ONE boto3 session with the module's connection settings.
-
-    ``module.client()`` opens a new session per client, which reloads botocore's models each time
-    (about 0.15 s per service); the audit reads some 17 services, so it shares one session.
-    """
-    region, endpoint_url, params = get_aws_connection_info(module)
-    params = dict(params)
-    profile = params.pop("profile_name", None)
-    config = botocore.config.Config(user_agent_extra="platform_ops.aws/compliance_audit")
-    for key in ("config", "aws_config"):
-        extra = params.pop(key, None)
-        if extra:
-            config = config.merge(
-                extra if isinstance(extra, botocore.config.Config) else botocore.config.Config(**extra)
-            )
-    try:
-        session = boto3.session.Session(profile_name=profile)
-    except botocore.exceptions.BotoCoreError as e:
-        module.fail_json_aws(e, msg="Could not open an AWS session")
-
-    def make(service):
-        try:
-            return session.client(service, region_name=region, endpoint_url=endpoint_url, config=config, **params)
-        except (botocore.exceptions.BotoCoreError, ValueError) as e:
-            module.fail_json_aws(e, msg=f"Could not create the {service} client")
-
-    return make
+    """``factory(service)`` -> a client, all from ONE boto3 session with the module's connection settings
+    (module_utils/sessions.py: the audit reads some 20 services)."""
+    make = session_client_factory(module, "platform_ops.aws/compliance_audit")
+    return lambda service: make(service)
 
 
 @AWSRetry.jittered_backoff()
