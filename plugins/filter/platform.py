@@ -161,6 +161,42 @@ def health_check_targets(services, base_url, overrides=None):
     return targets
 
 
+# One aws_read for several roles' facts (issue 15): the rollout needs the storage, identity, search, database and
+# cache facts; each role says what it reads (its tasks/facts_reads.yml), and one module run reads them all.
+_READ_SEPARATOR = "__"
+
+
+def merge_reads(reads_by_role):
+    """The reads of several roles as one aws_read list: each id (and every id a read names in params_from or
+    only_if_missing) becomes ``<role>__<id>``, so ids may repeat across roles. ``role_responses`` takes a role's
+    responses back under its own ids."""
+    merged = []
+    for role, reads in (reads_by_role or {}).items():
+        if _READ_SEPARATOR in role:
+            raise AnsibleFilterError(f"ecs_service_merge_reads: role name {role!r} must not hold {_READ_SEPARATOR!r}")
+        prefix = role + _READ_SEPARATOR
+        for read in reads or []:
+            read = dict(read)
+            read["id"] = prefix + read["id"]
+            if read.get("params_from"):
+                read["params_from"] = {param: prefix + source for param, source in read["params_from"].items()}
+            if read.get("only_if_missing"):
+                read["only_if_missing"] = [prefix + rid for rid in read["only_if_missing"]]
+            merged.append(read)
+    return merged
+
+
+def role_responses(responses, role=None):
+    """One role's responses from a ``merge_reads`` read, under the ids the role gave them; without ``role``, every
+    role's, as ``{role: {id: response}}``."""
+    by_role = {}
+    for rid, value in (responses or {}).items():
+        owner, sep, own_id = rid.partition(_READ_SEPARATOR)
+        if sep:
+            by_role.setdefault(owner, {})[own_id] = value
+    return by_role if role is None else by_role.get(role, {})
+
+
 def _flatten(value, path=""):
     if isinstance(value, dict):
         for key in sorted(value):
@@ -461,6 +497,8 @@ class FilterModule:
             "platform_rollback_targets": rollback_targets,
             "platform_health_check_targets": health_check_targets,
             "platform_outputs_table": outputs_table,
+            "ecs_service_merge_reads": merge_reads,
+            "ecs_service_role_responses": role_responses,
             "network_subnets_to_converge": subnets_to_converge,
             "network_subnets_by_tier": subnets_by_tier,
             "network_sg_rule_from_cidr": sg_rule_from_cidr,

@@ -292,3 +292,26 @@ def test_uses_filters():
     assert f.service_secrets(worker) == ["DATABASE_URL"]
     assert f.service_secrets(none) == []
     assert f.secret_name("REDIS_URL", "caseapp", "prod") == "caseapp-prod/cache/url"
+
+
+def test_merge_reads_prefixes_ids_and_the_ids_reads_name():
+    merged = f.merge_reads(
+        {
+            "storage": [{"id": "key", "service": "kms", "operation": "describe_key", "params": {"KeyId": "alias/x"}}],
+            "cache": [
+                {"id": "key", "service": "secretsmanager", "operation": "describe_secret"},
+                {"id": "p", "service": "kms", "operation": "get_key_policy", "params_from": {"KeyId": "key.ARN"}},
+                {"id": "f", "service": "kms", "operation": "list_keys", "only_if_missing": ["key", "p"]},
+            ],
+        }
+    )
+    assert [r["id"] for r in merged] == ["storage__key", "cache__key", "cache__p", "cache__f"]
+    assert merged[2]["params_from"] == {"KeyId": "cache__key.ARN"}
+    assert merged[3]["only_if_missing"] == ["cache__key", "cache__p"]
+    assert merged[0]["params"] == {"KeyId": "alias/x"}
+    responses = {"storage__key": {"a": 1}, "cache__key": None, "cache__p": {"b": 2}}
+    assert f.role_responses(responses) == {"storage": {"key": {"a": 1}}, "cache": {"key": None, "p": {"b": 2}}}
+    assert f.role_responses(responses, "cache") == {"key": None, "p": {"b": 2}}
+    assert f.role_responses(responses, "search") == {} and f.merge_reads({}) == []
+    with pytest.raises(AnsibleFilterError, match="must not hold"):
+        f.merge_reads({"a__b": []})

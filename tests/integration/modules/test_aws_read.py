@@ -333,3 +333,58 @@ def test_a_fallback_read_is_made_only_when_what_it_stands_in_for_is_missing(run_
     bad[1]["only_if_missing"] = ["latest"]
     refused = run_module(MODULE, {"reads": bad})
     assert refused.failed and "only_if_missing 'latest' must name a read listed before" in refused["msg"], refused
+
+
+def test_several_roles_reads_merged_into_one_run_come_back_per_role(run_module, aws, moto_endpoint):
+    """ecs_service_merge_reads / ecs_service_role_responses (ecs_service's prerequisites.yml): two roles whose reads use
+    the same ids, one with a params_from chain and a fallback, read in one module run and split back by role."""
+    from ansible_collections.platform_ops.aws.plugins.filter import platform as f
+
+    alias = f"alias/merge-{uuid.uuid4().hex[:8]}"
+    kms = aws("kms")
+    key_id = kms.create_key(Description="merged reads")["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName=alias, TargetKeyId=key_id)
+    secret = f"merge-{uuid.uuid4().hex[:8]}"
+    secret_arn = aws("secretsmanager").create_secret(Name=secret, SecretString="x")["ARN"]
+    storage = [
+        {"id": "key", "service": "kms", "operation": "describe_key", "params": {"KeyId": alias}},
+        {
+            "id": "rotation",
+            "service": "kms",
+            "operation": "get_key_rotation_status",
+            "params_from": {"KeyId": "key.KeyMetadata.KeyId"},
+        },
+    ]
+    cache = [
+        {
+            "id": "key",
+            "service": "secretsmanager",
+            "operation": "describe_secret",
+            "params": {"SecretId": secret},
+            "missing_ok": ["ResourceNotFoundException"],
+        },
+        {
+            "id": "fallback",
+            "service": "secretsmanager",
+            "operation": "describe_secret",
+            "params": {"SecretId": secret + "-other"},
+            "only_if_missing": ["key"],
+            "missing_ok": ["ResourceNotFoundException"],
+        },
+    ]
+    before = api_operations(moto_endpoint)
+    found = run_module(MODULE, {"reads": f.merge_reads({"storage": storage, "cache": cache})}, check_mode=True)
+    assert not found.failed, found
+    assert operations_delta(before, api_operations(moto_endpoint)) == {
+        "kms.DescribeKey": 1,
+        "kms.GetKeyRotationStatus": 1,
+        "secretsmanager.DescribeSecret": 1,
+    }
+    by_role = f.role_responses(found["responses"])
+    assert set(by_role) == {"storage", "cache"}
+    assert by_role["storage"]["key"]["KeyMetadata"]["KeyId"] == key_id
+    assert by_role["storage"]["rotation"]["KeyRotationEnabled"] is False
+    assert by_role["cache"]["key"]["ARN"] == secret_arn
+    assert by_role["cache"]["fallback"] is None
+    assert f.role_responses(found["responses"], "cache") == by_role["cache"]
+    assert f.role_responses(found["responses"], "search") == {}
