@@ -175,9 +175,8 @@ def merge_reads(reads_by_role):
         if _READ_SEPARATOR in role:
             raise AnsibleFilterError(f"ecs_service_merge_reads: role name {role!r} must not hold {_READ_SEPARATOR!r}")
         prefix = role + _READ_SEPARATOR
-        for read in reads or []:
-            read = dict(read)
-            read["id"] = prefix + read["id"]
+        for original in reads or []:
+            read = dict(original, id=prefix + original["id"])
             if read.get("params_from"):
                 read["params_from"] = {param: prefix + source for param, source in read["params_from"].items()}
             if read.get("only_if_missing"):

@@ -28,7 +28,6 @@ from ansible_collections.platform_ops.aws.plugins.module_utils._compliance.catal
     UTC,
 )
 from ansible_collections.platform_ops.aws.plugins.module_utils._compliance.concurrency import map_ordered
-from ansible_collections.platform_ops.aws.plugins.module_utils.sessions import client_factory as session_client_factory
 from ansible_collections.platform_ops.aws.plugins.module_utils._compliance.discovery import (
     DataDiscovery,
     Resource,
@@ -37,6 +36,7 @@ from ansible_collections.platform_ops.aws.plugins.module_utils._compliance.disco
 from ansible_collections.platform_ops.aws.plugins.module_utils._compliance.discovery_infra import (
     InfraDiscovery,
 )
+from ansible_collections.platform_ops.aws.plugins.module_utils.sessions import client_factory as session_client_factory
 
 
 class Unsupported(Exception):
@@ -60,8 +60,7 @@ class AuditError(Exception):
 def client_factory(module):
     """``factory(service)`` -> a client, all from ONE boto3 session with the module's connection settings
     (module_utils/sessions.py: the audit reads some 20 services)."""
-    make = session_client_factory(module, "platform_ops.aws/compliance_audit")
-    return lambda service: make(service)
+    return session_client_factory(module, "platform_ops.aws/compliance_audit")
 
 
 @AWSRetry.jittered_backoff()
