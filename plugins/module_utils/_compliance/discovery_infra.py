@@ -29,6 +29,7 @@ from ansible_collections.platform_ops.aws.plugins.module_utils._compliance.catal
     T_VPC,
     T_WEB_ACL,
 )
+from ansible_collections.platform_ops.aws.plugins.module_utils._compliance.concurrency import map_ordered
 from ansible_collections.platform_ops.aws.plugins.module_utils._compliance.discovery import (
     Resource,
     _policy_document,
@@ -213,28 +214,33 @@ class InfraDiscovery:
         return self.memo(f"iam.policy.{arn}", load)
 
     def task_definitions(self):
-        """The latest ACTIVE revision of each ``{name}-{env}*`` family plus those the cluster's services run."""
+        """The latest ACTIVE revision of each ``{name}-{env}*`` family plus those the cluster's services run. A
+        service that runs its family's latest revision (the usual case) costs no second DescribeTaskDefinition."""
+
+        def describe(ref):
+            return self.call(
+                "ecs", "describe_task_definition", ignore=("ClientException",), taskDefinition=ref, include=["TAGS"]
+            )
 
         def load():
-            arns = []
             families = self.paginate(
                 "ecs", "list_task_definition_families", familyPrefix=self.prefix, status="ACTIVE"
             ).get("families", [])
-            arns.extend(f for f in families if f == self.prefix or f.startswith(f"{self.prefix}-"))
+            latest = [f for f in families if f == self.prefix or f.startswith(f"{self.prefix}-")]
             services = self.paginate("ecs", "list_services", ignore=("ClusterNotFoundException",), cluster=self.prefix)
             service_arns = (services or {}).get("serviceArns", [])
+            running = []
             for start in range(0, len(service_arns), 10):
                 resp = self.call(
                     "ecs", "describe_services", cluster=self.prefix, services=service_arns[start : start + 10]
                 )
-                arns.extend(s["taskDefinition"] for s in resp.get("services", []) if s.get("taskDefinition"))
+                running.extend(s["taskDefinition"] for s in resp.get("services", []) if s.get("taskDefinition"))
+            responses = [resp for resp in map_ordered(describe, latest) if resp]
+            described = {resp["taskDefinition"]["taskDefinitionArn"] for resp in responses}
+            others = list(dict.fromkeys(arn for arn in running if arn not in described))
+            responses.extend(resp for resp in map_ordered(describe, others) if resp)
             found = {}
-            for ref in arns:
-                resp = self.call(
-                    "ecs", "describe_task_definition", ignore=("ClientException",), taskDefinition=ref, include=["TAGS"]
-                )
-                if not resp:
-                    continue
+            for resp in responses:
                 task_def = resp["taskDefinition"]
                 tags = tag_dict(resp.get("tags"))
                 if self.in_scope(tags) and task_def["taskDefinitionArn"] not in found:
