@@ -61,6 +61,45 @@ def _patch_get_bucket_replication() -> None:
     S3Response.get_bucket_replication = get_bucket_replication
 
 
+def _patch_list_buckets() -> None:
+    """ListBuckets with at least one parameter (Prefix, BucketRegion, MaxBuckets, ContinuationToken) pages its
+    answer and gives each bucket's BucketRegion, in name order, echoing Prefix and a ContinuationToken when more
+    buckets follow (AWS since 2024-10). moto 5.2.5 filters by the parameters but answers neither BucketRegion,
+    Prefix nor a ContinuationToken (moto/s3/responses.py S3Response.all_buckets)."""
+    original = S3Response.all_buckets
+
+    def all_buckets(self):
+        params = {
+            name: self._get_param(name) for name in ("prefix", "bucket-region", "max-buckets", "continuation-token")
+        }
+        if not any(params.values()):
+            return original(self)
+        self.data["Action"] = "ListAllMyBuckets"
+        self._authenticate_and_authorize_s3_action()
+        buckets = sorted(
+            self.backend.list_buckets(prefix=params["prefix"], bucket_region=params["bucket-region"], max_buckets=None),
+            key=lambda bucket: bucket.name,
+        )
+        if params["continuation-token"]:
+            buckets = [bucket for bucket in buckets if bucket.name > params["continuation-token"]]
+        limit = int(params["max-buckets"] or 10000)
+        page, more = buckets[:limit], len(buckets) > limit
+        result = {
+            "Owner": {"ID": "bcaf1ffd86f41161ca5fb16fd081034f", "DisplayName": "webfile"},
+            "Buckets": [
+                {"Name": b.name, "CreationDate": b.creation_date_ISO8601, "BucketRegion": b.region_name} for b in page
+            ],
+        }
+        if params["prefix"]:
+            result["Prefix"] = params["prefix"]
+        if more:
+            result["ContinuationToken"] = page[-1].name
+        self.data["Action"] = "ListBuckets"
+        return self.serialized(ActionResult(result))
+
+    S3Response.all_buckets = all_buckets
+
+
 def _patch_kms_key_arns() -> None:
     """ScheduleKeyDeletion, CancelKeyDeletion, EnableKey and DisableKey with a key ARN (what
     amazon.aws.kms_key sends) fail with a 500 (KeyError): moto/kms/models.py KmsBackend indexes
@@ -1344,6 +1383,7 @@ def patch_moto() -> None:
     _patch_wafv2_list_resources_for_web_acl()
     _patch_describe_scaling_policies()
     _patch_get_bucket_replication()
+    _patch_list_buckets()
     _patch_kms_key_arns()
     _patch_secure_transport()
     _patch_cloudfront_origin_access_control()

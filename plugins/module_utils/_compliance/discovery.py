@@ -85,9 +85,7 @@ class DataDiscovery:
     # --- discovery ----------------------------------------------------------------------------
     def buckets(self):
         def load():
-            prefix = f"{self.prefix}-"
-            listing = self.paginate("s3", "list_buckets", Prefix=prefix)
-            buckets = [bucket for bucket in listing.get("Buckets", []) if bucket["Name"].startswith(prefix)]
+            buckets = self._bucket_listing()
             taggings = map_ordered(
                 lambda bucket: self.call(
                     "s3", "get_bucket_tagging", ignore=("NoSuchTagSet", "NoSuchBucket"), Bucket=bucket["Name"]
@@ -104,8 +102,22 @@ class DataDiscovery:
 
         return self.memo("s3.buckets", load)
 
+    def _bucket_listing(self):
+        """The buckets named ``{prefix}-*``. ListBuckets with a parameter (here Prefix) answers each bucket's region
+        as well (BucketRegion), which spares a GetBucketLocation per bucket."""
+
+        def load():
+            prefix = f"{self.prefix}-"
+            listing = self.paginate("s3", "list_buckets", Prefix=prefix)
+            return [bucket for bucket in listing.get("Buckets", []) if bucket["Name"].startswith(prefix)]
+
+        return self.memo("s3.listing", load)
+
     def bucket_region(self, name):
         def load():
+            listed = [bucket.get("BucketRegion") for bucket in self._bucket_listing() if bucket["Name"] == name]
+            if listed and listed[0]:
+                return listed[0]
             resp = self.call("s3", "get_bucket_location", Bucket=name)
             location = resp.get("LocationConstraint")
             if not location:

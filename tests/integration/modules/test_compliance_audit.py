@@ -2297,3 +2297,51 @@ def test_iam_controls_read_the_roles_in_bulk_and_judge_the_default_version(run_m
     iam.create_policy_version(PolicyArn=managed, PolicyDocument=json.dumps(safe), SetAsDefault=True)
     res = audit(run_module, platform, controls=["IAM.NO_WILDCARD_ACTIONS"])
     assert ("IAM.NO_WILDCARD_ACTIONS", arn) not in failing(res)
+
+
+def test_task_definitions_a_service_runs_at_its_latest_revision_are_described_once(
+    run_module, moto_endpoint, stack, platform
+):
+    """The audit judges each family's latest revision and the revision each service runs. A service on its
+    family's latest revision costs no second DescribeTaskDefinition; one on an older revision gets it judged
+    as well (here: the older revision runs as root)."""
+    ecs = stack.aws("ecs")
+    ecs.create_cluster(clusterName=stack.prefix, tags=stack.kv_lower())
+
+    def register(family, user):
+        container = {"name": "app", "image": "app:1", "essential": True, "memory": 512, "user": user}
+        return ecs.register_task_definition(family=family, containerDefinitions=[container], tags=stack.kv_lower())[
+            "taskDefinition"
+        ]["taskDefinitionArn"]
+
+    old = register(f"{stack.prefix}-web", "root")
+    latest = register(f"{stack.prefix}-web", "1000")
+    worker = register(f"{stack.prefix}-worker", "1000")
+    ecs.create_service(cluster=stack.prefix, serviceName=f"{stack.prefix}-web", taskDefinition=old, desiredCount=1)
+    ecs.create_service(
+        cluster=stack.prefix, serviceName=f"{stack.prefix}-worker", taskDefinition=worker, desiredCount=1
+    )
+    before = _requests_by_operation(moto_endpoint)
+    res = audit(run_module, platform, controls=["ECS.NON_ROOT_USER"])
+    after = _requests_by_operation(moto_endpoint)
+    described = after.get("ecs.DescribeTaskDefinition", 0) - before.get("ecs.DescribeTaskDefinition", 0)
+    assert described == 3, described  # web latest, web's running older revision, worker latest (= running)
+    assert ("ECS.NON_ROOT_USER", old) in failing(res)
+    assert ("ECS.NON_ROOT_USER", latest) not in failing(res)
+    judged = {f["resource"] for f in by_control(res, "ECS.NON_ROOT_USER")}
+    assert {old, latest, worker} <= judged, judged
+
+
+def test_bucket_regions_come_with_the_bucket_listing(run_module, moto_endpoint, stack, platform):
+    """ListBuckets with a Prefix answers each bucket's region (BucketRegion): judging replication against the DR
+    region needs no GetBucketLocation per bucket, and a bucket in the DR region is still recognised."""
+    _with_logs(stack)
+    stack.bucket("replica", region=DR_REGION, logging_to=None)
+    before = _requests_by_operation(moto_endpoint)
+    res = audit(run_module, platform, dr_region=DR_REGION, controls=["S3.REPLICATION"], severity_threshold="info")
+    after = _requests_by_operation(moto_endpoint)
+    assert after.get("s3.GetBucketLocation", 0) == before.get("s3.GetBucketLocation", 0)
+    statuses = {f["resource"].rsplit(":", 1)[-1]: f["status"] for f in by_control(res, "S3.REPLICATION")}
+    [replica] = [name for name in statuses if name.startswith(f"{stack.prefix}-replica")]
+    assert statuses[replica] == "NOT_APPLICABLE"
+    assert "FAIL" in statuses.values()  # the data bucket without replication

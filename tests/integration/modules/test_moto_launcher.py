@@ -448,3 +448,25 @@ def test_api_latency_is_set_at_runtime_and_bad_values_are_refused():
     )
     assert bad.returncode == 2
     assert "api latency must be a number" in bad.stderr
+
+
+def test_list_buckets_with_a_parameter_pages_and_answers_each_buckets_region(client):
+    """AWS (since 2024-10): ListBuckets with a parameter gives each bucket's BucketRegion, in name order, and pages
+    with ContinuationToken; without one it answers as before (no BucketRegion)."""
+    s3 = client("s3")
+    prefix = _name("lb")
+    s3.create_bucket(Bucket=f"{prefix}-b")
+    s3.create_bucket(Bucket=f"{prefix}-a", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    s3.create_bucket(Bucket=f"{prefix}-c")
+    first = s3.list_buckets(Prefix=f"{prefix}-", MaxBuckets=2)
+    assert [(b["Name"], b["BucketRegion"]) for b in first["Buckets"]] == [
+        (f"{prefix}-a", "eu-west-1"),
+        (f"{prefix}-b", REGION),
+    ]
+    assert first["Prefix"] == f"{prefix}-"
+    rest = s3.list_buckets(Prefix=f"{prefix}-", MaxBuckets=2, ContinuationToken=first["ContinuationToken"])
+    assert [b["Name"] for b in rest["Buckets"]] == [f"{prefix}-c"] and "ContinuationToken" not in rest
+    paged = s3.get_paginator("list_buckets").paginate(Prefix=f"{prefix}-").build_full_result()
+    assert [b["Name"] for b in paged["Buckets"]] == [f"{prefix}-a", f"{prefix}-b", f"{prefix}-c"]
+    plain = [b for b in s3.list_buckets()["Buckets"] if b["Name"].startswith(prefix)]
+    assert len(plain) == 3 and not any("BucketRegion" in b for b in plain)
