@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Read-once plan of the storage role: which buckets differ from the desired state, from one
-``amazon.aws.s3_bucket_info`` read of every platform bucket (``__storage_found.buckets``).
+"""Read-once plan of the storage role: which buckets differ from the desired state, from one concurrent
+``aws_read`` of every platform bucket (``bucket_reads``), in ``amazon.aws.s3_bucket_info``'s shape
+(``found_buckets``: ``__storage_found.buckets``).
 
 ``storage_plan`` answers ``{"buckets": [purpose], "lifecycle": [purpose], "logging": [purpose],
 "replicas": [purpose], "replica_lifecycle": [purpose], "replication": [purpose]}``: the items each converge
@@ -122,8 +123,8 @@ def replication_configuration(wanted, replica):
 def storage_plan(found, wanted):
     """Which buckets each converge task of the storage role loops over.
 
-    ``found``: the ``buckets`` of ``amazon.aws.s3_bucket_info`` (name_filter ``{prefix}-``, the bucket facts the
-    role asks for). ``wanted``: the role's inputs, a dict with
+    ``found``: ``found_buckets``' answer (the ``buckets`` of ``amazon.aws.s3_bucket_info`` with the bucket facts
+    the role compares). ``wanted``: the role's inputs, a dict with
 
     - ``buckets`` (storage_buckets), ``replicated`` (storage_replicated_buckets): purposes;
     - ``names``: {purpose: bucket name}; ``policies``: {bucket name: policy document}, the DR copies included;
@@ -186,7 +187,7 @@ def storage_plan(found, wanted):
 
 def trail_logging_differences(found, trail_bucket, logs_bucket):
     """What platform_ops.aws.s3_bucket_logging would change on the security baseline's trail bucket (its access
-    logs to ``logs_bucket`` under ``s3/<trail bucket>/``), from the same ``s3_bucket_info`` read as storage_plan
+    logs to ``logs_bucket`` under ``s3/<trail bucket>/``), from the same read as storage_plan
     (the trail bucket is one of the ``{prefix}-`` buckets). Compared with the module's own rule
     (module_utils/s3.py desired_logging and logging_differences); a bucket the read did not list counts as
     different (the module then judges it)."""
@@ -279,12 +280,87 @@ def kms_key_differences(responses, wanted, id_prefix=""):
     return differs
 
 
+# (s3_bucket_info fact, boto3 operation, the error code that means "this bucket has none").
+BUCKET_FACTS = (
+    ("bucket_encryption", "get_bucket_encryption", "ServerSideEncryptionConfigurationNotFoundError"),
+    ("bucket_versioning", "get_bucket_versioning", None),
+    ("public_access_block", "get_public_access_block", "NoSuchPublicAccessBlockConfiguration"),
+    ("bucket_ownership_controls", "get_bucket_ownership_controls", "OwnershipControlsNotFoundError"),
+    ("bucket_policy", "get_bucket_policy", "NoSuchBucketPolicy"),
+    ("bucket_tagging", "get_bucket_tagging", "NoSuchTagSet"),
+    ("bucket_lifecycle_configuration", "get_bucket_lifecycle_configuration", "NoSuchLifecycleConfiguration"),
+    ("bucket_logging", "get_bucket_logging", None),
+)
+REPLICATION_FACT = ("bucket_replication", "get_bucket_replication", "ReplicationConfigurationNotFoundError")
+
+
+def bucket_reads(prefix, names, replicated=()):
+    """The storage role's read of its buckets as ``aws_read`` calls, made concurrently (issue 15): the account's
+    buckets named ``{prefix}-*`` (ListBuckets with a Prefix), then for each bucket of ``names`` the settings the
+    plan compares (those ``amazon.aws.s3_bucket_info`` reads with the role's ``bucket_facts``), and the
+    replication configuration of each bucket of ``replicated``, each only when the listing has the bucket. A
+    setting the bucket does not have answers null (``missing_ok``); any other error (AccessDenied on a bucket of
+    ours) fails the read instead of passing for "none"."""
+    reads = [
+        {
+            "id": "buckets",
+            "service": "s3",
+            "operation": "list_buckets",
+            "paginate": True,
+            "params": {"Prefix": f"{prefix}-"},
+        }
+    ]
+    for name in dict.fromkeys(names or []):
+        facts = BUCKET_FACTS + ((REPLICATION_FACT,) if name in (replicated or ()) else ())
+        for fact, operation, absent in facts:
+            read = {
+                "id": f"{fact}:{name}",
+                "service": "s3",
+                "operation": operation,
+                "missing_ok": ["NoSuchBucket"] + ([absent] if absent else []),
+            }
+            if "." in name:
+                # A name aws_read's params_from path cannot hold: read it directly. Unlisted (another account's,
+                # or not created yet), it answers AccessDenied or NoSuchBucket, and found_buckets drops it.
+                read.update(params={"Bucket": name}, missing_ok=read["missing_ok"] + ["AccessDenied"])
+            else:
+                # Only a bucket the account lists is read (never another account's: AccessDenied).
+                read.update(params={}, params_from={"Bucket": f"buckets.Buckets.Name={name}.Name"})
+            reads.append(read)
+    return reads
+
+
+def found_buckets(responses, names):
+    """``bucket_reads``' answer in the shape of ``amazon.aws.s3_bucket_info``'s ``buckets`` (what ``storage_plan``
+    and ``storage_trail_logging_differences`` take): each bucket of ``names`` that the account lists, with
+    ``name`` and each setting read (a setting it does not have: ``{}``; the tags as a dict)."""
+    responses = responses or {}
+    listed = {bucket["Name"] for bucket in (responses.get("buckets") or {}).get("Buckets") or []}
+    found = []
+    for name in dict.fromkeys(names or []):
+        if name not in listed:
+            continue
+        bucket = {"name": name}
+        for fact, _operation, _absent in BUCKET_FACTS + (REPLICATION_FACT,):
+            key = f"{fact}:{name}"
+            if key not in responses:
+                continue
+            value = responses[key] or {}
+            if fact == "bucket_tagging":
+                value = {tag["Key"]: tag["Value"] for tag in value.get("TagSet") or []}
+            bucket[fact] = value
+        found.append(bucket)
+    return found
+
+
 class FilterModule:
     """Read-once plan of the storage role."""
 
     def filters(self):
         return {
             "storage_plan": storage_plan,
+            "storage_bucket_reads": bucket_reads,
+            "storage_found_buckets": found_buckets,
             "storage_trail_logging_differences": trail_logging_differences,
             "storage_kms_key_reads": kms_key_reads,
             "storage_kms_key_differences": kms_key_differences,

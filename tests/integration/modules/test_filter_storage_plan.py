@@ -533,6 +533,8 @@ def test_storage_plan(found, inputs, expected):
 def test_filter_module_exports():
     assert s.FilterModule().filters() == {
         "storage_plan": s.storage_plan,
+        "storage_bucket_reads": s.bucket_reads,
+        "storage_found_buckets": s.found_buckets,
         "storage_trail_logging_differences": s.trail_logging_differences,
         "storage_kms_key_reads": s.kms_key_reads,
         "storage_kms_key_differences": s.kms_key_differences,
@@ -564,3 +566,65 @@ def test_trail_logging_plan_agrees_with_s3_bucket_logging(run_module, amazon, aw
     assert plan() == [f"target prefix 'elsewhere/' -> 's3/{trail}/'"]
     assert run_module("s3_bucket_logging", args, check_mode=True).changed
     assert s.trail_logging_differences([], trail, logs) == ["not read"]  # not listed: the module judges
+
+
+def test_the_bucket_read_finds_what_s3_bucket_info_finds(run_module, amazon, aws):
+    """The role's concurrent read (storage_bucket_reads, one aws_read) converted by storage_found_buckets gives the
+    plan the same buckets and settings as amazon.aws.s3_bucket_info with the role's bucket facts, for a bucket with
+    every setting, one with none, a replicated one and a name that does not exist."""
+    import uuid  # noqa: PLC0415 - only this test needs it
+
+    prefix = f"rd{uuid.uuid4().hex[:8]}"
+    full, bare, gone, dotted = f"{prefix}-full", f"{prefix}-bare", f"{prefix}-gone", f"{prefix}-x.y"
+    s3 = aws("s3")
+    for name in (full, bare, dotted):
+        s3.create_bucket(Bucket=name)
+    s3.put_bucket_versioning(Bucket=full, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_encryption(
+        Bucket=full,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
+    s3.put_public_access_block(
+        Bucket=full,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3.put_bucket_ownership_controls(
+        Bucket=full, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    )
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{full}", f"arn:aws:s3:::{full}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+    s3.put_bucket_policy(Bucket=full, Policy=json.dumps(policy))
+    s3.put_bucket_tagging(Bucket=full, Tagging={"TagSet": [{"Key": "Project", "Value": prefix}]})
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=full,
+        LifecycleConfiguration={"Rules": [{"ID": "r", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 30}}]},
+    )
+    names = [full, bare, gone, dotted, f"{prefix}-gone.too"]
+    read = run_module("aws_read", {"reads": s.bucket_reads(prefix, names, [full])}, check_mode=True)
+    assert not read.failed, read
+    found = s.found_buckets(read["responses"], names)
+    facts = {fact: True for fact, _operation, _absent in s.BUCKET_FACTS}
+    info = amazon("s3_bucket_info", {"name_filter": f"{prefix}-", "bucket_facts": facts})
+    expected = {b["name"]: {k: v for k, v in b.items() if k != "creation_date"} for b in info["buckets"]}
+    ours = {b["name"]: {k: v for k, v in b.items() if k != "bucket_replication"} for b in found}
+    assert ours == expected
+    assert [b["name"] for b in found] == [full, bare, dotted]  # the missing names are not found
+    assert f"bucket_policy:{gone}" in read["missing"]  # an unlisted name is not read at all
+    assert found[0]["bucket_replication"] == {}  # read for a replicated bucket: none configured
