@@ -158,6 +158,17 @@ missing:
   type: list
   elements: str
   sample: ["flow_role_policy"]
+calls:
+  description:
+    - The calls that answered, each with its parameters as sent (those from O(reads[].params_from) filled in) and its
+      region, so that a later reader of the same run can reuse their answers (the compliance audit does, through
+      its O(platform_ops.aws.compliance_audit#module:reuse_run_reads)). A read whose answer had a secret redacted
+      is not listed.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"id": "vpcs", "service": "ec2", "operation": "describe_vpcs", "region": "eu-west-1", "paginate": true,
+            "params": {"Filters": [{"Name": "tag:Project", "Values": ["caseapp"]}]}}]
 """
 
 import copy
@@ -376,7 +387,7 @@ def main():
         if read["paginate"] and not client.can_paginate(read["operation"]):
             module.fail_json(msg=f"{read['id']}: {read['service']}.{read['operation']} has no paginator")
 
-    results, missing = {}, set()
+    results, missing, sent = {}, set(), {}
 
     def one(read):
         if any(results.get(source) is not None for source in read["only_if_missing"]):
@@ -391,6 +402,8 @@ def main():
         client = clients[(read["service"], read["region"] or module.region)]
         try:
             response = _call(client, read["operation"], params, read["paginate"])
+            if (read["service"], read["operation"]) not in REDACTED_FIELDS:
+                sent[read["id"]] = params
             return plain(redact(read["service"], read["operation"], response)), None
         except is_boto3_error_code(read["missing_ok"] or ["__none__"]):
             return None, read["id"]
@@ -411,7 +424,19 @@ def main():
 
     results = {read["id"]: results.get(read["id"]) for read in reads}
     missing = [read["id"] for read in reads if read["id"] in missing]
-    module.exit_json(changed=False, responses=results, missing=missing)
+    calls = [
+        {
+            "id": read["id"],
+            "service": read["service"],
+            "operation": read["operation"],
+            "region": read["region"] or module.region,
+            "paginate": read["paginate"],
+            "params": plain(sent[read["id"]]),
+        }
+        for read in reads
+        if read["id"] in sent and results[read["id"]] is not None
+    ]
+    module.exit_json(changed=False, responses=results, missing=missing, calls=calls)
 
 
 if __name__ == "__main__":

@@ -142,6 +142,24 @@ options:
     type: list
     elements: str
     default: [documents, media, models, backups]
+  reads:
+    description:
+      - Answers already read in this run by M(platform_ops.aws.aws_read), each item one of its results (its
+        C(calls) and C(responses); other keys are ignored). A call of the audit with the same service, region,
+        operation, pagination and parameters takes its answer from here instead of asking AWS again. An answer is
+        evidence only while nothing has changed since it was read, so pass them only then.
+      - Usually filled by O(reuse_run_reads) rather than by hand.
+    type: list
+    elements: dict
+    default: []
+  reuse_run_reads:
+    description:
+      - Reuse the answers of every M(platform_ops.aws.aws_read) task this run has registered so far (the action
+        plugin collects them into O(reads)). Set it only when no task of the run has changed anything since those
+        reads; C(playbooks/compliance.yml) sets it when no task of the run reported a change (the C(platform run
+        changed) handler of the platform role was not notified).
+    type: bool
+    default: false
 notes:
   - Regional services are audited in the module's region; S3, IAM and CloudFront are global.
   - Candidates are narrowed by name where the naming contract fixes names (S3 buckets begin with
@@ -284,6 +302,11 @@ markdown:
   description: A readable report with a table of the findings (failures first) and remediations.
   returned: always
   type: str
+reused_reads:
+  description: How many of the audit's AWS calls were answered from O(reads) instead of AWS.
+  returned: always
+  type: int
+  sample: 48
 """
 
 import datetime
@@ -350,6 +373,8 @@ def main():
             options={service: dict(type="bool", default=True) for service in BASELINE_SERVICES},
         ),
         phi_buckets=dict(type="list", elements="str", default=list(PHI_BUCKET_PURPOSES)),
+        reads=dict(type="list", elements="dict", default=[]),
+        reuse_run_reads=dict(type="bool", default=False),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
@@ -394,6 +419,7 @@ def main():
         secret_max_age_days=params["secret_max_age_days"],
         baseline=params["security_baseline"],
         phi_buckets=params["phi_buckets"],
+        reads=params["reads"],
     )
     try:
         report = run_audit(
@@ -425,6 +451,7 @@ def main():
         failed_findings=report["failed"],
         report=report,
         markdown=render_markdown(report),
+        reused_reads=auditor.reused,
     )
     if report["blocking"] and params["fail_on_findings"]:
         module.fail_json(msg=_failure_message(report), **output)

@@ -9,6 +9,7 @@ check against a stopped database -> destroy.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import psycopg
@@ -580,6 +581,9 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
 
     fixed = stack.run("deploy.yml")
     assert fixed.returncode == 0, fixed.tail(150)
+    # The run changed the stack after its reads: the audit reads everything again (the reverted TLS-only policy
+    # passes), never the answers read before the fix.
+    assert "Evidence: everything read now." in fixed.output
     after = _drift_state(stack)
     assert not after["db_open_to_world"], "5432 is still open to 0.0.0.0/0"
     assert after["documents_tls_only"], "the documents bucket lost its TLS-only policy"
@@ -599,6 +603,8 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
         assert after[key] == before[key], f"{key} was not reverted: {after[key]!r} (before {before[key]!r})"
     again = stack.run("deploy.yml")
     assert again.returncode == 0 and again.recap["changed"] == 0, again.changed_tasks()
+    # A run that changed nothing: the audit takes the answers the roles read (the buckets' settings among them).
+    assert re.search(r"Evidence: [1-9]\d* answers read by this run, which changed nothing", again.output)
 
 
 def test_migrations_created_real_tables(stack):

@@ -8,11 +8,14 @@ evaluation of each resource into verdicts (``result``, ``_each``, ``_each_closed
 
 from __future__ import annotations
 
+import copy
 import datetime
+import json
 import threading
 
 try:
     import botocore
+    from botocore.utils import parse_timestamp
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
@@ -63,6 +66,56 @@ def client_factory(module):
     return session_client_factory(module, "platform_ops.aws/compliance_audit")
 
 
+def read_key(service, region, operation, paginate, params):
+    """The identity of a read: an answer of the run's aws_read tasks stands for the audit's call with the same key."""
+    return (service, region, operation, bool(paginate), json.dumps(params or {}, sort_keys=True, default=str))
+
+
+def prior_reads(reads):
+    """``{read_key: answer}`` from aws_read results (their ``calls`` and ``responses``); a call without an answer
+    (a missing resource) is left out, so the audit asks for it itself."""
+    answers = {}
+    for read in reads or []:
+        responses = read.get("responses") or {}
+        for call in read.get("calls") or []:
+            answer = responses.get(call.get("id"))
+            if not isinstance(answer, dict):
+                continue
+            key = read_key(call["service"], call["region"], call["operation"], call.get("paginate"), call.get("params"))
+            answers[key] = answer
+    return answers
+
+
+def _typed(shape, value):
+    """``value`` (an answer made JSON-able by aws_read) with boto3's types back where ``shape`` says: timestamps as
+    datetimes, blobs as bytes."""
+    if shape is None or value is None:
+        return value
+    kind = shape.type_name
+    if kind == "structure" and isinstance(value, dict):
+        return {k: _typed(shape.members.get(k), v) for k, v in value.items()}
+    if kind == "list" and isinstance(value, list):
+        return [_typed(shape.member, v) for v in value]
+    if kind == "map" and isinstance(value, dict):
+        return {k: _typed(shape.value, v) for k, v in value.items()}
+    if kind == "timestamp" and isinstance(value, str):
+        return parse_timestamp(value)
+    if kind == "blob" and isinstance(value, str):
+        return value.encode("utf-8")
+    return value
+
+
+def as_boto3_answer(client, operation, answer):
+    """A copy of a reused ``answer`` as boto3 would have returned it (its output shape's types)."""
+    answer = copy.deepcopy(answer)
+    try:
+        api = client.meta.method_to_api_mapping[operation]
+        shape = client.meta.service_model.operation_model(api).output_shape
+    except (AttributeError, KeyError):
+        return answer
+    return _typed(shape, answer)
+
+
 @AWSRetry.jittered_backoff()
 def _call(client, operation, **kwargs):
     return getattr(client, operation)(**kwargs)
@@ -103,6 +156,7 @@ class Auditor(DataDiscovery, InfraDiscovery):
         secret_max_age_days=SECRET_MAX_AGE_DAYS,
         baseline=None,
         phi_buckets=PHI_BUCKET_PURPOSES,
+        reads=None,
     ):
         self._client_factory = client_factory
         # security_baseline_<service> switches (all true unless told): only the wording of a FAIL depends on them.
@@ -124,6 +178,10 @@ class Auditor(DataDiscovery, InfraDiscovery):
         # key's own lock (reentrant: a loader may use other keys, never its own).
         self._lock = threading.Lock()
         self._key_locks = {}
+        # Answers of the run's earlier reads (aws_read), valid because nothing changed since: a call with the same
+        # key takes its answer from here instead of AWS. ``reused`` counts them.
+        self._prior = prior_reads(reads)
+        self.reused = 0
 
     # --- plumbing -----------------------------------------------------------------------------
     @property
@@ -154,6 +212,12 @@ class Auditor(DataDiscovery, InfraDiscovery):
 
     def _request(self, func, service, operation, ignore, kwargs):
         client = self.client(service)
+        if self._prior:
+            key = read_key(service, client.meta.region_name, operation, func is _paginate, kwargs)
+            if key in self._prior:
+                with self._lock:
+                    self.reused += 1
+                return as_boto3_answer(client, operation, self._prior[key])
         try:
             return func(client, operation, **kwargs)
         except botocore.exceptions.ClientError as e:

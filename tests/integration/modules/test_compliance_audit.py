@@ -2345,3 +2345,65 @@ def test_bucket_regions_come_with_the_bucket_listing(run_module, moto_endpoint, 
     [replica] = [name for name in statuses if name.startswith(f"{stack.prefix}-replica")]
     assert statuses[replica] == "NOT_APPLICABLE"
     assert "FAIL" in statuses.values()  # the data bucket without replication
+
+
+# --------------------------------------------------------------------------------------------------
+# the run's earlier reads (aws_read results), reused when nothing changed since
+# --------------------------------------------------------------------------------------------------
+def test_the_answers_of_the_runs_reads_stand_for_the_same_calls(run_module, stack, platform):
+    """An aws_read result passed as ``reads`` answers the audit's identical calls, with boto3's types restored
+    (the secrets' dates decide SECRETS.ROTATION): the same findings with fewer requests. What it answers is taken
+    as read, which is why a run passes them only when it changed nothing after reading."""
+    ids = build_compliant_stack(stack)
+    read = run_module(
+        "aws_read",
+        {
+            "reads": [
+                {
+                    "id": "versioning",
+                    "service": "s3",
+                    "operation": "get_bucket_versioning",
+                    "params": {"Bucket": ids["documents"]},
+                },
+                {"id": "secrets", "service": "secretsmanager", "operation": "list_secrets", "paginate": True},
+                {
+                    "id": "groups",
+                    "service": "logs",
+                    "operation": "describe_log_groups",
+                    "paginate": True,
+                    "params": {"logGroupNamePattern": f"{platform}-prod"},
+                },
+                # not a call the audit makes (other parameters): never used
+                {
+                    "id": "other",
+                    "service": "s3",
+                    "operation": "get_bucket_versioning",
+                    "params": {"Bucket": ids["logs_bucket"], "ExpectedBucketOwner": ACCOUNT},
+                },
+            ]
+        },
+    )
+    assert not read.failed, read.get("msg")
+    assert [c["id"] for c in read["calls"]] == ["versioning", "secrets", "groups", "other"]
+    assert read["calls"][0] == {
+        "id": "versioning",
+        "service": "s3",
+        "operation": "get_bucket_versioning",
+        "region": REGION,
+        "paginate": False,
+        "params": {"Bucket": ids["documents"]},
+    }
+    fresh = audit(run_module, platform, dr_region=DR_REGION, severity_threshold="info")
+    reused = audit(run_module, platform, dr_region=DR_REGION, severity_threshold="info", reads=[dict(read)])
+    assert not reused.failed, reused.get("msg")
+    assert fresh["reused_reads"] == 0 and reused["reused_reads"] == 3
+    assert reused["findings"] == fresh["findings"]
+    assert any(f["control"] == "SECRETS.ROTATION" and f["status"] == "PASS" for f in reused["findings"])
+
+    # Changed after the read: the answer read before is what the audit sees, and a fresh audit sees the change.
+    stack.aws("s3").put_bucket_versioning(Bucket=ids["documents"], VersioningConfiguration={"Status": "Suspended"})
+    documents = ("S3.VERSIONING", f"arn:aws:s3:::{ids['documents']}")
+    assert documents not in failing(
+        audit(run_module, platform, dr_region=DR_REGION, reads=[dict(read)], fail_on_findings=False)
+    )
+    assert documents in failing(audit(run_module, platform, dr_region=DR_REGION, fail_on_findings=False))
