@@ -20,6 +20,7 @@ from ansible_collections.platform_ops.aws.plugins.filter.plans import (
     _tag_dict,
     log_group_converges,
     log_group_state,
+    log_group_tags_read,
 )
 
 TRAIL_POLICY_NAME = "deliver-trail-events"
@@ -91,13 +92,7 @@ def baseline_trail_reads(names):
     group, role, trail = names["log_group"], names["role"], names["trail_name"]
     return [
         _read("trail_groups", "logs", "describe_log_groups", {"logGroupNamePrefix": group}, paginate=True),
-        _read(
-            "trail_group_tags",
-            "logs",
-            "list_tags_log_group",
-            {"logGroupName": group},
-            missing_ok=["ResourceNotFoundException"],
-        ),
+        log_group_tags_read("trail_group_tags", "trail_groups", group),
         _read("trail_role", "iam", "get_role", {"RoleName": role}, missing_ok=["NoSuchEntity"]),
         _read(
             "trail_role_policy",

@@ -15,6 +15,7 @@ import re
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible.plugins.filter.core import to_bool
+from ansible_collections.platform_ops.aws.plugins.filter.plans import log_group_tags_read
 from ansible_collections.platform_ops.aws.plugins.module_utils import cloudwatch, platform_rules
 
 # Elastic Load Balancing names (load balancers and target groups): at most 32 characters,
@@ -490,9 +491,8 @@ def dashboard_body(alarms, region, prefix):
 
 def log_group_reads(services, prefix):
     """The ``platform_ops.aws.aws_read`` reads of the service log groups ``/platform/{prefix}/{service}``: the
-    groups under ``/platform/{prefix}/`` (DescribeLogGroups) and each service group's tags (ListTagsLogGroup,
-    the call ``amazon.aws.cloudwatchlogs_log_group_info`` makes for every group it finds). ``log_group_plan``
-    takes the answer."""
+    groups under ``/platform/{prefix}/`` (DescribeLogGroups) and each service group's tags
+    (``platform_log_group_tags_read``). ``log_group_plan`` takes the answer."""
     reads = [
         {
             "id": "groups",
@@ -503,15 +503,7 @@ def log_group_reads(services, prefix):
         }
     ]
     for index, service in enumerate(services or []):
-        reads.append(
-            {
-                "id": f"tags_{index}",
-                "service": "logs",
-                "operation": "list_tags_log_group",
-                "params": {"logGroupName": f"/platform/{prefix}/{service}"},
-                "missing_ok": ["ResourceNotFoundException"],
-            }
-        )
+        reads.append(log_group_tags_read(f"tags_{index}", "groups", f"/platform/{prefix}/{service}"))
     return reads
 
 

@@ -29,9 +29,29 @@ def _has_tags(current, wanted):
     return all(current.get(key) == str(value) for key, value in (wanted or {}).items())
 
 
+def log_group_tags_read(tags_id, groups_id, name, region=None):
+    """The aws_read read ``tags_id`` of the log group ``name``'s tags, listed after the DescribeLogGroups read
+    ``groups_id`` that finds the group: ListTagsForResource by the group's ARN from that answer, the call AWS
+    recommends over the deprecated ListTagsLogGroup and the one the compliance audit makes (a run that changed
+    nothing lends the audit its answer). A missing group is not read (the read is listed missing). A name with a
+    dot cannot be picked out of that answer (a params_from ``Key=value`` takes none): ListTagsLogGroup by name then.
+    Both answer ``{"tags": {...}}``."""
+    read = {"id": tags_id, "service": "logs", "missing_ok": ["ResourceNotFoundException"]}
+    if region:
+        read["region"] = region
+    if "." in name or "&" in name:
+        return dict(read, operation="list_tags_log_group", params={"logGroupName": name})
+    return dict(
+        read,
+        operation="list_tags_for_resource",
+        params={},
+        params_from={"resourceArn": f"{groups_id}.logGroups.logGroupName={name}.logGroupArn"},
+    )
+
+
 def log_group_state(state, name, groups_id="groups", tags_id="group_tags"):
     """The log group ``name`` as aws_read found it ({} when missing), with its tags: ``groups_id`` is the id of
-    the DescribeLogGroups read, ``tags_id`` the id of the ListTagsLogGroup read."""
+    the DescribeLogGroups read, ``tags_id`` the id of its tags' read (``log_group_tags_read``)."""
     groups = ((state or {}).get(groups_id) or {}).get("logGroups") or []
     found = next((g for g in groups if g.get("logGroupName") == name), None)
     if not found:
@@ -406,8 +426,8 @@ def identity_inline_policy_changes(policies, found_roles):
 
 def search_state_reads(domain, log_groups, prefix):
     """The search role's one ``aws_read`` (issue 15): its log groups under ``/platform/{prefix}/search/``
-    (DescribeLogGroups), the tags of each of its groups ``log_groups`` ({log type: name}; ListTagsLogGroup, the
-    call ``amazon.aws.cloudwatchlogs_log_group_info`` makes per group) and the domain (DescribeDomain)."""
+    (DescribeLogGroups), the tags of each of its groups ``log_groups`` ({log type: name}; ``log_group_tags_read``)
+    and the domain (DescribeDomain)."""
     reads = [
         {
             "id": "groups",
@@ -425,15 +445,7 @@ def search_state_reads(domain, log_groups, prefix):
         },
     ]
     for log_type, name in sorted((log_groups or {}).items()):
-        reads.append(
-            {
-                "id": f"tags_{log_type}",
-                "service": "logs",
-                "operation": "list_tags_log_group",
-                "params": {"logGroupName": name},
-                "missing_ok": ["ResourceNotFoundException"],
-            }
-        )
+        reads.append(log_group_tags_read(f"tags_{log_type}", "groups", name))
     return reads
 
 
@@ -461,6 +473,7 @@ class FilterModule:
     def filters(self):
         return {
             "platform_log_group_state": log_group_state,
+            "platform_log_group_tags_read": log_group_tags_read,
             "platform_log_group_converges": log_group_converges,
             "platform_log_group_differences": log_group_differences,
             "network_flow_logs_plan": flow_logs_plan,

@@ -36,8 +36,9 @@ def test_the_read_plans_like_the_info_module(run_module, amazon, aws, moto_endpo
     read = run_module("aws_read", {"reads": m.log_group_reads(services, prefix)}, check_mode=True)
     assert not read.failed, read
     calls = operations_delta(before, api_operations(moto_endpoint))
-    # One DescribeLogGroups and the tags of the four service groups only (not of the three others).
-    assert calls == {"logs.DescribeLogGroups": 1, "logs.ListTagsLogGroup": 4}, calls
+    # One DescribeLogGroups and the tags of the three service groups that exist (not of the missing web group, nor
+    # of the three others), by the ARNs the listing answered (ListTagsForResource, the call the audit makes too).
+    assert calls == {"logs.DescribeLogGroups": 1, "logs.ListTagsForResource": 3}, calls
 
     from_read = m.log_group_plan(services, read["responses"], prefix, **options)
     from_info = m.log_group_plan(services, info["log_groups"], prefix, **options)
@@ -47,3 +48,25 @@ def test_the_read_plans_like_the_info_module(run_module, amazon, aws, moto_endpo
         ("jobs", True),
         ("web", False),
     ]
+
+
+def test_a_log_group_name_with_a_dot_has_its_tags_read_by_name(run_module, aws):
+    """params_from's ``Key=value`` takes no dot: such a name is read with ListTagsLogGroup, by name."""
+    from ansible_collections.platform_ops.aws.plugins.filter.plans import log_group_tags_read
+
+    name = f"/custom/flow.logs-{uuid.uuid4().hex[:6]}"
+    aws("logs").create_log_group(logGroupName=name, tags={"Project": "dotted"})
+    groups = {
+        "id": "groups",
+        "service": "logs",
+        "operation": "describe_log_groups",
+        "paginate": True,
+        "params": {"logGroupNamePrefix": name},
+    }
+    read = run_module("aws_read", {"reads": [groups, log_group_tags_read("tags", "groups", name)]})
+    assert not read.failed, read
+    assert read["calls"][1]["operation"] == "list_tags_log_group"
+    assert read["responses"]["tags"] == {"tags": {"Project": "dotted"}}
+    plain = log_group_tags_read("tags", "groups", "/platform/x-prod/web")
+    assert plain["operation"] == "list_tags_for_resource"
+    assert plain["params_from"] == {"resourceArn": "groups.logGroups.logGroupName=/platform/x-prod/web.logGroupArn"}
