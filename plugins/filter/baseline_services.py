@@ -211,7 +211,8 @@ def config_plan(state, wanted):
     others = [r for r in recorders if r.get("name") != name and not r.get("servicePrincipal")]
     other_channels = [c for c in channels if c.get("name") != name]
     statuses = (_got(state, "recorder_status") or {}).get("ConfigurationRecordersStatus") or []
-    recording = bool(statuses and statuses[0].get("recording")) if recorder else False
+    status = next((s for s in statuses if s.get("name") == name), None)
+    recording = bool(status and status.get("recording")) if recorder else False
     if (
         others
         or (other_channels and channel is None)

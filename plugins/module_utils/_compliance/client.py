@@ -83,6 +83,11 @@ def prior_reads(reads):
                 continue
             key = read_key(call["service"], call["region"], call["operation"], call.get("paginate"), call.get("params"))
             answers[key] = answer
+            # A key described by its alias (as the roles read it) is the same answer as by its id (as the audit
+            # asks, from ListKeys).
+            key_id = (answer.get("KeyMetadata") or {}).get("KeyId") if call["operation"] == "describe_key" else None
+            if key_id and call["service"] == "kms" and set(call.get("params") or {}) == {"KeyId"}:
+                answers[read_key("kms", call["region"], "describe_key", False, {"KeyId": key_id})] = answer
     return answers
 
 
