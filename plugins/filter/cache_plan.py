@@ -26,8 +26,8 @@ from ansible_collections.platform_ops.aws.plugins.module_utils.elasticache_plan 
 
 
 def cache_state_reads(names):
-    """The cache role's one read: ``names`` holds ``subnet_group``, ``secret`` and ``group`` (the replication group
-    id). The member cluster is the group's primary (``NodeGroupMembers`` with ``CurrentRole`` primary) and the
+    """The cache role's one read: ``names`` holds ``subnet_group``, ``secret``, ``group`` (the replication group
+    id) and optionally ``url_secret`` (REDIS_URL's metadata, which url_secret.yml plans from). The member cluster is the group's primary (``NodeGroupMembers`` with ``CurrentRole`` primary) and the
     tags are the group ARN's: both read after the group, only when it exists."""
     return [
         {
@@ -67,7 +67,19 @@ def cache_state_reads(names):
             "params_from": {"ResourceName": "group.ReplicationGroups.0.ARN"},
             "missing_ok": ["ReplicationGroupNotFoundFault"],
         },
-    ]
+    ] + (
+        [
+            {
+                "id": "url_secret",
+                "service": "secretsmanager",
+                "operation": "describe_secret",
+                "params": {"SecretId": names["url_secret"]},
+                "missing_ok": ["ResourceNotFoundException"],
+            }
+        ]
+        if names.get("url_secret")
+        else []
+    )
 
 
 def cache_subnet_group_differences(responses, name, description, subnets):

@@ -15,6 +15,7 @@ from ansible_collections.platform_ops.aws.plugins.filter.security_groups import 
 from ansible_collections.platform_ops.aws.plugins.module_utils import cloudfront_oac, ec2_flow_logs, iam_inline
 from ansible_collections.platform_ops.aws.plugins.module_utils.elasticache import current_port, endpoints
 from ansible_collections.platform_ops.aws.plugins.module_utils.secretsmanager import (
+    composed_secret_differences,
     current_version_id,
     generated_secret_differences,
     replica_arn,
@@ -483,6 +484,7 @@ class FilterModule:
             "ecs_service_secret_reads": secret_reads,
             "ecs_service_secret_arns": secret_arns,
             "platform_generated_secret_differences": generated_secret_differences,
+            "platform_composed_secret_differences": composed_secret_differences,
             "cache_group_view": cache_group_view,
             "network_found": network_found,
             "network_ec2_info_view": ec2_info_view,

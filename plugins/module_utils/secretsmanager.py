@@ -10,6 +10,7 @@ and boto3: nothing here logs, formats or raises an exception containing a value.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
@@ -153,13 +154,21 @@ def get_secret_string(client, secret_id, version_stage="AWSCURRENT"):
 
     Raises ValueError (without the value) when the secret holds binary data.
     """
+    return get_secret_version(client, secret_id, version_stage)[0]
+
+
+def get_secret_version(client, secret_id, version_stage="AWSCURRENT"):
+    """(SecretString, VersionId) of a version; (None, None) when the secret or that version has no value.
+
+    Raises ValueError (without the value) when the secret holds binary data.
+    """
     try:
         response = _get_secret_value(client, secret_id, version_stage)
     except is_boto3_error_code("ResourceNotFoundException"):
-        return None
+        return None, None
     if "SecretString" not in response:
         raise ValueError(f"secret {secret_id} holds a binary value; only string secrets can be used")
-    return response["SecretString"]
+    return response["SecretString"], response.get("VersionId")
 
 
 # ---------------------------------------------------------------- pure helpers
@@ -429,4 +438,93 @@ def generated_secret_differences(described, wanted, region):
                 differs.append(f"replica {name} kms key")
         if wanted.get("purge_replica_regions"):
             differs += [f"replica {name} not wanted" for name in sorted(status) if name not in replicas]
+    return differs
+
+
+# ---------------------------------------------------------------- what a composed value is made from
+
+# The tag on a composed secret that names what its value was made from (composed_fingerprint): a plan that reads
+# only metadata (DescribeSecret) can tell the value is still what the module would compose, without reading a value.
+FINGERPRINT_TAG = "PlatformComposedFrom"
+
+
+def source_specs(secrets):
+    """{placeholder: {secret_id, json_key, version_stage}} of compose.secrets (a name or ARN, or a dict); None
+    when one is malformed (the module reports it)."""
+    specs = {}
+    for placeholder, raw in (secrets or {}).items():
+        spec = {"secret_id": raw} if isinstance(raw, str) else raw
+        if not isinstance(spec, dict) or not isinstance(spec.get("secret_id"), str) or not spec["secret_id"]:
+            return None
+        specs[placeholder] = {
+            "secret_id": spec["secret_id"],
+            "json_key": spec.get("json_key"),
+            "version_stage": spec.get("version_stage") or "AWSCURRENT",
+        }
+    return specs
+
+
+def version_of_stage(described, stage="AWSCURRENT"):
+    """The VersionId a DescribeSecret answer labels ``stage``; None when none is."""
+    for version_id, stages in ((described or {}).get("VersionIdsToStages") or {}).items():
+        if stage in stages:
+            return version_id
+    return None
+
+
+def composed_fingerprint(compose, sources, source_versions, version_id):
+    """A digest of what a composed value is made from: the template, the plain values, each source secret (its
+    id, key and stage) with the version it was read at, and the composed secret's own current version (a value
+    written by hand is a new version). Never a secret value: the same inputs compose the same value, and any
+    new version of a source or of the secret itself changes the digest."""
+    compose = compose or {}
+    material = {
+        "template": compose.get("template"),
+        "json_template": compose.get("json_template"),
+        "url_encode": compose.get("url_encode"),
+        "values": compose.get("values") or {},
+        "sources": {
+            placeholder: [
+                spec["secret_id"],
+                spec.get("json_key"),
+                spec["version_stage"],
+                source_versions.get(placeholder),
+            ]
+            for placeholder, spec in sorted((sources or {}).items())
+        },
+        "version": version_id,
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:40]
+
+
+def composed_secret_differences(described, wanted, sources_described, region):
+    """What secretsmanager_generated_secret (state present, compose) would change, from DescribeSecret answers
+    only: the metadata as generated_secret_differences compares it, then the value: unchanged only when the
+    secret's FINGERPRINT_TAG equals the digest of the wanted template and values, the sources' versions as read
+    now and the secret's own current version (a secret never composed here, a source with a new version, another
+    template or values, or a value written by hand: the module runs and compares the values themselves).
+
+    ``wanted``: the module's options (compose among them); ``sources_described``: {secret_id as compose.secrets
+    names it: its DescribeSecret answer}."""
+    compose = (wanted or {}).get("compose") or {}
+    current_tags = tags_of(described) if described else {}
+    metadata = dict(wanted or {})
+    if metadata.get("tags") is not None and FINGERPRINT_TAG in current_tags:
+        metadata["tags"] = dict(metadata["tags"], **{FINGERPRINT_TAG: current_tags[FINGERPRINT_TAG]})
+    differs = generated_secret_differences(described, metadata, region)
+    if differs:
+        return differs
+    specs = source_specs(compose.get("secrets"))
+    if specs is None:
+        return ["sources"]
+    versions = {}
+    for placeholder, spec in specs.items():
+        versions[placeholder] = version_of_stage(
+            (sources_described or {}).get(spec["secret_id"]), spec["version_stage"]
+        )
+        if versions[placeholder] is None:
+            return [f"source {placeholder} not read"]
+    fingerprint = composed_fingerprint(compose, specs, versions, current_version_id(described))
+    if current_tags.get(FINGERPRINT_TAG) != fingerprint:
+        differs.append("value")
     return differs

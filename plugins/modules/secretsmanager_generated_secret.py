@@ -141,6 +141,11 @@ notes:
     reported as a change with a warning.
   - In diff mode the value shows as V(<redacted>) before and V(<redacted>) or V(<redacted> (changed))
     after; only metadata is shown in clear.
+  - A composed secret carries the tag C(PlatformComposedFrom), a digest of what its value is made from (the
+    template, the plain values, each source secret with the version it was read at, and the secret's own current
+    version), never of a value. The module keeps it current, also when O(purge_tags=true). A plan that reads only
+    metadata (DescribeSecret) can then tell that the value is still what the module would compose; the module
+    itself always compares the values.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -283,6 +288,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
 from ansible_collections.platform_ops.aws.plugins.module_utils.secretsmanager import (
     BOTO_ERRORS,
     DEFAULT_KMS_ALIAS,
+    FINGERPRINT_TAG,
+    composed_fingerprint,
     create_secret,
     current_version_id,
     delete_secret,
@@ -290,6 +297,7 @@ from ansible_collections.platform_ops.aws.plugins.module_utils.secretsmanager im
     extract_source_value,
     get_random_password,
     get_secret_string,
+    get_secret_version,
     initial_version_token,
     put_secret_value,
     remove_regions_from_replication,
@@ -323,13 +331,16 @@ DEFAULT_PASSWORD_LENGTH = 32
 # ---------------------------------------------------------------- value computation
 
 
-def compose_value(module, client, sources):
-    """The composed value, or None in check mode when a source does not exist yet."""
+def compose_value(module, client, sources, versions=None):
+    """The composed value, or None in check mode when a source does not exist yet. ``versions`` (a dict), when
+    given, receives the version each source was read at, by placeholder."""
     compose = module.params["compose"]
     values = dict(compose["values"] or {})
     for placeholder, source in sources.items():
         try:
-            secret_string = get_secret_string(client, source["secret_id"], source["version_stage"])
+            secret_string, version = get_secret_version(client, source["secret_id"], source["version_stage"])
+            if versions is not None:
+                versions[placeholder] = version
         except ValueError as e:
             module.fail_json(msg=f"Cannot compose {module.params['name']}: {e}")
         except BOTO_ERRORS as e:
@@ -450,15 +461,20 @@ def create(module, client, sources):
         result = {"name": p["name"], "arn": None, "version_id": None, "created": True, "value_changed": True}
         return True, result, diff
 
-    value = compose_value(module, client, sources) if sources is not None else generate_value(module, client)
+    versions = {}
+    value = compose_value(module, client, sources, versions) if sources is not None else generate_value(module, client)
     params = {"Name": p["name"], "SecretString": value}
     if p["description"] is not None:
         params["Description"] = p["description"]
     if p["kms_key_id"] is not None:
         params["KmsKeyId"] = p["kms_key_id"]
-    if p["tags"]:
-        params["Tags"] = ansible_dict_to_boto3_tag_list(p["tags"])
     params["ClientRequestToken"] = initial_version_token(p["name"])
+    tags = dict(p["tags"] or {})
+    if sources is not None:
+        # the first version's id is the request token: the digest is known before the secret exists
+        tags[FINGERPRINT_TAG] = composed_fingerprint(p["compose"], sources, versions, params["ClientRequestToken"])
+    if tags:
+        params["Tags"] = ansible_dict_to_boto3_tag_list(tags)
     try:
         response = create_secret(client, params)
     except BOTO_ERRORS as e:
@@ -473,7 +489,7 @@ def create(module, client, sources):
         "value_changed": True,
         "description": p["description"] or "",
         "kms_key_id": p["kms_key_id"],
-        "tags": dict(p["tags"] or {}),
+        "tags": tags,
     }
     return True, result, diff
 
@@ -532,15 +548,20 @@ def ensure_present(module, client, described, sources):
 
     tags_to_add, tags_to_remove = {}, []
     if p["tags"] is not None:
-        tags_to_add, tags_to_remove = compare_aws_tags(tags, p["tags"], p["purge_tags"])
+        wanted_tags = dict(p["tags"])
+        if sources is not None and FINGERPRINT_TAG in tags:  # ours, kept current below (never purged)
+            wanted_tags.setdefault(FINGERPRINT_TAG, tags[FINGERPRINT_TAG])
+        tags_to_add, tags_to_remove = compare_aws_tags(tags, wanted_tags, p["purge_tags"])
 
     new_value = None
     value_changed = False
+    source_versions = None
     if sources is not None:
         if restored and module.check_mode:
             module.warn(f"Secret {name} is scheduled for deletion; its value is compared only after it is restored")
         else:
-            desired = compose_value(module, client, sources)
+            source_versions = {}
+            desired = compose_value(module, client, sources, source_versions)
             if desired is None:  # check mode, a source does not exist yet
                 value_changed = True
             else:
@@ -557,6 +578,13 @@ def ensure_present(module, client, described, sources):
                     new_value = desired
     elif version_id is None:
         value_changed = True  # the secret exists without a value: generate it once
+
+    # What the value is made from (FINGERPRINT_TAG): with an unchanged value, against the current version; with a
+    # new value, against the version written below.
+    if source_versions is not None and not value_changed:
+        fingerprint = composed_fingerprint(p["compose"], sources, source_versions, version_id)
+        if tags.get(FINGERPRINT_TAG) != fingerprint:
+            tags_to_add[FINGERPRINT_TAG] = fingerprint
 
     changed = changed or bool(update or tags_to_add or tags_to_remove or value_changed)
     primary_region = described.get("PrimaryRegion")
@@ -589,6 +617,8 @@ def ensure_present(module, client, described, sources):
             if new_value is None:
                 new_value = generate_value(module, client)
             version_id = put_secret_value(client, name, new_value).get("VersionId", version_id)
+            if source_versions is not None:
+                tags_to_add[FINGERPRINT_TAG] = composed_fingerprint(p["compose"], sources, source_versions, version_id)
         if tags_to_remove:
             untag_secret(client, name, tags_to_remove)
         if tags_to_add:

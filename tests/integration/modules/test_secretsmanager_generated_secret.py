@@ -236,12 +236,13 @@ def test_json_template_from_json_source(run_module, sm):
     }
     _assert_hidden(result, "pA55/w@rd")
 
-    # same data, different formatting: not rewritten
+    # same data, different formatting: not rewritten; only the fingerprint tag names the new version (once)
     sm.put_secret_value(SecretId=target, SecretString=json.dumps(stored, indent=2, sort_keys=True))
     versions = len(sm.list_secret_version_ids(SecretId=target)["Versions"])
     again = run_module(MODULE, args)
-    assert not again.changed, again
+    assert not again["value_changed"], again
     assert len(sm.list_secret_version_ids(SecretId=target)["Versions"]) == versions
+    assert not run_module(MODULE, args).changed
 
 
 def test_compose_missing_source(run_module, sm):
@@ -550,3 +551,47 @@ def test_a_replica_is_not_changed_directly(run_module, aws):
     refused = run_module(MODULE, dict(dr_args, description="changed in DR"))
     assert refused.failed and "is a replica of the secret in us-east-1" in refused["msg"], refused
     assert aws("secretsmanager", DR).describe_secret(SecretId=created["replica_arns"][DR])["Description"] == "primary"
+
+
+def test_the_fingerprint_tag_lets_a_plan_tell_an_unchanged_composed_value_from_metadata(run_module, sm):
+    """composed_secret_differences, from DescribeSecret answers only, says "nothing to do" exactly when the
+    module, comparing the values, reports no change: not after a source's new version, a hand-written value, other
+    plain values, nor for a secret composed before the tag existed."""
+    from ansible_collections.platform_ops.aws.plugins.module_utils.secretsmanager import (
+        FINGERPRINT_TAG,
+        composed_secret_differences,
+    )
+
+    source, url = _name("pw"), _name("dburl")
+    sm.create_secret(Name=source, SecretString="first-password")
+    args = _db_url_args(url, source)
+
+    def plan(wanted=None):
+        wanted = wanted or args
+        return composed_secret_differences(
+            sm.describe_secret(SecretId=url), wanted, {source: sm.describe_secret(SecretId=source)}, "us-east-1"
+        )
+
+    assert run_module(MODULE, args).changed
+    assert FINGERPRINT_TAG in {t["Key"] for t in sm.describe_secret(SecretId=url)["Tags"]}
+    assert plan() == [] and not run_module(MODULE, args).changed
+
+    sm.put_secret_value(SecretId=source, SecretString="second-password")  # a source's new version
+    assert plan() == ["value"]
+    assert run_module(MODULE, args)["value_changed"]
+    assert plan() == [] and not run_module(MODULE, args).changed
+
+    sm.put_secret_value(SecretId=url, SecretString="postgresql://edited")  # written by hand
+    assert plan() == ["value"]
+    assert run_module(MODULE, args)["value_changed"]
+    assert plan() == []
+
+    other = dict(args, compose=dict(args["compose"], values=dict(args["compose"]["values"], port=5433)))
+    assert plan(other) == ["value"]
+    assert run_module(MODULE, other)["value_changed"] and plan(other) == []
+
+    sm.untag_resource(SecretId=url, TagKeys=[FINGERPRINT_TAG])  # composed before the tag existed
+    assert plan(other) == ["value"]
+    again = run_module(MODULE, other)
+    assert again.changed and not again["value_changed"] and plan(other) == []
+    assert plan(dict(other, description="another")) == ["description"]
