@@ -27,8 +27,9 @@ from ansible_collections.platform_ops.aws.plugins.module_utils.elasticache_plan 
 
 def cache_state_reads(names):
     """The cache role's one read: ``names`` holds ``subnet_group``, ``secret``, ``group`` (the replication group
-    id) and optionally ``url_secret`` (REDIS_URL's metadata, which url_secret.yml plans from). The member cluster is the group's primary (``NodeGroupMembers`` with ``CurrentRole`` primary) and the
-    tags are the group ARN's: both read after the group, only when it exists."""
+    id) and optionally ``url_secret`` (REDIS_URL's metadata, which url_secret.yml plans from). The member cluster
+    is the group's primary (``NodeGroupMembers`` with ``CurrentRole`` primary) and the tags are the group ARN's:
+    both read after the group, only when it exists."""
     return [
         {
             "id": "subnet_group",

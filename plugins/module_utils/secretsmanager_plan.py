@@ -20,6 +20,7 @@ from ansible_collections.platform_ops.aws.plugins.module_utils.secretsmanager im
     kms_key_matches,
     replica_arn,
     resolve_kms_key,
+    source_specs,
     tags_of,
     template_placeholders,
 )
@@ -32,11 +33,11 @@ REDACTED_CHANGED = "<redacted> (changed)"
 
 
 def normalize_sources(module, secrets):
-    """{placeholder: {secret_id, json_key, version_stage}} from the compose.secrets option."""
-    sources = {}
+    """{placeholder: {secret_id, json_key, version_stage}} from the compose.secrets option (source_specs, the shape
+    the plans use too), each checked first."""
     for placeholder, raw in secrets.items():
         spec = {"secret_id": raw} if isinstance(raw, str) else raw
-        if not isinstance(spec, dict) or not isinstance(spec.get("secret_id"), str) or not spec["secret_id"]:
+        if source_specs({placeholder: raw}) is None:
             module.fail_json(
                 msg=f"compose.secrets.{placeholder} must be a secret name/ARN or a dict with secret_id"
                 " (and optional json_key, version_stage)"
@@ -44,12 +45,7 @@ def normalize_sources(module, secrets):
         unknown = set(spec) - {"secret_id", "json_key", "version_stage"}
         if unknown:
             module.fail_json(msg=f"compose.secrets.{placeholder} has unknown keys: {', '.join(sorted(unknown))}")
-        sources[placeholder] = {
-            "secret_id": spec["secret_id"],
-            "json_key": spec.get("json_key"),
-            "version_stage": spec.get("version_stage") or "AWSCURRENT",
-        }
-    return sources
+    return source_specs(secrets)
 
 
 def normalize_replicas(module):
