@@ -595,3 +595,18 @@ def test_the_fingerprint_tag_lets_a_plan_tell_an_unchanged_composed_value_from_m
     again = run_module(MODULE, other)
     assert again.changed and not again["value_changed"] and plan(other) == []
     assert plan(dict(other, description="another")) == ["description"]
+
+
+@pytest.mark.parametrize(
+    ("secrets", "message"),
+    [
+        ({"password": {"json_key": "password"}}, "compose.secrets.password must be a secret name/ARN"),
+        ({"password": ""}, "compose.secrets.password must be a secret name/ARN"),
+        ({"password": {"secret_id": "x", "stage": "AWSCURRENT"}}, "compose.secrets.password has unknown keys: stage"),
+    ],
+)
+def test_bad_compose_sources_fail_before_any_call(run_module, secrets, message):
+    args = _db_url_args(_name("dburl"), "unused")
+    args["compose"]["secrets"] = secrets
+    result = run_module(MODULE, args)
+    assert result.failed and message in result["msg"], result
