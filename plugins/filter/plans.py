@@ -284,13 +284,61 @@ def ecs_cluster_plan(described, wanted):
     }
 
 
+def ecr_repositories_reads(services, ctx):
+    """The reads ``ecr_repositories_plan`` plans from, for the repositories ``<prefix>/<service>`` of ``services``
+    in one region: every repository (DescribeRepositories, paginated: the compliance audit's call, so a run that
+    changed nothing lets it reuse the answer) as ``<id_prefix>repos``, and per service its lifecycle policy
+    (``<id_prefix>lifecycle_<service>``) and its tags (``<id_prefix>repo_tags_<service>``, by the ARN the listing
+    gives the repository; for a name with a dot, which a selector cannot take, by the ARN ECR gives such a name
+    when the account is known, else not read: the tags module then runs). ``ctx``: prefix, region, id_prefix ("" or
+    "dr_"), ``read_region`` (the DR region's reads name it; the primary's leave it out) and optionally account
+    and partition."""
+    where = {"region": ctx["read_region"]} if ctx.get("read_region") else {}
+    prefix = ctx.get("id_prefix") or ""
+    reads = [
+        {"id": f"{prefix}repos", "service": "ecr", "operation": "describe_repositories", "paginate": True, **where}
+    ]
+    for service in services:
+        repo = f"{ctx['prefix']}/{service}"
+        if "." not in repo:
+            by_arn = {"params_from": {"resourceArn": f"{prefix}repos.repositories.repositoryName={repo}.repositoryArn"}}
+        elif ctx.get("account"):
+            arn = f"arn:{ctx.get('partition') or 'aws'}:ecr:{ctx['region']}:{ctx['account']}:repository/{repo}"
+            by_arn = {"params": {"resourceArn": arn}}
+        else:
+            by_arn = None
+        reads.append(
+            {
+                "id": f"{prefix}lifecycle_{service}",
+                "service": "ecr",
+                "operation": "get_lifecycle_policy",
+                "params": {"repositoryName": repo},
+                "missing_ok": ["LifecyclePolicyNotFoundException", "RepositoryNotFoundException"],
+                **where,
+            }
+        )
+        if by_arn:
+            reads.append(
+                {
+                    "id": f"{prefix}repo_tags_{service}",
+                    "service": "ecr",
+                    "operation": "list_tags_for_resource",
+                    "missing_ok": ["RepositoryNotFoundException"],
+                    **by_arn,
+                    **where,
+                }
+            )
+    return reads
+
+
 def ecr_repositories_plan(responses, wanted):
     """Which services' ECR repositories community.aws.ecs_ecr would change, and whether
-    platform_ops.aws.ecr_repository_tags would, from aws_read's answers ``<id_prefix>repo_<service>``
-    (DescribeRepositories of that one repository), ``<id_prefix>lifecycle_<service>`` (GetLifecyclePolicy) and
-    ``<id_prefix>repo_tags_<service>`` (ListTagsForResource).
+    platform_ops.aws.ecr_repository_tags would, from the answers of ``ecr_repositories_reads``:
+    ``<id_prefix>repos`` (DescribeRepositories, every repository), ``<id_prefix>lifecycle_<service>``
+    (GetLifecyclePolicy) and ``<id_prefix>repo_tags_<service>`` (ListTagsForResource).
 
-    ``wanted``: services, id_prefix ("" or "dr_"), kms_key, lifecycle (dict), tags, check_mode. Compared as
+    ``wanted``: services, repository_prefix (the repositories are ``<repository_prefix>/<service>``), id_prefix
+    ("" or "dr_"), kms_key, lifecycle (dict), tags, check_mode. Compared as
     ecs_ecr compares: a missing repository, its tag mutability (IMMUTABLE), scan on push (true), its encryption
     (KMS with that key: ecs_ecr refuses to change it, and running it reports that), the lifecycle policy
     (compare_policies; the task leaves it out in check mode, and so does this plan). Tags: purge_tags false.
@@ -299,14 +347,14 @@ def ecr_repositories_plan(responses, wanted):
     prefix = wanted.get("id_prefix") or ""
     converge, tags, reasons = [], False, {}
     encryption = {"encryptionType": "KMS", "kmsKey": wanted["kms_key"]}
+    listed = {r.get("repositoryName"): r for r in (responses.get(f"{prefix}repos") or {}).get("repositories") or []}
     for service in wanted["services"]:
-        repos = (responses.get(f"{prefix}repo_{service}") or {}).get("repositories") or []
-        if not repos:
+        repo = listed.get(f"{wanted['repository_prefix']}/{service}")
+        if repo is None:
             converge.append(service)
             reasons[service] = ["missing"]
             tags = True
             continue
-        repo = repos[0]
         lifecycle = responses.get(f"{prefix}lifecycle_{service}") or {}
         text = lifecycle.get("lifecyclePolicyText")
         current_lifecycle = json.loads(text) if text else None
@@ -496,6 +544,7 @@ class FilterModule:
             "identity_found_roles": identity_found_roles,
             "identity_inline_policy_changes": identity_inline_policy_changes,
             "ecs_service_ecr_repositories_plan": ecr_repositories_plan,
+            "ecs_service_ecr_repositories_reads": ecr_repositories_reads,
             "storage_cloudfront_source": storage_cloudfront_source,
             "search_state_reads": search_state_reads,
             "search_state": search_state,

@@ -216,6 +216,9 @@ PLANNED_DRIFT = (
     "vpc_dns_hostnames",
     "public_routes",
     "alb_sg_tags",
+    "alb_idle_timeout",
+    "alb_tags",
+    "waf_acl_tags",
     "service_log_retention",
     "search_log_retention",
     "bootstrap_log_retention",
@@ -356,11 +359,22 @@ def _planned_modules_drift_state(stack: LocalStack) -> dict:
         logging = []
     kms = stack.client("kms")
     key = kms.describe_key(KeyId=f"alias/{STACK}")["KeyMetadata"]
+    elbv2 = stack.client("elbv2")
+    (alb,) = elbv2.describe_load_balancers(Names=[f"{STACK}-alb"])["LoadBalancers"]
+    attributes = elbv2.describe_load_balancer_attributes(LoadBalancerArn=alb["LoadBalancerArn"])["Attributes"]
+    (alb_tags,) = elbv2.describe_tags(ResourceArns=[alb["LoadBalancerArn"]])["TagDescriptions"]
     return {
+        "alb_arn": alb["LoadBalancerArn"],
+        "alb_idle_timeout": {a["Key"]: a["Value"] for a in attributes}.get("idle_timeout.timeout_seconds"),
+        "alb_tags": {t["Key"]: t["Value"] for t in alb_tags.get("Tags") or []},
         "cache_snapshot_retention": group["SnapshotRetentionLimit"],
         "cache_secret_tags": {t["Key"]: t["Value"] for t in secret.get("Tags") or []},
         "search_log_policy": [p["policyDocument"] for p in policies if p["policyName"] == f"{STACK}-search-logs"],
         "waf_acl_arn": acl["ARN"],
+        "waf_acl_tags": {
+            t["Key"]: t["Value"]
+            for t in waf.list_tags_for_resource(ResourceARN=acl["ARN"])["TagInfoForResource"].get("TagList") or []
+        },
         "waf_associated": sorted(waf.list_resources_for_web_acl(WebACLArn=acl["ARN"])["ResourceArns"]),
         "waf_logging": logging,
         "kms_key_id": key["KeyId"],
@@ -510,6 +524,12 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
     for resource in before["waf_associated"]:
         waf.disassociate_web_acl(ResourceArn=resource)
     waf.delete_logging_configuration(ResourceArn=before["waf_acl_arn"])
+    waf.untag_resource(ResourceARN=before["waf_acl_arn"], TagKeys=["Environment"])
+    elbv2 = stack.client("elbv2")
+    elbv2.modify_load_balancer_attributes(
+        LoadBalancerArn=before["alb_arn"], Attributes=[{"Key": "idle_timeout.timeout_seconds", "Value": "7"}]
+    )
+    elbv2.remove_tags(ResourceArns=[before["alb_arn"]], TagKeys=["Environment"])
     kms = stack.client("kms")
     kms.disable_key_rotation(KeyId=before["kms_key_id"])
     kms.update_key_description(KeyId=before["kms_key_id"], Description="changed by hand")
@@ -564,11 +584,13 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
         "Ensure the auth token exists in Secrets Manager, encrypted with the platform key",
         "Ensure the domain publishes its slow and error logs to its log groups, and only it may write there",
         "Ensure the web ACL is associated with the load balancer",
+        "Ensure the web ACL rate-limits per IP and applies the AWS managed rule groups",
+        "Ensure the load balancer serves the public services with access logs and TLS 1.2+",
         "Ensure the web ACL's traffic logs go to the WAF log group, without credentials or cookies",
         "Ensure the platform's KMS key exists with rotation and a least-privilege key policy",
     ):
         assert any(task in name for name in changed), f"--check does not report {task!r}: {changed}"
-    # Nothing else is reported: in check mode the load balancer is read (elb_application_lb answers
+    # Nothing else is reported: in check mode the drifted load balancer is read (elb_application_lb answers
     # without it), so its alarms and the dashboard are planned against it, not reported as gone; the
     # backup plan is compared as backup_plan compares it (in check mode it reports any plan with tags).
     for task in (

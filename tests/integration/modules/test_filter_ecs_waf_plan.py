@@ -1,6 +1,6 @@
 """The ecs_service role's web ACL plans (plugins/filter/ecs_waf_plan.py) against moto: from the role's read they
-say "nothing to do" exactly when community.aws.wafv2_resources and wafv2_logging_configuration (run in check mode)
-report no change, and name the difference when a change made by hand would make them write."""
+say "nothing to do" exactly when community.aws.wafv2_web_acl, wafv2_resources and wafv2_logging_configuration (run
+in check mode) report no change, and name the difference when a change made by hand would make them write."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import time
 import uuid
 
 import pytest
+from ansible_collections.platform_ops.aws.plugins.filter import ecs_alb_plan
 from ansible_collections.platform_ops.aws.plugins.filter import ecs_waf_plan as p
+from ansible_collections.platform_ops.aws.plugins.filter.ecs import ecs_waf_rules
 
 ACCOUNT = "123456789012"
 
@@ -49,11 +51,18 @@ def acl(run_module, aws):
         "redacted_fields": {"headers": ["authorization", "cookie"]},
     }
     assert run_module("wafv2_logging_configuration", {"web_acl_arn": created["ARN"], **logging}).changed
-    return {"name": name, "arn": created["ARN"], "lb": lb, "logging": logging}
+    return {"name": name, "arn": created["ARN"], "lb": lb, "lb_name": name[:32], "logging": logging}
+
+
+def _reads(acl, logging=True):
+    """The role's reads of the load balancer listing and the web ACL (roles/ecs_service/tasks/read.yml)."""
+    return ecs_alb_plan.ecs_service_alb_reads(acl["lb_name"])[:1] + p.ecs_service_waf_reads(
+        acl["name"], logging, acl["lb_name"]
+    )
 
 
 def _plan(run_module, acl, logging=None, lb=None, arn=None):
-    read = run_module("aws_read", {"reads": p.ecs_service_waf_reads(acl["name"], True)}, check_mode=True)
+    read = run_module("aws_read", {"reads": _reads(acl)}, check_mode=True)
     assert not read.failed, read
     return p.ecs_service_waf_plan(
         read["responses"],
@@ -115,8 +124,8 @@ def test_what_the_plan_cannot_judge_runs_the_modules(run_module, acl):
     for arn in (acl["arn"].replace(acl["arn"][-6:], "000000"), ""):
         replaced = p.ecs_service_waf_plan({}, acl["name"], arn, acl["lb"], acl["logging"])
         assert replaced["association"] and replaced["logging"], replaced
-    # another load balancer
-    assert _plan(run_module, acl, lb=acl["lb"] + "x")["association"] == ["not associated"]
+    # another load balancer than the one read (one this run replaced)
+    assert _plan(run_module, acl, lb=acl["lb"] + "x")["association"] == ["load balancer not read as this run has it"]
     # an option the module refuses
     bad = _plan(
         run_module,
@@ -125,8 +134,103 @@ def test_what_the_plan_cannot_judge_runs_the_modules(run_module, acl):
     )
     assert bad["logging"][0].startswith("parameter: log_destination_configs"), bad
     # logging not managed: only the association is planned
-    read = run_module("aws_read", {"reads": p.ecs_service_waf_reads(acl["name"], False)}, check_mode=True)
+    read = run_module("aws_read", {"reads": _reads(acl, logging=False)}, check_mode=True)
     assert p.ecs_service_waf_plan(read["responses"], acl["name"], acl["arn"], acl["lb"], None) == {
         "association": [],
         "logging": [],
     }
+
+
+def _acl_args(prefix, **changes):
+    """community.aws.wafv2_web_acl's arguments as roles/ecs_service/tasks/waf_acl.yml passes them."""
+    args = {
+        "description": f"{prefix} load balancer protection",
+        "default_action": "Allow",
+        "rules": ecs_waf_rules(prefix, 2000),
+        "purge_rules": True,
+        "tags": {"Project": "wp", "Environment": "test", "Name": f"{prefix}-waf"},
+        "purge_tags": False,
+    }
+    args.update(changes)
+    return args
+
+
+def _acl_module(community, name, args, check_mode):
+    result = community(
+        "wafv2_web_acl",
+        dict(args, name=name, state="present", scope="REGIONAL", sampled_requests=True, cloudwatch_metrics=True),
+        check_mode=check_mode,
+    )
+    assert not result.get("failed"), result
+    return result
+
+
+def _acl_plan(run_module, name, args):
+    read = run_module("aws_read", {"reads": p.ecs_service_waf_reads(name, False)}, check_mode=True)
+    assert not read.failed, read
+    return p.ecs_service_waf_acl_plan(read["responses"], name, args)
+
+
+@pytest.fixture
+def managed_acl(community):
+    prefix = f"wa-{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}-waf"
+    assert _acl_module(community, name, _acl_args(prefix), check_mode=False)["changed"]
+    return {"prefix": prefix, "name": name}
+
+
+def test_a_converged_acl_needs_no_module_run_and_is_given_as_the_module_returns_it(run_module, community, managed_acl):
+    args = _acl_args(managed_acl["prefix"])
+    plan = _acl_plan(run_module, managed_acl["name"], args)
+    assert plan["changes"] == [], plan
+    assert _acl_module(community, managed_acl["name"], args, check_mode=True)["changed"] is False
+    returned = _acl_module(community, managed_acl["name"], args, check_mode=False)
+    assert returned["changed"] is False
+    for key in ("arn", "name", "id", "description", "default_action", "tags"):
+        assert plan["web_acl"][key] == returned[key], key
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ({"description": "other"}, "description"),
+        ({"default_action": "Block"}, "default action"),
+        ({"tags": {"Project": "wp", "Environment": "prod"}}, "tags"),
+        ("rate", "rules"),
+    ],
+)
+def test_a_wanted_acl_change_is_a_difference(run_module, community, managed_acl, case):
+    change, reason = case
+    if change == "rate":
+        change = {"rules": ecs_waf_rules(managed_acl["prefix"], 500)}
+    args = _acl_args(managed_acl["prefix"], **change)
+    assert reason in _acl_plan(run_module, managed_acl["name"], args)["changes"]
+    assert _acl_module(community, managed_acl["name"], args, check_mode=True)["changed"] is True
+
+
+def test_acl_changes_made_by_hand_are_differences(run_module, community, aws, managed_acl):
+    waf = aws("wafv2")
+    (summary,) = [a for a in waf.list_web_acls(Scope="REGIONAL")["WebACLs"] if a["Name"] == managed_acl["name"]]
+    acl = waf.get_web_acl(Name=managed_acl["name"], Scope="REGIONAL", Id=summary["Id"])
+    waf.update_web_acl(
+        Name=managed_acl["name"],
+        Scope="REGIONAL",
+        Id=summary["Id"],
+        DefaultAction=acl["WebACL"]["DefaultAction"],
+        Rules=acl["WebACL"]["Rules"][1:],
+        VisibilityConfig=acl["WebACL"]["VisibilityConfig"],
+        Description=acl["WebACL"]["Description"],
+        LockToken=acl["LockToken"],
+    )
+    waf.untag_resource(ResourceARN=summary["ARN"], TagKeys=["Environment"])
+    args = _acl_args(managed_acl["prefix"])
+    assert {"rules", "tags"} <= set(_acl_plan(run_module, managed_acl["name"], args)["changes"])
+    assert _acl_module(community, managed_acl["name"], args, check_mode=True)["changed"] is True
+    _acl_module(community, managed_acl["name"], args, check_mode=False)
+    assert _acl_plan(run_module, managed_acl["name"], args)["changes"] == []
+
+
+def test_a_missing_or_unread_acl_is_converged_by_the_module(run_module):
+    name = f"wa-{uuid.uuid4().hex[:8]}-waf"
+    assert _acl_plan(run_module, name, _acl_args("x"))["changes"] == ["web ACL missing"]
+    assert p.ecs_service_waf_acl_plan({}, name, _acl_args("x"))["changes"] == ["not read"]

@@ -409,32 +409,7 @@ def test_ecs_cluster_plan_finds_each_kind_of_drift(run_module, aws):
 
 
 def _read_repositories(run_module, prefix, services):
-    reads = []
-    for service in services:
-        repo = f"{prefix}/{service}"
-        reads += [
-            {
-                "id": f"repo_{service}",
-                "service": "ecr",
-                "operation": "describe_repositories",
-                "params": {"repositoryNames": [repo]},
-                "missing_ok": ["RepositoryNotFoundException"],
-            },
-            {
-                "id": f"lifecycle_{service}",
-                "service": "ecr",
-                "operation": "get_lifecycle_policy",
-                "params": {"repositoryName": repo},
-                "missing_ok": ["LifecyclePolicyNotFoundException", "RepositoryNotFoundException"],
-            },
-            {
-                "id": f"repo_tags_{service}",
-                "service": "ecr",
-                "operation": "list_tags_for_resource",
-                "params_from": {"resourceArn": f"repo_{service}.repositories.0.repositoryArn"},
-                "missing_ok": ["RepositoryNotFoundException"],
-            },
-        ]
+    reads = plans.ecr_repositories_reads(services, {"prefix": prefix, "region": "us-east-1"})
     read = run_module("aws_read", {"reads": reads})
     assert not read.failed, read
     return read["responses"]
@@ -446,7 +421,14 @@ def test_ecr_repositories_plan_finds_each_kind_of_drift(run_module, aws):
     prefix = f"plans-{uuid.uuid4().hex[:8]}"
     key = aws("kms").create_key()["KeyMetadata"]["Arn"]
     lifecycle = ecs_lifecycle_policy(30)
-    wanted = {"services": ["api", "worker"], "kms_key": key, "lifecycle": lifecycle, "tags": TAGS, "check_mode": False}
+    wanted = {
+        "services": ["api", "worker"],
+        "repository_prefix": prefix,
+        "kms_key": key,
+        "lifecycle": lifecycle,
+        "tags": TAGS,
+        "check_mode": False,
+    }
     assert plans.ecr_repositories_plan(_read_repositories(run_module, prefix, ["api", "worker"]), wanted) == {
         "converge": ["api", "worker"],
         "tags": True,
