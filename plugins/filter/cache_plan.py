@@ -27,9 +27,11 @@ from ansible_collections.platform_ops.aws.plugins.module_utils.elasticache_plan 
 
 def cache_state_reads(names):
     """The cache role's one read: ``names`` holds ``subnet_group``, ``secret``, ``group`` (the replication group
-    id) and optionally ``url_secret`` (REDIS_URL's metadata, which url_secret.yml plans from). The member cluster
-    is the group's primary (``NodeGroupMembers`` with ``CurrentRole`` primary) and the tags are the group ARN's:
-    both read after the group, only when it exists."""
+    id) and optionally ``url_secret`` (REDIS_URL's metadata, which url_secret.yml plans from). The replication
+    groups and the cache clusters are listed as the compliance audit lists them (every one, paginated), so a run
+    that changed nothing lets the audit reuse both answers; the plan picks the group by its id and the member
+    cluster (the group's primary, ``NodeGroupMembers`` with ``CurrentRole`` primary) by its id. The tags are the
+    group ARN's, read after the listing, only when the group exists."""
     return [
         {
             "id": "subnet_group",
@@ -45,27 +47,13 @@ def cache_state_reads(names):
             "params": {"SecretId": names["secret"]},
             "missing_ok": ["ResourceNotFoundException"],
         },
-        {
-            "id": "group",
-            "service": "elasticache",
-            "operation": "describe_replication_groups",
-            "params": {"ReplicationGroupId": names["group"]},
-            "missing_ok": ["ReplicationGroupNotFoundFault"],
-        },
-        {
-            "id": "cluster",
-            "service": "elasticache",
-            "operation": "describe_cache_clusters",
-            "params_from": {
-                "CacheClusterId": "group.ReplicationGroups.0.NodeGroups.0.NodeGroupMembers.CurrentRole=primary.CacheClusterId"
-            },
-            "missing_ok": ["CacheClusterNotFound"],
-        },
+        {"id": "group", "service": "elasticache", "operation": "describe_replication_groups", "paginate": True},
+        {"id": "cluster", "service": "elasticache", "operation": "describe_cache_clusters", "paginate": True},
         {
             "id": "tags",
             "service": "elasticache",
             "operation": "list_tags_for_resource",
-            "params_from": {"ResourceName": "group.ReplicationGroups.0.ARN"},
+            "params_from": {"ResourceName": f"group.ReplicationGroups.ReplicationGroupId={names['group'].lower()}.ARN"},
             "missing_ok": ["ReplicationGroupNotFoundFault"],
         },
     ] + (
@@ -118,9 +106,10 @@ def cache_replication_group_plan(responses, args):
     the group as read (``{}`` when missing), for the tasks that follow when the module does not run."""
     responses = responses or {}
     groups = (responses.get("group") or {}).get("ReplicationGroups") or []
-    if not groups:
+    wanted = str((args or {}).get("replication_group_id") or "").lower()
+    group = next((g for g in groups if str(g.get("ReplicationGroupId")).lower() == wanted), None)
+    if group is None:
         return {"differences": ["missing"], "replication_group": {}}
-    group = groups[0]
     result = format_group(group)
     # plain_data: the validator deep-copies what it is given, and Ansible's lazy containers copy their templar too.
     validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(plain_data(args or {}))

@@ -141,7 +141,8 @@ def test_what_the_plan_cannot_judge_runs_the_module(run_module, stack):
     )
     assert "auth token" in token["differences"], token
     # a wait on a group that is not available
-    modifying = {"group": {"ReplicationGroups": [dict(responses["group"]["ReplicationGroups"][0], Status="modifying")]}}
+    (group,) = [g for g in responses["group"]["ReplicationGroups"] if g["ReplicationGroupId"] == stack["rg_id"]]
+    modifying = {"group": {"ReplicationGroups": [dict(group, Status="modifying")]}}
     waiting = p.cache_replication_group_plan(dict(responses, **modifying), dict(stack["args"], wait=True))
     assert "status modifying (the task waits)" in waiting["differences"], waiting
 
@@ -150,8 +151,11 @@ def test_a_missing_group_and_subnet_group(run_module, stack):
     names = dict(stack["names"], group=f"cp-missing-{uuid.uuid4().hex[:6]}", subnet_group="cp-missing-subnets")
     read = run_module("aws_read", {"reads": p.cache_state_reads(names)}, check_mode=True)
     assert not read.failed, read
-    assert read["responses"]["cluster"] is None and read["responses"]["tags"] is None
-    assert p.cache_replication_group_plan(read["responses"], stack["args"]) == {
+    # the listings are the account's (the audit's calls); nothing in them is the missing group's
+    assert read["responses"]["tags"] is None and "tags" in read["missing"]
+    assert names["group"] not in {g["ReplicationGroupId"] for g in read["responses"]["group"]["ReplicationGroups"]}
+    missing = dict(stack["args"], replication_group_id=names["group"])
+    assert p.cache_replication_group_plan(read["responses"], missing) == {
         "differences": ["missing"],
         "replication_group": {},
     }
