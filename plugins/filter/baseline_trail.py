@@ -83,13 +83,14 @@ def baseline_bucket_reads(bucket):
 
 
 def baseline_trail_reads(names):
-    """The aws_read reads of the trail's own parts. ``names``: log_group, role, trail_name and trail_arn.
+    """The aws_read reads of the trail's own parts. ``names``: log_group, role and trail_arn (trail_name is not
+    read: the plan picks the trail by its ARN).
 
     The log group and its tags (as amazon.aws.cloudwatchlogs_log_group reads them), the delivery role and its
-    inline policy deliver-trail-events, the trail by name (DescribeTrails answers a missing one with an empty
-    list), its logging status (TrailNotFoundException when missing) and its tags by ARN (ListTags answers
-    ResourceNotFoundException for a trail that does not exist)."""
-    group, role, trail = names["log_group"], names["role"], names["trail_name"]
+    inline policy deliver-trail-events, the region's trails (DescribeTrails with the shadow trails, as the audit
+    lists them), the trail's logging status (TrailNotFoundException when missing) and its tags by ARN (ListTags
+    answers ResourceNotFoundException for a trail that does not exist)."""
+    group, role = names["log_group"], names["role"]
     return [
         _read("trail_groups", "logs", "describe_log_groups", {"logGroupNamePrefix": group}, paginate=True),
         log_group_tags_read("trail_group_tags", "trail_groups", group),
@@ -101,13 +102,9 @@ def baseline_trail_reads(names):
             {"RoleName": role, "PolicyName": TRAIL_POLICY_NAME},
             missing_ok=["NoSuchEntity"],
         ),
-        _read(
-            "trail",
-            "cloudtrail",
-            "describe_trails",
-            {"trailNameList": [trail]},
-            missing_ok=["TrailNotFoundException"],
-        ),
+        # Every trail of the region, as the compliance audit lists them (a run that changed nothing lets it reuse
+        # the answer); the plan picks ours by its ARN.
+        _read("trail", "cloudtrail", "describe_trails", {"includeShadowTrails": True}),
         # By ARN, as the compliance audit asks (AWS takes the name or the ARN).
         _read(
             "trail_status",
@@ -268,7 +265,12 @@ _TRAIL_FIELDS = {
 
 def _trail_differs(state, wanted):
     """What amazon.aws.cloudtrail would change on the trail (see baseline_trail_plan)."""
-    trails = (state.get("trail") or {}).get("trailList") or []
+    listed = (state.get("trail") or {}).get("trailList") or []
+    # by its ARN when known (a multi-region trail of the same name homed in another region is listed too)
+    if wanted.get("arn"):
+        trails = [t for t in listed if t.get("TrailARN") == wanted["arn"]]
+    else:
+        trails = [t for t in listed if t.get("Name") == wanted["name"]]
     if not trails:
         return ["missing"]
     trail, differs = trails[0], []
@@ -294,7 +296,8 @@ def baseline_trail_plan(state, wanted):
     """Which of the trail's log group, delivery role, its policy and the trail differ from what was read.
 
     ``wanted``: log_group (name, retention, tags), role (description, trust, tags), policy, and trail (name,
-    enable_logging, tags and the amazon.aws.cloudtrail options the role passes: s3_bucket_name,
+    arn (picks it from the region's listing; without it, the name does), enable_logging, tags and the
+    amazon.aws.cloudtrail options the role passes: s3_bucket_name,
     is_multi_region_trail, include_global_events, enable_log_file_validation, kms_key_id,
     cloudwatch_logs_log_group_arn, cloudwatch_logs_role_arn). The log group as cloudwatchlogs_log_group compares
     it (existence, retention, tags; its key is set only at creation; differs names "retention" and "tags" apart,

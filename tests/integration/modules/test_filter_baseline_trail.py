@@ -423,6 +423,7 @@ def test_trail_plan_answers_each_drift(run_module, aws):
         "policy": _delivery_policy(names["log_group"]),
         "trail": {
             "name": names["trail_name"],
+            "arn": names["trail_arn"],
             "enable_logging": True,
             "s3_bucket_name": bucket,
             "is_multi_region_trail": True,
@@ -468,6 +469,9 @@ def test_trail_plan_answers_each_drift(run_module, aws):
     cloudtrail.start_logging(Name=names["trail_name"])
     state = _read(run_module, reads)
     assert bt.baseline_trail_plan(state, wanted) == {"converge": [], "differs": {}}
+    # the region's listing (the audit's call) holds other trails too: ours is picked by its ARN, and only it
+    other = dict(wanted, trail=dict(wanted["trail"], arn=names["trail_arn"].replace(names["trail_name"], "other")))
+    assert bt.baseline_trail_plan(state, other)["differs"]["trail"] == ["missing"]
 
     # What the role asks differs: exactly that part.
     def plan_with(part, **change):
