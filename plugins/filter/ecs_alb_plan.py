@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible.module_utils.parsing.convert_bool import boolean
-from ansible_collections.amazon.aws.plugins.module_utils.elbv2 import _group_listeners, _prepare_listeners
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict, compare_aws_tags
 from ansible_collections.platform_ops.aws.plugins.module_utils.common import plain_data
 
@@ -104,6 +103,13 @@ def _found(responses, name):
 
 
 def _listeners_differences(current, wanted, purge):
+    # imported here: amazon.aws's elbv2 imports boto3 (about 0.2 s), which the task that templates the reads
+    # (ecs_service_alb_reads, in the same file) need not pay
+    from ansible_collections.amazon.aws.plugins.module_utils.elbv2 import (  # noqa: PLC0415
+        _group_listeners,
+        _prepare_listeners,
+    )
+
     try:
         prepared = _prepare_listeners(None, None, wanted)
     except Exception:  # a target group given by name: the module looks it up
