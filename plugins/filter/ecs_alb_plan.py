@@ -110,9 +110,11 @@ def _listeners_differences(current, wanted, purge):
         _prepare_listeners,
     )
 
+    # A target group given by name (the module looks it up, with no connection here) or a listener the module
+    # would refuse: not judged, the module decides.
     try:
         prepared = _prepare_listeners(None, None, wanted)
-    except Exception:  # a target group given by name: the module looks it up
+    except (AttributeError, KeyError, TypeError):
         return ["listeners not judged"]
     to_add, to_modify, to_delete = _group_listeners(current, prepared)
     out = []
