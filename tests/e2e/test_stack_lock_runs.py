@@ -104,6 +104,8 @@ def test_a_killed_runs_lock_is_refused_until_broken(moto_endpoint, aws, table):
     preview = playbook(moto_endpoint, PLAY, *table_arg, "--check", timeout=120)
     assert preview.returncode == 0, preview.tail()
     assert "check mode: nothing is written" in preview.output
+    # the two writing plays of a check-mode run read the lock once
+    assert preview.output.count("TASK [Ensure this run holds the deploy lock of the stack]") == 1, preview.tail()
     assert _holder(aws, table)["holder"]["M"]["pid"] == {"S": str(killed.pid)}
 
     broken = playbook(moto_endpoint, PLAY, *table_arg, "-e", "platform_lock_break=true", timeout=120)
