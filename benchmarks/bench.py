@@ -8,12 +8,14 @@ repositories (`--tags repositories`) and pushes the images into them as a first 
 tasks run, what changed and the AWS API requests the launcher counted, then one line:
 
     bench: cold_s=… noop_s=… noop_over_cold=… noop_api_calls=… noop_modules=… noop_latency_s=… rollout_noop_s=…
-           check_s=… api_latency_ms=…
+           check_s=… api_latency_ms=… repeat=… noop_range_s=… rollout_noop_range_s=… check_range_s=… check_over_noop=…
 
 noop_modules counts module processes (benchmarks/callback_plugins/module_processes.py: set_fact, assert,
 debug, includes and other controller-side actions do not count). noop_latency_s is the no-op again with
 every AWS request answered --api-latency later (default 50 ms, as over the network to AWS);
 rollout_noop_s is `--tags rollout` with nothing to roll; check_s is `--check --diff` of the whole stack.
+The no-op, --check --diff and rollout no-op run --repeat times (default 3), interleaved: their keys give the
+median, the *_range_s keys the fastest and the slowest, check_over_noop the median of each round's ratio.
 
 Part 2 measures the data tier, twice, each time on another fresh launcher: `--tags
 network,storage,identity` first, then `--tags database,cache,search` is timed: once without latency
@@ -38,6 +40,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -203,7 +206,7 @@ def playbook(moto: Launcher, name: str, args: list[str], env_extra: dict | None 
     return run
 
 
-def bench_deploy(inventory: str, deploy: str, api_latency: float, mitogen: str | None = None) -> None:
+def bench_deploy(inventory: str, deploy: str, api_latency: float, mitogen: str | None = None, repeat: int = 3) -> None:
     with contextlib.ExitStack() as stack:
         moto, env, extra = local_stack(stack)
         print(f"fresh local stack: moto {moto.url}, app port {env['PLATFORM_LOCAL_APP_PORT']}, logs {OUT}")
@@ -212,13 +215,21 @@ def bench_deploy(inventory: str, deploy: str, api_latency: float, mitogen: str |
         region, repositories, tag = local_stack_script.inventory_images(inventory)
         print(f"{'push':<10} " + "; ".join(local_ecr.push_images(moto.url, region, repositories, tag)))
         cold = playbook(moto, "cold", [deploy, "-i", inventory, *extra], env)
-        noop = playbook(moto, "noop", [deploy, "-i", inventory, *extra], env)
+        # The short runs, `repeat` rounds of the three, interleaved so that a machine that slows down for a
+        # while slows each of them alike; the bench line gives each one's median and its range.
+        rounds = []
+        for number in range(1, repeat + 1):
+            suffix = "" if number == 1 else f"-{number}"
+            noop = playbook(moto, f"noop{suffix}", [deploy, "-i", inventory, *extra], env)
+            check = playbook(moto, f"check-diff{suffix}", [deploy, "-i", inventory, "--check", "--diff", *extra], env)
+            rollout = playbook(
+                moto, f"rollout-noop{suffix}", [deploy, "-i", inventory, "--tags", "rollout", *extra], env
+            )
+            rounds.append({"noop": noop, "check": check, "rollout": rollout})
         # The same no-op with every AWS request answered api_latency later, as over the network to AWS.
         moto.call("api_latency", {"seconds": api_latency})
         slow = playbook(moto, "noop-latency", [deploy, "-i", inventory, *extra], env)
         moto.call("api_latency", {"seconds": 0})
-        rollout = playbook(moto, "rollout-noop", [deploy, "-i", inventory, "--tags", "rollout", *extra], env)
-        check = playbook(moto, "check-diff", [deploy, "-i", inventory, "--check", "--diff", *extra], env)
         if mitogen:  # interpreter reuse: the same no-op under mitogen's strategy (benchmarks/README.md)
             strategy = Path(mitogen).resolve() / "ansible_mitogen" / "plugins" / "strategy"
             if not strategy.is_dir():
@@ -226,14 +237,29 @@ def bench_deploy(inventory: str, deploy: str, api_latency: float, mitogen: str |
             mitogen_env = dict(env, ANSIBLE_STRATEGY_PLUGINS=str(strategy), ANSIBLE_STRATEGY="mitogen_linear")
             reuse = playbook(moto, "noop-mitogen", [deploy, "-i", inventory, *extra], mitogen_env)
             print(f"bench-mitogen: noop_s={noop['wall']:.2f} noop_mitogen_s={reuse['wall']:.2f}")
-    for run in (noop, slow, rollout, check):
+    for run in [slow, *(run for one in rounds for run in one.values())]:
         if run["recap"]["changed"]:
             print(f"warning: the {run['name']} run changed {run['recap']['changed']} task(s); see {run['log']}")
-    print(
-        f"bench: cold_s={cold['wall']:.2f} noop_s={noop['wall']:.2f} "
-        f"noop_over_cold={noop['wall'] / cold['wall']:.2f} noop_api_calls={noop['api']} "
-        f"noop_modules={noop['modules']} noop_latency_s={slow['wall']:.2f} rollout_noop_s={rollout['wall']:.2f} "
-        f"check_s={check['wall']:.2f} api_latency_ms={api_latency * 1000:.0f}"
+    print(bench_line(cold, slow, rounds, api_latency))
+
+
+def bench_line(cold: dict, slow: dict, rounds: list[dict], api_latency: float) -> str:
+    """The bench line: each short run's median wall time over the rounds (the keys kept from the first bench), then
+    their ranges; check_over_noop is the median of each round's check/no-op ratio."""
+    walls = {kind: [one[kind]["wall"] for one in rounds] for kind in ("noop", "check", "rollout")}
+    noop_s, check_s, rollout_s = (statistics.median(walls[kind]) for kind in ("noop", "check", "rollout"))
+    first = rounds[0]["noop"]
+    ranges = " ".join(
+        f"{key}_range_s={min(walls[kind]):.2f}-{max(walls[kind]):.2f}"
+        for key, kind in (("noop", "noop"), ("rollout_noop", "rollout"), ("check", "check"))
+    )
+    check_over_noop = statistics.median(one["check"]["wall"] / one["noop"]["wall"] for one in rounds)
+    return (
+        f"bench: cold_s={cold['wall']:.2f} noop_s={noop_s:.2f} "
+        f"noop_over_cold={noop_s / cold['wall']:.2f} noop_api_calls={first['api']} "
+        f"noop_modules={first['modules']} noop_latency_s={slow['wall']:.2f} rollout_noop_s={rollout_s:.2f} "
+        f"check_s={check_s:.2f} api_latency_ms={api_latency * 1000:.0f} "
+        f"repeat={len(rounds)} {ranges} check_over_noop={check_over_noop:.2f}"
     )
 
 
@@ -296,11 +322,19 @@ def main(argv: list[str] | None = None) -> int:
         help="seconds per AWS API request in the noop-latency run (default 0.05, as over the network to AWS)",
     )
     parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="rounds of the no-op, --check --diff and rollout no-op runs (default 3); the line gives medians and ranges",
+    )
+    parser.add_argument(
         "--mitogen",
         metavar="DIR",
         help="also time the no-op under mitogen's strategy, installed in DIR (pip install --target DIR mitogen)",
     )
     args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     try:
         parse_api_latency(args.api_latency)
         latency = parse_latency(args.latency)
@@ -312,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     OUT.mkdir(parents=True)
     print(f"bench: {time.strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} cores, playbook {args.playbook}")
     if args.part in ("all", "deploy"):
-        bench_deploy(args.inventory, args.playbook, args.api_latency, args.mitogen)
+        bench_deploy(args.inventory, args.playbook, args.api_latency, args.mitogen, args.repeat)
     if args.part in ("all", "data-tier"):
         bench_data_tier(args.inventory, args.playbook, latency)
     return 0
