@@ -1,5 +1,6 @@
 """plugins/callback/preload.py: the collection's filter plugins are imported in the controller's main process
-once per run (so that the forked task workers inherit them), and the repository's ansible.cfg enables it."""
+once per run (so that the forked task workers inherit them), the heap is frozen before each task forks its
+workers, and the repository's ansible.cfg enables it."""
 
 from __future__ import annotations
 
@@ -40,3 +41,18 @@ def test_the_repository_configuration_enables_it():
     enabled = [name.strip() for name in config["defaults"]["callbacks_enabled"].split(",")]
     assert "platform_ops.aws.preload" in enabled
     assert preload.CallbackModule.CALLBACK_NAME == "platform_ops.aws.preload"
+
+
+def test_the_heap_is_frozen_before_each_task_is_forked():
+    gc = preload.gc
+    gc.unfreeze()
+    callback = preload.CallbackModule()
+    try:
+        callback.v2_playbook_on_task_start(task=None, is_conditional=False)
+        assert gc.get_freeze_count() > 0
+        frozen = gc.get_freeze_count()
+        more = [[i] for i in range(10)]  # lists are always tracked by the collector
+        callback.v2_playbook_on_handler_task_start(task=None)
+        assert gc.get_freeze_count() >= frozen + len(more)
+    finally:
+        gc.unfreeze()
