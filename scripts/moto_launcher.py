@@ -58,6 +58,12 @@ moto_faults' always-on fixes, then the selected rules.
 
 * ``GET  /_platform_ops/rules``           -> ``{"enabled": [...], "available": {"name": "summary", ...}}``
 
+The local Fargate (scripts/local_fargate.py): RunTask of a task whose image a runner matches starts the
+container's command as a local process (RUNNING until it exits, its exit code and its output in CloudWatch Logs).
+
+* ``GET  /_platform_ops/fargate``         -> ``{"runners": [...], "tasks": [...]}``
+* ``POST /_platform_ops/fargate``         -> body ``{"runners": [{"image": "*/backend:*", "workdir": ...}]}``
+
 Faults (``--faults`` or ``PLATFORM_LOCAL_FAULTS``; default off), see moto_faults.parse_faults:
 ``throttle=0.2,seed=7`` answers a share of the AWS API requests with the protocol's throttling
 error; ``error_after_write=secretsmanager.CreateSecret:1+ecs.RunTask:2`` lets the next such writes
@@ -694,8 +700,10 @@ def build_app(
     rules: list[str] | None = None,
     faults: dict | None = None,
     api_latency: float = 0.0,
+    endpoint: str = "",
 ):
-    """moto's app behind the middleware, with moto_fixes, moto_faults' fixes and the named rules applied."""
+    """moto's app behind the middleware, with moto_fixes, moto_faults' fixes and the named rules applied.
+    ``endpoint``: the launcher's own URL, which the local Fargate gives its tasks (scripts/local_fargate.py)."""
     import moto_faults  # noqa: PLC0415
     from moto.server import DomainDispatcherApplication, create_backend_app  # noqa: PLC0415
     from moto_fixes import patch_moto  # noqa: PLC0415
@@ -718,6 +726,9 @@ def build_app(
     import moto_ecr_scan  # noqa: PLC0415 - ECR basic scanning + /_platform_ops/ecr_findings
 
     moto_ecr_scan.install(app)
+    import local_fargate  # noqa: PLC0415 - one-off ECS tasks of configured images run locally + /_platform_ops/fargate
+
+    local_fargate.install(app, endpoint)
     return app
 
 
@@ -777,7 +788,12 @@ def main(argv: list[str] | None = None) -> int:
     if faults:
         print(f"moto launcher: faults {json.dumps(faults)}", flush=True)
     run_simple(
-        args.host, args.port, build_app(latency, rules=rules, faults=faults, api_latency=api_latency), threaded=True
+        args.host,
+        args.port,
+        build_app(
+            latency, rules=rules, faults=faults, api_latency=api_latency, endpoint=f"http://{args.host}:{args.port}"
+        ),
+        threaded=True,
     )
     return 0
 
