@@ -30,9 +30,9 @@ Control endpoint (served by the launcher beside ``/_platform_ops/faults``):
 
 * ``POST /_platform_ops/fargate`` with ``{"runners": [{"image": "*/caseapp-local/backend:*", "workdir": "/path",
   "path": ["/venv/bin"], "substitute": {"DATABASE_URL": {"command": ["python", "local_stack.py",
-  "database-url"]}, "REDIS_URL": {"value": "redis://127.0.0.1:6379/0"}}}]}`` replaces the runners (``image`` is a
-  shell-style pattern matched against the container's image); ``{}`` removes them. Answers the configuration, values
-  masked.
+  "database-url"], "env": {"PLATFORM_LOCAL_PG_DATA": "/data"}}, "REDIS_URL": {"value": "redis://127.0.0.1:6379/0"}}}]}``
+  replaces the runners (``image`` is a shell-style pattern matched against the container's image; a command runs with
+  the launcher's environment plus its ``env``); ``{}`` removes them. Answers the configuration, values masked.
 * ``GET /_platform_ops/fargate`` -> ``{"runners": [...], "tasks": [{"task_arn", "image", "argv", "state",
   "exit_code", "log_stream"}]}``: the tasks run so far.
 
@@ -95,6 +95,9 @@ def _validate(payload) -> list[dict]:
             )
             if not valid:
                 raise FargateError(f"runner {number}: substitute {name} needs a 'value' string or a 'command' list")
+            extra = how.get("env") or {}
+            if not isinstance(extra, dict) or not all(isinstance(v, str) for v in extra.values()):
+                raise FargateError(f"runner {number}: substitute {name}: env must map names to strings")
         checked.append({"image": runner["image"], "workdir": workdir, "path": path, "substitute": substitute})
     return checked
 
@@ -177,7 +180,12 @@ def _environment(runner: dict, container: dict, override: dict, account: str, re
             env[name] = how["value"]
         else:
             env[name] = subprocess.run(  # noqa: S603 - the runner's own command
-                how["command"], capture_output=True, text=True, check=True, timeout=60
+                how["command"],
+                env=dict(os.environ, **(how.get("env") or {})),
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=60,
             ).stdout.strip()
     env.update(
         AWS_ENDPOINT_URL=_STATE["endpoint"] or env.get("AWS_ENDPOINT_URL", ""),

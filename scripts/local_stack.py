@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The local emulated stack: start, stop and inspect what runs on loopback.
 
-    local_stack.py up        start what is not running: moto server, PostgreSQL, Redis (Debian's redis-server,
+    local_stack.py up        start what is not running: moto server (its local Fargate runs one-off ECS tasks of
+                             the stack's images as processes: scripts/local_fargate.py), PostgreSQL, Redis (Debian's redis-server,
                              scripts/local_redis.py: the ElastiCache stand-in), the search stand-in
                              (scripts/local_search.py: moto has no OpenSearch data plane), the reference app
     local_stack.py down      stop everything it started
@@ -151,6 +152,52 @@ def start_moto() -> str:
         "moto", argv, env=env, cwd=ROOT, ready_url=f"{moto_url()}/_platform_ops/requests", what="the moto server"
     )
     return f"moto server     started on {moto_url()} (pid {pid}, log {STATE / 'moto.log'})"
+
+
+# One-off ECS tasks of the stack's own images (in the emulator's ECR: the reference app) run as local processes
+# (scripts/local_fargate.py): the migration and the restore check, with DATABASE_URL the local PostgreSQL login.
+FARGATE_IMAGES = "*.dkr.ecr.*.amazonaws.com/*"
+
+
+def fargate_runners() -> list[dict]:
+    """The local Fargate's runners of this stack: its checkout's reference app and its PostgreSQL."""
+    where = {"PLATFORM_LOCAL_PG_DATA": str(PG_DATA), "PLATFORM_LOCAL_STATE": str(STATE)}
+    return [
+        {
+            "image": FARGATE_IMAGES,
+            "workdir": str(APP_DIR),
+            "path": [str(Path(sys.executable).parent)],
+            "substitute": {
+                "DATABASE_URL": {
+                    "command": [sys.executable, str(Path(__file__).resolve()), "database-url"],
+                    "env": where,
+                }
+            },
+        }
+    ]
+
+
+def start_fargate() -> str:
+    import local_fargate  # noqa: PLC0415
+
+    try:
+        local_fargate.configure(moto_url(), fargate_runners())
+    except OSError as exc:  # urllib's errors: a launcher that is not ours, or gone
+        return f"local fargate   not configured on {moto_url()}: {exc}"
+    return f"local fargate   one-off tasks of {FARGATE_IMAGES} run in {APP_DIR} (DATABASE_URL: the local PostgreSQL)"
+
+
+def stop_fargate() -> str:
+    """Forget this stack's runners on a launcher that outlives it (one started elsewhere, e.g. by a test)."""
+    import local_fargate  # noqa: PLC0415
+
+    if not _http_ok(f"{moto_url()}/_platform_ops/requests"):
+        return "local fargate   not running"
+    try:
+        local_fargate.configure(moto_url(), [])
+    except OSError as exc:
+        return f"local fargate   not reset: {exc}"
+    return "local fargate   runners removed"
 
 
 def app_url() -> str:
@@ -551,11 +598,13 @@ def main(argv: list[str]) -> int:
     command = argv[0]
     if command == "up":
         print(start_moto())
+        print(start_fargate())
         print(start_postgres())
         print(start_redis())
         print(start_search())
         print(start_app())
     elif command == "down":
+        print(stop_fargate())
         print(stop("app"))
         print(stop("search"))
         print(f"{'postgresql':<15} {'stopped' if local_postgres.stop(PG_DATA) else 'not running'}")

@@ -95,7 +95,7 @@ def test_restore_latest_checks_without_swapping(stack):
         assert restored.get(key) == primary.get(key), key
     assert {k: v for k, v in _tags(primary).items() if k != "Name"}.items() <= _tags(restored).items()
 
-    # the check ran as a one-off task with DATABASE_URL from the temporary secret (and on the local database)
+    # the check ran as a one-off task with DATABASE_URL from the temporary secret (the local Fargate ran its command)
     assert delta.get("ecs.RunTask") == 1, delta
     taskdef = stack.client("ecs").describe_task_definition(taskDefinition=f"{STACK}-db-restore-check")["taskDefinition"]
     (container,) = taskdef["containerDefinitions"]

@@ -16,7 +16,6 @@ import signal
 import subprocess
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -49,13 +48,6 @@ def stack(release_endpoint):
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _post(url: str, body: dict) -> None:
-    req = urllib.request.Request(  # noqa: S310 - loopback only
-        url, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"}
-    )
-    urllib.request.urlopen(req, timeout=10).close()  # noqa: S310 - loopback only
 
 
 def _running(stack: LocalStack) -> dict[str, tuple[str, str]]:
@@ -182,7 +174,8 @@ def test_a_failing_migration_stops_before_any_rollout(stack):
     failing = json.dumps({"platform_migration_command": ["python", "-c", "import sys; sys.exit(3)"]})
     run = stack.run("deploy.yml", "-e", f"platform_image_tag={B}", "-e", failing)
     assert run.returncode != 0, run.tail()
-    assert "migration" in run.output.lower() and "sys.exit(3)" in run.output, run.tail(80)
+    # the one-off task ran the command (the local Fargate) and failed the run with the process's exit code
+    assert "migration" in run.output.lower() and "exited with code 3" in run.output, run.tail(80)
     assert _running(stack) == before, "provision must not move a running service to the new image"
     assert _revisions(stack) == revisions, "no service task definition is registered before the rollout"
     assert "TASK [Ensure every service runs its target" not in run.output, "no rollout after a failed migration"
@@ -292,34 +285,40 @@ def test_a_stale_lock_is_broken_only_with_the_switch(stack):
 
 
 def test_an_interrupted_migration_never_runs_twice(stack, release_endpoint):
-    # Tasks keep RUNNING until stopped (moto's state manager), like a long migration.
-    _post(
-        f"{release_endpoint}/moto-api/state-manager/set-transition",
-        {"model_name": "ecs::task", "transition": {"progression": "manual", "times": 10**9}},
-    )
+    # A long migration: the local Fargate runs the task's command as a process, RUNNING until it exits or is stopped.
+    slow = ("-e", json.dumps({"platform_migration_command": ["python", "-c", "import time; time.sleep(600)"]}))
     try:
-        proc = _start(stack, "--tags", "migrate", "-e", f"platform_image_tag={D}")
+        proc = _start(stack, "--tags", "migrate", "-e", f"platform_image_tag={D}", *slow)
         (task,) = _wait_for(lambda: _migration_tasks(stack), 300, "the migration task to start", proc)
         killed = proc
         os.killpg(killed.pid, signal.SIGKILL)  # no chance to stop its task: it keeps running
         killed.wait(timeout=60)
         assert _migration_tasks(stack) == [task]
         again = stack.run(
-            "deploy.yml", "--tags", "migrate", "-e", f"platform_image_tag={D}", "-e", "platform_lock_break=true"
+            "deploy.yml", "--tags", "migrate", "-e", f"platform_image_tag={D}", "-e", "platform_lock_break=true", *slow
         )
         assert again.returncode != 0, again.tail()
         assert task.rsplit("/", 1)[-1] in again.output, again.tail(40)
         assert _migration_tasks(stack) == [task], "never two migration tasks at a time"
         # Ctrl-C on a run whose migration is running stops its task.
         stack.client("ecs").stop_task(cluster=STACK, task=task, reason="test: operator stopped it")
-        proc = _start(stack, "--tags", "migrate", "-e", f"platform_image_tag={D}", "-e", "platform_lock_break=true")
+        _wait_for(lambda: not _migration_tasks(stack), 60, "the operator's stop to end the migration's process")
+        proc = _start(
+            stack, "--tags", "migrate", "-e", f"platform_image_tag={D}", "-e", "platform_lock_break=true", *slow
+        )
         (second,) = _wait_for(lambda: _migration_tasks(stack), 300, "the second migration task", proc)
         assert second != task
         interrupted = _interrupt(proc)
         assert interrupted.returncode != 0
         _wait_for(lambda: not _migration_tasks(stack), 60, "the interrupted run to stop its migration task")
+        # the processes ended by their stop, as a container's: SIGTERM, exit code 143
+        ecs = stack.client("ecs")
+        for arn in (task, second):
+            (stopped,) = ecs.describe_tasks(cluster=STACK, tasks=[arn])["tasks"]
+            assert stopped["containers"][0]["exitCode"] == 143, stopped
     finally:
-        _post(f"{release_endpoint}/moto-api/state-manager/unset-transition", {"model_name": "ecs::task"})
+        for arn in _migration_tasks(stack):  # a failed test leaves no sleeping process behind
+            stack.client("ecs").stop_task(cluster=STACK, task=arn, reason="test cleanup")
     done = stack.run(
         "deploy.yml", "--tags", "migrate", "-e", f"platform_image_tag={D}", "-e", "platform_lock_break=true"
     )

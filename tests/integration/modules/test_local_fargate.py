@@ -119,7 +119,13 @@ def stack(endpoint, tmp_path_factory):
             {
                 "image": "*/fargate-probe/*",
                 "workdir": str(workdir),
-                "substitute": {"DATABASE_URL": {"command": [sys.executable, "-c", "print('postgresql://local/db')"]}},
+                "substitute": {
+                    "DATABASE_URL": {
+                        # run with the launcher's environment plus its env (the local stack's PostgreSQL data dir)
+                        "command": [sys.executable, "-c", "import os; print(os.environ['PROBE_DB'])"],
+                        "env": {"PROBE_DB": "postgresql://local/db"},
+                    }
+                },
             }
         ],
     )
@@ -216,6 +222,7 @@ def test_an_image_no_runner_matches_keeps_motos_behaviour(run_module, stack):
             [{"image": "*", "workdir": "/", "substitute": {"X": {"command": []}}}],
             "needs a 'value' string or a 'command'",
         ),
+        ([{"image": "*", "workdir": "/", "substitute": {"X": {"value": "v", "env": {"A": 1}}}}], "env must map"),
     ],
 )
 def test_a_bad_runner_is_refused(endpoint, runners, message):
