@@ -32,7 +32,7 @@ setup: $(STAMP) $(COLLECTION_LINK) ## Create .venv with pinned deps, install Pos
 	@$(BIN)/ansible-galaxy collection list platform_ops.aws 2>/dev/null | grep -q platform_ops.aws || { echo "platform_ops.aws is not resolvable" >&2; exit 1; }
 	@echo "setup: ready (ansible-core $$($(BIN)/python -c "import ansible.release as r; print(r.__version__)"))"
 
-local-up: setup ## Start the local emulated stack on loopback (moto server, PostgreSQL, Redis, search stand-in, app)
+local-up: setup ## Start the local emulated stack on loopback (moto server, PostgreSQL, Redis, search stand-in, the local Fargate that runs the ECS tasks)
 	@$(BIN)/python scripts/local_stack.py up
 
 local-down: ## Stop the local emulated stack

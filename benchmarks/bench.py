@@ -117,7 +117,7 @@ class Launcher:
 
 def local_stack(stack: contextlib.ExitStack) -> tuple[Launcher, dict, list[str]]:
     """A fresh launcher and the local stack's own processes (`local_stack.py up`: PostgreSQL, Redis, the search
-    stand-in and the reference app, which the rollout's app-wire restarts) with a state dir and ports of their own,
+    stand-in, and the launcher's local Fargate, which runs the tasks and the public service) with a state dir and ports of their own,
     as the integration tests run them; the env ansible-playbook needs so that the inventory's commands find them."""
     moto = Launcher(stack)
     base = OUT / "stack"
@@ -132,7 +132,6 @@ def local_stack(stack: contextlib.ExitStack) -> tuple[Launcher, dict, list[str]]
         "PLATFORM_LOCAL_SEARCH_PORT": str(free_port()),
         "PLATFORM_LOCAL_REDIS_PORT": str(free_port()),
         "PLATFORM_LOCAL_MOTO_PORT": moto.url.rsplit(":", 1)[1],
-        "PLATFORM_LOCAL_APP_VERSION": "bench",
     }
     script = [sys.executable, str(ROOT / "scripts" / "local_stack.py")]
     up = subprocess.run([*script, "up"], env=dict(os.environ, **env), capture_output=True, text=True, check=False)

@@ -10,7 +10,7 @@
 
 Importable: ``start(data_dir, port=None, database="app") -> url``, ``stop(data_dir) -> bool``,
 ``status(data_dir) -> dict``, ``url(data_dir, database=None, masked=False)``, ``create_database(data_dir, name) -> url``,
-``bootstrap(data_dir, sql, login, passwords) -> url``.
+``bootstrap(data_dir, sql, login, passwords) -> url``, ``login_url(data_dir, from_url) -> url``.
 
 How it runs:
 - Uses the Debian server binaries (``/usr/lib/postgresql/<version>/bin``, newest version; override with ``PG_BINDIR``).
@@ -335,13 +335,48 @@ def status(data_dir: str | os.PathLike = DEFAULT_DATA_DIR) -> dict:
 
 def url(data_dir: str | os.PathLike = DEFAULT_DATA_DIR, database: str | None = None, masked: bool = False) -> str:
     """The application DATABASE_URL for database (default: the one start() created): the application login
-    recorded by bootstrap(), else the pre-deploy login ``local_app``."""
+    recorded by bootstrap() or login_url(), else the pre-deploy login ``local_app``."""
     data_dir = Path(data_dir).resolve()
     state = _load_state(data_dir)
     if state is None:
         raise LocalPostgresError(f"{data_dir} is not initialized; run start first")
     result = _build_url(state, database or state.get("database", "app"))
     return mask_url(result) if masked else result
+
+
+def connection(data_dir: str | os.PathLike = DEFAULT_DATA_DIR) -> dict:
+    """How the superuser (the RDS master's stand-in) connects: port, database (the one start() created), user and
+    password (a secret: for a task's environment only)."""
+    data_dir = Path(data_dir).resolve()
+    state = _load_state(data_dir)
+    if state is None:
+        raise LocalPostgresError(f"{data_dir} is not initialized; run start first")
+    return {
+        "port": state["port"],
+        "database": state.get("database", "app"),
+        "user": SUPERUSER,
+        "password": state["superuser_password"],
+    }
+
+
+def login_url(data_dir: str | os.PathLike, from_url: str, database: str | None = None) -> str:
+    """The local URL of the login ``from_url`` names (a DATABASE_URL of the deployed stack, e.g. the RDS endpoint's):
+    its user and password, the local server's host, port and database (default: the one start() created), without
+    the query (no TLS on loopback). Remembered as the application login: ``url()`` answers it from then on."""
+    from urllib.parse import unquote, urlsplit  # noqa: PLC0415
+
+    parts = urlsplit(from_url.strip())
+    if parts.scheme not in ("postgresql", "postgres") or not parts.username or parts.password is None:
+        raise LocalPostgresError("the URL must be postgresql://user:password@host:port/database")
+    data_dir = Path(data_dir).resolve()
+    state = _load_state(data_dir)
+    if state is None:
+        raise LocalPostgresError(f"{data_dir} is not initialized; run start first")
+    user, password = unquote(parts.username), unquote(parts.password)
+    if state.get("app_login") != {"user": user, "password": password}:
+        state["app_login"] = {"user": user, "password": password}
+        _save_state(data_dir, state, _owner())
+    return _build_url(state, database or state.get("database", "app"), user, password)
 
 
 def create_database(data_dir: str | os.PathLike, name: str) -> str:

@@ -1,28 +1,22 @@
 #!/usr/bin/env python3
 """The local emulated stack: start, stop and inspect what runs on loopback.
 
-    local_stack.py up        start what is not running: moto server (its local Fargate runs one-off ECS tasks of
-                             the stack's images as processes: scripts/local_fargate.py), PostgreSQL, Redis (Debian's redis-server,
+    local_stack.py up        start what is not running: moto server, PostgreSQL, Redis (Debian's redis-server,
                              scripts/local_redis.py: the ElastiCache stand-in), the search stand-in
-                             (scripts/local_search.py: moto has no OpenSearch data plane), the reference app
+                             (scripts/local_search.py: moto has no OpenSearch data plane), and configure the
+                             moto server's local Fargate (scripts/local_fargate.py): ECS tasks of the stack's
+                             images run as processes, the public service's on 127.0.0.1:PLATFORM_LOCAL_APP_PORT
+                             once a deploy creates it, the database bootstrap's psql against the local PostgreSQL
     local_stack.py down      stop everything it started
     local_stack.py status    what runs, where
-    local_stack.py database-url   the local DATABASE_URL (for the migrate stage; contains a password): the
-                             application login (app_a/app_b) once the stack was bootstrapped, else the
-                             pre-deploy login local_app; the local app started by `up` uses the same
+    local_stack.py database-url [--from-url]
+                             the local DATABASE_URL (contains a password): the application login (app_a/app_b)
+                             the deployed stack's DATABASE_URL names, else the pre-deploy login local_app. With
+                             --from-url: the login of the URL read on stdin (the secret's value, which names the
+                             emulated RDS endpoint) on the local server, remembered from then on (the local
+                             Fargate runs this for the tasks' DATABASE_URL)
     local_stack.py redis-url the local REDIS_URL, redis://127.0.0.1:<port>/0 (plain on loopback: no TLS, no
                              AUTH; on AWS REDIS_URL is rediss:// with the AUTH token); fails when it is not running
-    local_stack.py db-bootstrap --login NAME < script.sql
-                             the database role's bootstrap SQL as the local superuser (the RDS master's
-                             stand-in), passwords in PLATFORM_APP_PASSWORD_A/_B (the migrate stage runs it)
-    local_stack.py app-wire --cluster C --service S [--container NAME] [--region R] [--endpoint URL] [--check]
-                             restart the local app with the platform wiring of the service's deployed task
-                             definition (read from the emulator): its environment, its secrets resolved
-                             locally (DATABASE_URL: the local application login, REDIS_URL: the local Redis,
-                             others from the emulator's Secrets Manager), S3 through the emulator and
-                             OPENSEARCH_ENDPOINT pointing at the search stand-in. Restarts only when that
-                             wiring changed; prints `changed: ...` or `unchanged: ...` (the rollout stage's
-                             playbooks/include/local_app.yml runs it). Never prints a secret value.
     local_stack.py stack-id INVENTORY   print <platform_name>-<platform_env> of an inventory
     local_stack.py push-images INVENTORY [--tag TAG] [--endpoint URL]
                              the local `docker push`: every service's image with the tag (default: the
@@ -154,27 +148,53 @@ def start_moto() -> str:
     return f"moto server     started on {moto_url()} (pid {pid}, log {STATE / 'moto.log'})"
 
 
-# One-off ECS tasks of the stack's own images (in the emulator's ECR: the reference app) run as local processes
-# (scripts/local_fargate.py): the migration and the restore check, with DATABASE_URL the local PostgreSQL login.
+# ECS tasks of the stack's own images (in the emulator's ECR: the reference app) run as local processes
+# (scripts/local_fargate.py): the migration and the restore check as one-off tasks, the public service behind the
+# load balancer on APP_PORT; DATABASE_URL is the secret's login on the local PostgreSQL, REDIS_URL the local Redis,
+# OPENSEARCH_ENDPOINT the search stand-in. The database bootstrap's image runs its psql against the local PostgreSQL
+# as the superuser, the RDS master's stand-in.
 FARGATE_IMAGES = "*.dkr.ecr.*.amazonaws.com/*"
+POSTGRES_IMAGES = "*/postgres:*"
 
 
 def fargate_runners() -> list[dict]:
-    """The local Fargate's runners of this stack: its checkout's reference app and its PostgreSQL."""
+    """The local Fargate's runners of this stack: the database bootstrap's psql and its checkout's reference app."""
     where = {"PLATFORM_LOCAL_PG_DATA": str(PG_DATA), "PLATFORM_LOCAL_STATE": str(STATE)}
-    return [
+    pg = local_postgres.connection(PG_DATA)
+    runners = [
+        {
+            "image": POSTGRES_IMAGES,
+            "workdir": str(STATE),
+            "path": [str(local_postgres.find_bindir())],
+            "substitute": {
+                "PGHOST": {"value": "127.0.0.1"},
+                "PGPORT": {"value": str(pg["port"])},
+                "PGDATABASE": {"value": pg["database"]},
+                "PGUSER": {"value": pg["user"]},
+                "PGPASSWORD": {"value": pg["password"]},
+                "PGSSLMODE": {"value": "disable"},  # no TLS on loopback
+            },
+        },
         {
             "image": FARGATE_IMAGES,
             "workdir": str(APP_DIR),
             "path": [str(Path(sys.executable).parent)],
             "substitute": {
                 "DATABASE_URL": {
-                    "command": [sys.executable, str(Path(__file__).resolve()), "database-url"],
+                    "command": [sys.executable, str(Path(__file__).resolve()), "database-url", "--from-url"],
                     "env": where,
-                }
+                    "stdin": True,
+                },
+                "OPENSEARCH_ENDPOINT": {"value": search_url()},
             },
-        }
+            "serve": {"port": APP_PORT},
+        },
     ]
+    try:
+        runners[1]["substitute"]["REDIS_URL"] = {"value": local_redis.url(STATE)}
+    except local_redis.LocalRedisError:
+        pass  # no redis-server: the app's cache check fails, as it would without ElastiCache
+    return runners
 
 
 def start_fargate() -> str:
@@ -184,7 +204,10 @@ def start_fargate() -> str:
         local_fargate.configure(moto_url(), fargate_runners())
     except OSError as exc:  # urllib's errors: a launcher that is not ours, or gone
         return f"local fargate   not configured on {moto_url()}: {exc}"
-    return f"local fargate   one-off tasks of {FARGATE_IMAGES} run in {APP_DIR} (DATABASE_URL: the local PostgreSQL)"
+    return (
+        f"local fargate   tasks of {FARGATE_IMAGES} run in {APP_DIR}, the public service on {app_url()}; "
+        f"{POSTGRES_IMAGES} runs psql against the local PostgreSQL"
+    )
 
 
 def stop_fargate() -> str:
@@ -274,214 +297,19 @@ def start_search() -> str:
     return f"search          started on {search_url()} (pid {pid}; {SEARCH_NOTE})"
 
 
-def start_app() -> str:
-    if _read_pid("app") and _http_ok(f"{app_url()}/health/live"):
-        return f"reference app   already running on {app_url()}"
-    # A plain start has no platform wiring (the rollout stage's app-wire gives it).
-    (STATE / "app.wiring.json").unlink(missing_ok=True)
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=local_postgres.url(PG_DATA),
-        APP_VERSION=os.environ.get("PLATFORM_LOCAL_APP_VERSION", "local"),
-        AWS_ENDPOINT_URL=moto_url(),
-    )
-    argv = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(APP_PORT)]
-    pid = _spawn("app", argv, env=env, cwd=APP_DIR, ready_url=f"{app_url()}/health/live", what="the reference app")
-    return f"reference app   started on {app_url()} (pid {pid}, log {STATE / 'app.log'})"
-
-
-class WiringError(Exception):
-    """The deployed service or a secret of its task definition could not be read."""
-
-
-# The emulator accepts any key pair: these are not secrets (the local inventory uses the same).
-EMULATOR_KEY_ID = "testing"
-EMULATOR_SECRET_KEY = "testing"  # noqa: S105 - dummy credentials of the emulator
-
-
-def _aws_client(service: str, endpoint: str, region: str):
-    import boto3  # noqa: PLC0415
-    from botocore.config import Config  # noqa: PLC0415
-
-    # The tests' emulator may throttle (scripts/moto_faults.py): retry as the collection's modules do.
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        region_name=region,
-        aws_access_key_id=EMULATOR_KEY_ID,
-        aws_secret_access_key=EMULATOR_SECRET_KEY,
-        config=Config(retries={"mode": "standard", "total_max_attempts": 10}),
-    )
-
-
-def _local_redis_url() -> str:
-    """The local Redis URL: PLATFORM_LOCAL_REDIS_URL (another Redis on loopback, e.g. the tests'), else
-    the local stack's Redis (what `local_stack.py redis-url` prints)."""
-    if os.environ.get("PLATFORM_LOCAL_REDIS_URL"):
-        return os.environ["PLATFORM_LOCAL_REDIS_URL"]
+def database_url(argv: list[str]) -> int:
+    """Print the local DATABASE_URL (contains the password: for the tasks' environment only)."""
     try:
-        return local_redis.url(STATE)
-    except local_redis.LocalRedisError as exc:
-        raise WiringError(f"REDIS_URL: the local Redis is not available ({exc}); run `local_stack.py up`") from None
-
-
-def _mask(url: str) -> str:
-    """The URL with any password replaced by *** (also with an empty user name: redis://:token@host)."""
-    import re  # noqa: PLC0415
-
-    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
-
-
-def _secret_value(secrets, value_from: str) -> str:
-    """A Secrets Manager value as ECS resolves valueFrom: the secret ARN, or ARN:json-key:version-stage:version-id."""
-    parts = value_from.split(":")
-    json_key = stage = version = ""
-    # arn:aws:secretsmanager:region:account:secret:name[:json-key:version-stage:version-id]
-    if value_from.startswith("arn:") and len(parts) > 7:
-        secret_id = ":".join(parts[:7])
-        json_key, stage, version = (parts[7:] + ["", "", ""])[:3]
-    else:
-        secret_id = value_from
-    kwargs = {"SecretId": secret_id}
-    if version:
-        kwargs["VersionId"] = version
-    elif stage:
-        kwargs["VersionStage"] = stage
-    value = secrets.get_secret_value(**kwargs)["SecretString"]
-    if json_key:
-        value = str(json.loads(value)[json_key])
-    return value
-
-
-def app_wiring(cluster: str, service: str, container: str | None, endpoint: str, region: str) -> tuple[dict, list[str]]:
-    """(environment for the local app, readable lines saying where each variable comes from: names, never values).
-
-    The environment of `service`'s deployed task definition as ECS would give it to the container, with the
-    secrets resolved for the loopback stack."""
-    ecs = _aws_client("ecs", endpoint, region)
-    found = ecs.describe_services(cluster=cluster, services=[service]).get("services") or []
-    found = [svc for svc in found if svc.get("status") == "ACTIVE"]
-    if not found:
-        raise WiringError(f"service {service} is not in cluster {cluster} (deploy it first)")
-    arn = found[0]["taskDefinition"]
-    containers = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]["containerDefinitions"]
-    chosen = [c for c in containers if c["name"] == container] if container else containers[:1]
-    if not chosen:
-        raise WiringError(f"{arn.rsplit('/', 1)[-1]} has no container named {container}")
-    definition = chosen[0]
-    env = {item["name"]: item.get("value", "") for item in definition.get("environment") or []}
-    lines = [f"task definition {arn.rsplit('/', 1)[-1]}, container {definition['name']}"]
-    lines += [f"{name}: from the task definition" for name in sorted(env)]
-    if "OPENSEARCH_ENDPOINT" in env:
-        env["OPENSEARCH_ENDPOINT"] = search_url()
-        lines.append(f"OPENSEARCH_ENDPOINT: {search_url()} instead of the domain ({SEARCH_NOTE})")
-    secrets = None
-    for item in definition.get("secrets") or []:
-        name = item["name"]
-        if name == "DATABASE_URL":
-            env[name] = database_url()
-            lines.append(f"{name}: secret, the local PostgreSQL login {_mask(env[name])}")
-        elif name == "REDIS_URL":
-            env[name] = _local_redis_url()
-            lines.append(f"{name}: secret, the local Redis {_mask(env[name])}")
+        if argv == ["--from-url"]:
+            print(local_postgres.login_url(PG_DATA, sys.stdin.read()))
+        elif not argv:
+            print(local_postgres.url(PG_DATA))
         else:
-            secrets = secrets or _aws_client("secretsmanager", endpoint, region)
-            try:
-                env[name] = _secret_value(secrets, item["valueFrom"])
-            except Exception as exc:  # noqa: BLE001 - named, never with a value
-                raise WiringError(f"{name}: secret {item['valueFrom']} not readable: {type(exc).__name__}") from None
-            lines.append(f"{name}: secret, from the emulator's Secrets Manager")
-    image_tag = definition.get("image", "").rpartition(":")[2]
-    env.update(
-        AWS_ENDPOINT_URL=endpoint,
-        AWS_ACCESS_KEY_ID=EMULATOR_KEY_ID,
-        AWS_SECRET_ACCESS_KEY=EMULATOR_SECRET_KEY,
-        APP_VERSION=os.environ.get("PLATFORM_LOCAL_APP_VERSION") or (image_tag if "/" not in image_tag else "local"),
-    )
-    env.setdefault("AWS_REGION", region)
-    lines.append("AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: the emulator (dummy credentials)")
-    return env, lines
-
-
-# Variables of the runner's environment the local app must not inherit (it gets the wiring's only).
-_APP_ENV_PREFIXES = ("DATABASE_URL", "REDIS_", "S3_BUCKET_", "OPENSEARCH_", "JWT_", "COGNITO_", "PLATFORM_ENV", "AWS_")
-
-
-def app_wire(argv: list[str]) -> int:
-    import argparse  # noqa: PLC0415
-    import hashlib  # noqa: PLC0415
-
-    parser = argparse.ArgumentParser(
-        prog="local_stack.py app-wire", description="the local app gets the platform wiring"
-    )
-    parser.add_argument("--cluster", required=True)
-    parser.add_argument("--service", required=True, help="the ECS service name, e.g. caseapp-local-backend")
-    parser.add_argument("--container", help="container name (default: the task definition's first)")
-    parser.add_argument("--region", default="us-east-1")
-    parser.add_argument("--endpoint", default=os.environ.get("PLATFORM_AWS_ENDPOINT_URL") or moto_url())
-    parser.add_argument("--check", action="store_true", help="report whether a restart is needed, change nothing")
-    args = parser.parse_args(argv)
-    try:
-        if not args.check:
-            start_search()
-        wiring, lines = app_wiring(args.cluster, args.service, args.container, args.endpoint, args.region)
-    except WiringError as exc:
-        if args.check:  # e.g. a new stack in --check: nothing deployed yet
-            print(f"changed: the local app would get {args.service}'s wiring after a real run ({exc})")
-            return 0
-        print(f"local stack: app-wire: {exc}", file=sys.stderr)
-        return 1
-    fingerprint = hashlib.sha256(json.dumps(wiring, sort_keys=True).encode()).hexdigest()
-    state = STATE / "app.wiring.json"
-    try:
-        recorded = json.loads(state.read_text()).get("fingerprint")
-    except (OSError, ValueError):
-        recorded = None
-    running = _read_pid("app") is not None and _http_ok(f"{app_url()}/health/live")
-    where = f"the local app on {app_url()} runs {args.service}'s wiring"
-    if running and recorded == fingerprint:
-        print(f"unchanged: {where}")
-        return 0
-    if args.check:
-        print(f"changed: {where} after a restart (check mode: not restarted)")
-        return 0
-    if _read_pid("app") is None and _http_ok(f"{app_url()}/health/live"):
-        # Never replace (or kill) a process this state directory does not know.
-        print(
-            f"local stack: app-wire: something else answers on {app_url()}, not an app started by local_stack.py with "
-            f"the state in {STATE}; stop it, or start the local stack with `local_stack.py up` (PLATFORM_LOCAL_STATE, "
-            "PLATFORM_LOCAL_APP_PORT)",
-            file=sys.stderr,
-        )
-        return 1
-    stop("app")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_APP_ENV_PREFIXES)}
-    env.update(wiring)
-    argv_app = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(APP_PORT)]
-    pid = _spawn("app", argv_app, env=env, cwd=APP_DIR, ready_url=f"{app_url()}/health/live", what="the reference app")
-    STATE.mkdir(parents=True, exist_ok=True)
-    fd = os.open(state, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        json.dump({"fingerprint": fingerprint, "service": args.service, "variables": sorted(wiring)}, out)
-    print(f"changed: {where} (restarted, pid {pid}, log {STATE / 'app.log'})")
-    print("\n".join(f"  {line}" for line in lines))
-    return 0
-
-
-def database_url() -> str:
-    """The local DATABASE_URL (contains the password: for the migrate stage's environment only)."""
-    return local_postgres.url(PG_DATA)
-
-
-def db_bootstrap(login: str) -> int:
-    """Apply the bootstrap SQL (stdin) as the local superuser; the passwords come from the environment."""
-    passwords = {key: os.environ.get(f"PLATFORM_APP_PASSWORD_{key.upper()}", "") for key in ("a", "b")}
-    try:
-        result = local_postgres.bootstrap(PG_DATA, sys.stdin.read(), login, passwords)
+            print("usage: local_stack.py database-url [--from-url < url]", file=sys.stderr)
+            return 2
     except local_postgres.LocalPostgresError as exc:
-        print(f"local stack: database bootstrap failed: {exc}", file=sys.stderr)
+        print(f"local stack: database-url: {exc}", file=sys.stderr)
         return 1
-    print(f"postgresql      bootstrapped, application login {local_postgres.mask_url(result)}")
     return 0
 
 
@@ -519,14 +347,18 @@ def status() -> list[str]:
     lines.append(
         f"search          {'running on ' + search_url() + f' (pid {pid}; {SEARCH_NOTE})' if pid else 'not running'}"
     )
-    pid = _read_pid("app")
-    wired = ""
-    if pid:
-        try:
-            wired = f", wired to {json.loads((STATE / 'app.wiring.json').read_text())['service']}"
-        except (OSError, ValueError, KeyError):
-            wired = ", database only (the rollout stage wires it)"
-    lines.append(f"reference app   {'running on ' + app_url() + f' (pid {pid}{wired})' if pid else 'not running'}")
+    services = []
+    if _http_ok(f"{moto_url()}/_platform_ops/requests"):
+        with urllib.request.urlopen(f"{moto_url()}/_platform_ops/fargate", timeout=2) as resp:  # noqa: S310
+            services = [svc for svc in json.load(resp).get("services", []) if svc["state"] == "RUNNING"]
+    for svc in services:
+        name = svc["service_arn"].rsplit("/", 1)[-1]
+        health = "healthy" if svc["healthy"] else "not healthy yet"
+        lines.append(
+            f"service         {name} on 127.0.0.1:{svc['port']} ({health}, {svc['task_definition'].rsplit('/', 1)[-1]})"
+        )
+    if not services:
+        lines.append(f"service         none on {app_url()} (a deploy creates the public service)")
     return lines
 
 
@@ -598,32 +430,26 @@ def main(argv: list[str]) -> int:
     command = argv[0]
     if command == "up":
         print(start_moto())
-        print(start_fargate())
         print(start_postgres())
         print(start_redis())
         print(start_search())
-        print(start_app())
+        print(start_fargate())
     elif command == "down":
         print(stop_fargate())
-        print(stop("app"))
         print(stop("search"))
         print(f"{'postgresql':<15} {'stopped' if local_postgres.stop(PG_DATA) else 'not running'}")
         print(f"{'redis':<15} {'stopped' if local_redis.stop(STATE) else 'not running'}")
         print(stop("moto"))
     elif command == "database-url":
-        print(database_url())
+        return database_url(argv[1:])
     elif command == "redis-url":
         return redis_url()
-    elif command == "db-bootstrap" and len(argv) == 3 and argv[1] == "--login":
-        return db_bootstrap(argv[2])
     elif command == "status":
         print("\n".join(status()))
     elif command == "stack-id" and len(argv) == 2:
         print(stack_id(argv[1]))
     elif command == "push-images":
         return push_images(argv[1:])
-    elif command == "app-wire":
-        return app_wire(argv[1:])
     else:
         print(__doc__, file=sys.stderr)
         return 2

@@ -725,6 +725,12 @@ def _finish_pending(service) -> None:
     if reason is not None:
         _fail_deployment(service, arn, reason)
         return
+    complete_deployment(service)
+
+
+def complete_deployment(service) -> None:
+    """The primary deployment COMPLETED: every desired task running, the older deployments gone, the steady-state
+    event (also the local Fargate's, scripts/local_fargate.py, once its process answers the health check)."""
     deployment = service.deployments[0]
     service.running_count = service.desired_count
     service.pending_count = 0

@@ -59,9 +59,11 @@ moto_faults' always-on fixes, then the selected rules.
 * ``GET  /_platform_ops/rules``           -> ``{"enabled": [...], "available": {"name": "summary", ...}}``
 
 The local Fargate (scripts/local_fargate.py): RunTask of a task whose image a runner matches starts the
-container's command as a local process (RUNNING until it exits, its exit code and its output in CloudWatch Logs).
+container's command as a local process (RUNNING until it exits, its exit code and its output in CloudWatch Logs);
+a service behind a load balancer whose image a runner with ``serve`` matches runs on the runner's port, its
+deployment COMPLETED once the process answers the target group's health check.
 
-* ``GET  /_platform_ops/fargate``         -> ``{"runners": [...], "tasks": [...]}``
+* ``GET  /_platform_ops/fargate``         -> ``{"runners": [...], "tasks": [...], "services": [...]}``
 * ``POST /_platform_ops/fargate``         -> body ``{"runners": [{"image": "*/backend:*", "workdir": ...}]}``
 
 Faults (``--faults`` or ``PLATFORM_LOCAL_FAULTS``; default off), see moto_faults.parse_faults:

@@ -57,15 +57,15 @@ class LocalStack:
         # run of the same stack name elsewhere must not rewrite them between two runs of this one.
         (base / "work").mkdir()
         self.env["PWD"] = str(base / "work")
-        # The local stack's own processes (`local_stack.py up`: Redis, the search stand-in, the reference app,
-        # which the rollout stage's app-wire restarts with the deployed wiring) with a state dir and ports of
-        # this stack; the moto server is the test's (`up` finds it running on PLATFORM_LOCAL_MOTO_PORT).
+        # The local stack's own processes (`local_stack.py up`: Redis, the search stand-in, and the test's moto
+        # server's local Fargate, which runs the tasks and serves the public service on PLATFORM_LOCAL_APP_PORT)
+        # with a state dir and ports of this stack; the moto server is the test's (`up` finds it running on
+        # PLATFORM_LOCAL_MOTO_PORT).
         self.env.update(
             PLATFORM_LOCAL_STATE=str(base / "state"),
             PLATFORM_LOCAL_SEARCH_PORT=str(free_port()),
             PLATFORM_LOCAL_REDIS_PORT=str(free_port()),
             PLATFORM_LOCAL_MOTO_PORT=str(urlsplit(endpoint).port),
-            PLATFORM_LOCAL_APP_VERSION="it",
         )
         self.env.update(env or {})
         self._local_stack("up")

@@ -632,7 +632,7 @@ def test_check_reports_drift_and_deploy_reverts_it(stack):
 
 
 def test_migrations_created_real_tables(stack):
-    with psycopg.connect(stack.database_url) as conn:
+    with psycopg.connect(local_postgres.url(stack.pg_data)) as conn:
         tables = {
             r[0] for r in conn.execute("select table_name from information_schema.tables where table_schema = 'public'")
         }

@@ -137,6 +137,7 @@ def stack(endpoint, tmp_path_factory):
                 "workdir": str(workdir),
                 "path": [],
                 "substitute": {"DATABASE_URL": "command"},
+                "serve": None,
             }
         ]
     }
