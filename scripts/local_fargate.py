@@ -415,6 +415,23 @@ def _health_target(backend, service, port: int) -> tuple[str, set[str]]:
     return path, wanted
 
 
+def map_port(arg: str, container_port: str, bind: str, port: int) -> str:
+    """One argument of a service's command with the container's address mapped onto the runner's: ``0.0.0.0`` ->
+    ``bind``, the container port -> ``port``, also inside ``0.0.0.0:8000`` (gunicorn's ``-b``) and ``--port=8000``."""
+    wildcard = "0.0.0.0"  # noqa: S104 - what the container binds, replaced by the loopback address
+    if arg == wildcard:
+        return bind
+    if not container_port:
+        return arg
+    if arg == container_port:
+        return str(port)
+    for form in (f"{wildcard}:{container_port}", f":{container_port}", f"={container_port}"):
+        if arg.endswith(form):
+            head = arg[: -len(form)]
+            return head + (f"{bind}:{port}" if form.startswith(wildcard) else form[0] + str(port))
+    return arg
+
+
 def _serve(backend, service) -> dict | None:
     """Start (or restart, for a new deployment) the process of a service behind a load balancer whose container
     image a runner with ``serve`` matches: the container's command, its port mapped onto the runner's port on
@@ -445,10 +462,7 @@ def _serve(backend, service) -> dict | None:
             return None
         port, bind = runner["serve"]["port"], runner["serve"]["bind"]
         container_port = str(service.load_balancers[0].get("containerPort") or "")
-        argv = [
-            bind if arg == "0.0.0.0" else str(port) if container_port and arg == container_port else arg  # noqa: S104
-            for arg in _argv(container)
-        ]
+        argv = [map_port(arg, container_port, bind, port) for arg in _argv(container)]
         taken = [o for o in _SERVED.values() if o["port"] == port and o["public"]["service_arn"] != service.arn]
         if any(o["public"]["state"] == "RUNNING" for o in taken):
             return None  # the port serves the first service that took it (the primary region's, the first listed)
@@ -585,9 +599,10 @@ def _patch_moto() -> None:
         result, failures = describe_services(self, cluster_str, service_names_or_arns)
         if _STATE["runners"] or _SERVED:
             for service in result:
-                record = _serve(self, service)
-                if record is not None and _SERVED.get(service.arn) is record:
-                    _gate(service, record)
+                with _SERVE_LOCK:  # one DescribeServices at a time judges a deployment
+                    record = _serve(self, service)
+                    if record is not None and _SERVED.get(service.arn) is record:
+                        _gate(service, record)
         return result, failures
 
     delete_service = EC2ContainerServiceBackend.delete_service

@@ -323,3 +323,20 @@ def test_a_bad_serve_is_refused(endpoint, tmp_path, serve, message):
         local_fargate.configure(endpoint, [{"image": "*", "workdir": str(tmp_path), "serve": serve}])
     assert refused.value.code == 400
     assert message in json.loads(refused.value.read())["error"]
+
+
+@pytest.mark.parametrize(
+    ("arg", "mapped"),
+    [
+        ("0.0.0.0", "127.0.0.1"),  # noqa: S104 - the container's address
+        ("8000", "9100"),
+        ("0.0.0.0:8000", "127.0.0.1:9100"),
+        ("--port=8000", "--port=9100"),
+        ("--bind=0.0.0.0:8000", "--bind=127.0.0.1:9100"),
+        (":8000", ":9100"),
+        ("18000", "18000"),
+        ("app.main:app", "app.main:app"),
+    ],
+)
+def test_the_container_address_maps_onto_the_runners(arg, mapped):
+    assert local_fargate.map_port(arg, "8000", "127.0.0.1", 9100) == mapped
