@@ -24,6 +24,9 @@
                              `deploy.yml --tags repositories` creates; tags already there are skipped
     local_stack.py push-images --repository NAME [--repository NAME ...] --tag TAG [--region R] [--endpoint URL]
 
+PLATFORM_LOCAL_SERVE=0: the local Fargate does not serve the public service (a stack whose health checks poll
+something else, e.g. one that is provisioned but never migrated).
+
 State (pid files, logs) lives in .local/state/ (PLATFORM_LOCAL_STATE), the database in .local/postgres/. Nothing listens
 beyond 127.0.0.1. Ports: PLATFORM_LOCAL_MOTO_PORT (5000), PLATFORM_LOCAL_APP_PORT (8000); the search
 stand-in PLATFORM_LOCAL_SEARCH_PORT, else a free port chosen once and kept (.local/state/search.port); PostgreSQL
@@ -187,9 +190,10 @@ def fargate_runners() -> list[dict]:
                 },
                 "OPENSEARCH_ENDPOINT": {"value": search_url()},
             },
-            "serve": {"port": APP_PORT},
         },
     ]
+    if os.environ.get("PLATFORM_LOCAL_SERVE", "1") != "0":  # 0: the services' tasks are left to moto
+        runners[1]["serve"] = {"port": APP_PORT}
     try:
         runners[1]["substitute"]["REDIS_URL"] = {"value": local_redis.url(STATE)}
     except local_redis.LocalRedisError:

@@ -29,7 +29,7 @@ TAG = "2026.12.04-dr01"
 
 
 class _Health(http.server.BaseHTTPRequestHandler):
-    """The reference app's /health answer, healthy (test_dr provisions only: the local app is not wired)."""
+    """The reference app's /health answer, healthy (test_dr provisions only: its local Fargate does not serve the app)."""
 
     def do_GET(self):  # noqa: N802 - http.server's name
         body = json.dumps({"status": "ok", "components": {"database": {"status": "ok"}}}).encode()

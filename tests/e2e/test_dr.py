@@ -43,7 +43,9 @@ def dr_endpoint(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def dr_stack(dr_endpoint):
-    local = LocalStack(dr_endpoint, inventory=INVENTORY, region=REGION)
+    # Provision only: the database is never migrated, so the reference app could never pass its deep health check.
+    # The local Fargate does not serve the services; the health checks poll a stand-in (dr_failover_cases.app_url).
+    local = LocalStack(dr_endpoint, inventory=INVENTORY, region=REGION, env={"PLATFORM_LOCAL_SERVE": "0"})
     # The operator's hosted zone (the platform never creates or deletes it).
     local.client("route53").create_hosted_zone(Name=ZONE, CallerReference="drill-zone")
     try:

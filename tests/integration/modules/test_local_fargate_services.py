@@ -28,6 +28,9 @@ ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "scripts"))
 import local_fargate  # noqa: E402
 
+# The tests follow one service through its deployments, on this module's launcher: one xdist worker runs them all.
+pytestmark = pytest.mark.xdist_group("local_fargate_services")
+
 REGION = "us-east-1"
 IMAGE = "registry.example/served-probe/web:{}"
 # The "container": after START_DELAY seconds, answers GET /ready (200) and GET /env (its environment's names and
